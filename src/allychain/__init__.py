@@ -1,0 +1,38 @@
+"""allychain: map, stress-test and defend an alliance's shared semiconductor supply chain.
+
+The public Python API: load a network (:func:`load`), inspect and validate it, then
+run the analyses, simulations and optimisations on it.  The CLI, REST API and reports
+call the same functions.
+"""
+
+from allychain.errors import (
+    AllychainError,
+    ConsistencyError,
+    DataError,
+    InfeasibleError,
+    Problem,
+    ScenarioError,
+)
+from allychain.model.network import IOTables, Network
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Network",
+    "IOTables",
+    "load",
+    "AllychainError",
+    "DataError",
+    "ConsistencyError",
+    "ScenarioError",
+    "InfeasibleError",
+    "Problem",
+    "__version__",
+]
+
+
+def load(spec="builtin"):  # noqa: ANN001, ANN201 - thin re-export, documented in allychain.data.load
+    """Load a network from a ``--data`` specification (see :func:`allychain.data.load.load`)."""
+    from allychain.data.load import load as _load
+
+    return _load(spec)

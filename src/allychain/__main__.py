@@ -1,0 +1,3 @@
+from allychain.cli.main import main
+
+main()

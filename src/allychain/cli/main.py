@@ -1,0 +1,190 @@
+"""The ``allychain`` command line: parse → call the public Python API → render.
+
+Results go to stdout, logs and progress to stderr.  Every error allychain raises on
+purpose is shown as a message (no traceback) and the process exits with status 2;
+data that fails validation exits with status 1.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from allychain.cli.render import Format, emit
+from allychain.errors import AllychainError
+
+app = typer.Typer(
+    name="allychain",
+    help="Map, stress-test and defend an alliance's shared semiconductor supply chain.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Data: validate, describe, download.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+def _register_capabilities() -> None:
+    """Sub-command groups of the capability layers (each module imports its heavy
+    libraries lazily, inside the commands)."""
+    from allychain.cli import analyze, optimize
+
+    app.add_typer(analyze.app, name="analyze")
+    app.add_typer(optimize.app, name="optimize")
+
+
+_register_capabilities()
+
+DataOpt = typer.Option("builtin", "--data", "-d", help="builtin, eto, a folder, or a '+' combination (builtin+eto).")
+FormatOpt = typer.Option(Format.table, "--format", "-f", help="Output format.")
+
+
+def _err(message: str) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {message}", markup=True)
+
+
+@app.callback()
+def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details to stderr.")) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@data_app.command("validate")
+def data_validate(
+    path: str = typer.Argument(..., help="Folder (native or ETO format) or '+' combination to validate."),
+    strict: bool = typer.Option(False, "--strict", help="Treat consistency warnings as errors."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Check a dataset; exit 0 when valid, 1 with every problem listed otherwise."""
+    from allychain.data.load import load
+    from allychain.errors import DataError
+    from allychain.model.checks import consistency_check
+
+    try:
+        n = load(path)
+        found = consistency_check(n, strict=strict)
+    except DataError as exc:
+        problems = exc.problems
+        if fmt == Format.json:
+            emit({"valid": False, "problems": [p.to_dict() for p in problems]}, fmt)
+        else:
+            _err(f"{path}: {len(problems)} problem(s)")
+            for p in problems:
+                typer.echo(f"  - {p}", err=True)
+        raise typer.Exit(1) from None
+    if fmt == Format.json:
+        emit({"valid": True, "warnings": [p.to_dict() for p in found]}, fmt)
+        return
+    for p in found:
+        typer.echo(f"warning: {p}", err=True)
+    typer.echo(f"{path}: valid ({len(found)} warning(s)) — {n!r}")
+
+
+@data_app.command("info")
+def data_info(data: str = DataOpt, fmt: Format = FormatOpt) -> None:
+    """Counts of items, providers, countries, firms, share rows; years present."""
+    from allychain.data.load import load
+    from allychain.model.info import info
+
+    emit(info(load(data)), fmt, title=f"data: {data}")
+
+
+@data_app.command("download")
+def data_download(
+    dataset: str = typer.Argument(..., help="Dataset to fetch: eto."),
+    dest: Optional[Path] = typer.Option(None, "--dest", help="Folder to store the files (default: user cache)."),
+    source: Optional[str] = typer.Option(None, "--source", help="Base address of the CSV files."),
+) -> None:
+    """Fetch a public dataset into the user cache, with progress and checks."""
+    from allychain.data.download import download
+
+    path = download(dataset, dest=dest, source=source)
+    typer.echo(str(path))
+
+
+@data_app.command("export")
+def data_export(
+    dest: Path = typer.Argument(..., help="Folder to write (native format)."),
+    data: str = DataOpt,
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing folder."),
+) -> None:
+    """Write the loaded data as a native-format folder (for editing or sharing your own data)."""
+    from allychain.data.load import load
+    from allychain.data.native import write_native
+
+    try:
+        out = write_native(load(data), dest, overwrite=overwrite)
+    except FileExistsError as exc:
+        raise AllychainError(str(exc)) from None
+    typer.echo(str(out))
+
+
+@app.command("items")
+def items_cmd(
+    data: str = DataOpt,
+    kind: Optional[str] = typer.Option(None, "--kind", help="Only items of this kind (tool, material, raw_material …)."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """List the items of the value chain."""
+    from allychain.data.load import load
+    from allychain.model.views import item_table
+
+    t = item_table(load(data), kind=kind)
+    emit(t, fmt, title="items")
+
+
+@app.command("show")
+def show_cmd(
+    item: str = typer.Argument(..., help="Item id or name (case-insensitive)."),
+    data: str = DataOpt,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Providers and shares of one item, with years and sources."""
+    from allychain.data.load import load
+    from allychain.model.views import find_item, item_shares
+
+    n = load(data)
+    item_id = find_item(n, item)
+    t = item_shares(n, item_id)
+    name = n.item_names().get(item_id, item_id)
+    emit(t if fmt != Format.json else {"item_id": item_id, "item_name": name, "shares": t}, fmt,
+         title=f"{name} ({item_id})")
+
+
+@app.command("demo")
+def demo_cmd(data: str = DataOpt) -> None:
+    """The main job end to end on the built-in data (grows as capabilities land)."""
+    from allychain.cli.demo import run_demo
+
+    run_demo(data)
+
+
+def main() -> None:
+    """Console-script entry point with clean error reporting."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _err("aborted")
+        sys.exit(130)
+    except AllychainError as exc:
+        _err(str(exc))
+        sys.exit(2)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(0)

@@ -1,0 +1,97 @@
+"""Resolving a ``--data`` specification to a network.
+
+``builtin`` (the default) is the curated dataset shipped with allychain; ``eto`` is the
+ETO dataset in the user cache (see :mod:`allychain.data.download`); any other word is
+a path to a folder whose format is detected (native or ETO).  Parts joined with
+``+`` are combined with :func:`allychain.data.merge.merge`, leftmost first, after
+each part's ids are harmonised through the crosswalks the other parts carry.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+
+from allychain.data.merge import harmonize, merge_all
+from allychain.data.native import is_native, read_native
+from allychain.errors import DataError, Problem
+from allychain.model.network import Network
+
+__all__ = ["load", "load_part", "builtin_path", "detect_format"]
+
+log = logging.getLogger(__name__)
+
+
+def builtin_path() -> Path:
+    """Folder of the built-in curated dataset (native format)."""
+    return Path(str(resources.files("allychain.data").joinpath("builtin")))
+
+
+def detect_format(path: Path) -> str:
+    """``"eto"`` or ``"native"`` for a folder; raises :class:`DataError` otherwise."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(Problem("no such file or folder", file=str(path),
+                                expected="builtin, eto, a folder, or a '+' combination of these"))
+    if not path.is_dir():
+        raise DataError(Problem("not a folder", file=str(path), expected="a folder in the native or ETO format"))
+    if (path / "provision.csv").exists() or (path / "inputs.csv").exists():
+        return "eto"
+    if is_native(path):
+        return "native"
+    raise DataError(Problem("unrecognised data folder", file=str(path),
+                            expected="manifest.json (native format) or provision.csv/inputs.csv (ETO dataset)"))
+
+
+def load_part(spec: str) -> Network:
+    """Load one part of a ``--data`` specification (no ``+``)."""
+    spec = spec.strip()
+    if spec == "builtin":
+        return read_native(builtin_path(), dataset="builtin")
+    if spec == "eto":
+        from allychain.data.download import cached_eto_path
+
+        return _read_eto(cached_eto_path())
+    path = Path(spec).expanduser()
+    fmt = detect_format(path)
+    if fmt == "eto":
+        return _read_eto(path)
+    return read_native(path)
+
+
+def _read_eto(path: Path) -> Network:
+    from allychain.data.eto import read_eto
+
+    return read_eto(path)
+
+
+def load(spec: str | Network = "builtin") -> Network:
+    """Load a network from a ``--data`` specification, or pass a network through.
+
+    Examples
+    --------
+    >>> load("builtin")            # doctest: +SKIP
+    >>> load("builtin+eto")        # doctest: +SKIP
+    >>> load("builtin+/data/eto")  # doctest: +SKIP
+    """
+    if isinstance(spec, Network):
+        return spec
+    parts = [p for p in str(spec).split("+")]
+    if any(not p.strip() for p in parts):
+        raise DataError(Problem("empty part in data specification", value=spec,
+                                expected="names joined by '+', e.g. builtin+eto"))
+    nets = [load_part(p) for p in parts]
+    if len(nets) == 1:
+        return nets[0]
+    # each part carrying a crosswalk for another part's family renames that part's ids
+    harmonised = []
+    for i, n in enumerate(nets):
+        fam = n.meta.get("family")
+        for j, other in enumerate(nets):
+            cw = (other.meta.get("crosswalks") or {}).get(fam) if fam else None
+            if i != j and cw is not None:
+                log.debug("harmonising %s ids through %s's crosswalk", n.name, other.name)
+                n = harmonize(n, cw)
+        harmonised.append(n)
+    return merge_all(harmonised, name="+".join(p.strip() for p in parts))

@@ -1,0 +1,141 @@
+"""One exception family for allychain.
+
+Every error the library raises on purpose derives from :class:`AllychainError`, so a
+caller (the CLI, the REST API) can catch one class and show a clean message instead
+of a traceback.  Data errors carry *where* (file, row, column), *what* (the value)
+and *what was expected*; several problems found in one pass travel together in
+:attr:`DataError.problems`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of a validation pass.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in words a data owner understands.
+    file, row, column
+        Where.  ``row`` is the 1-based line number in the file as a text editor
+        shows it (the header is line 1), or ``None`` where the problem is not
+        tied to one row.
+    value
+        The offending value, as read.
+    expected
+        What would have been accepted.
+    check
+        Name of the check that found it (e.g. ``"share_sum"``); empty for
+        boundary errors.
+    severity
+        ``"error"`` (the data cannot be used) or ``"warning"`` (it can, but a
+        cross-table check failed; ``strict`` turns it into an error).
+    """
+
+    message: str
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: Any = None
+    expected: str | None = None
+    check: str = ""
+    severity: Severity = "error"
+
+    def location(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(str(self.file))
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        loc = self.location()
+        text = f"{loc}: {self.message}" if loc else self.message
+        if self.value is not None and not (isinstance(self.value, float) and self.value != self.value):
+            text += f" (got {self.value!r})"
+        if self.expected:
+            text += f"; expected {self.expected}"
+        if self.check:
+            text += f" [{self.check}]"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            value = str(value)
+        return {
+            "severity": self.severity,
+            "check": self.check or None,
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": value,
+            "expected": self.expected,
+            "message": self.message,
+        }
+
+
+class AllychainError(Exception):
+    """Base class of every error allychain raises on purpose."""
+
+
+class DataError(AllychainError):
+    """Input data cannot be read or violates the schema (boundary tier).
+
+    Holds every problem found, not just the first; ``str()`` lists them.
+    """
+
+    def __init__(self, problems: Problem | str | Iterable[Problem], **where: Any) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(problems, **where)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        head = f"{len(self.problems)} problems found:"
+        shown = [f"  - {p}" for p in self.problems[:50]]
+        if len(self.problems) > 50:
+            shown.append(f"  … and {len(self.problems) - 50} more")
+        return "\n".join([head, *shown])
+
+
+class ConsistencyError(DataError):
+    """A named cross-table check failed while running in strict mode."""
+
+
+class InvariantError(AllychainError, AssertionError):
+    """An internal invariant guard failed: a bug in allychain, not in the data."""
+
+
+class ScenarioError(AllychainError):
+    """A scenario or specification file is invalid."""
+
+
+class InfeasibleError(AllychainError):
+    """An optimisation problem has no solution; the message says which constraints conflict."""
+
+
+class SolverError(AllychainError):
+    """A solver failed for a reason other than infeasibility."""
+
+
+class DownloadError(AllychainError):
+    """Fetching a dataset failed (offline, bad address, corrupt file)."""
+
+
+class UnknownMemberError(AllychainError, ValueError):
+    """A member name or code could not be resolved to a country or firm."""
