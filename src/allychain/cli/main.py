@@ -98,13 +98,23 @@ def data_info(data: str = DataOpt, fmt: Format = FormatOpt) -> None:
 @data_app.command("download")
 def data_download(
     dataset: str = typer.Argument(..., help="Dataset to fetch: eto."),
-    dest: Optional[Path] = typer.Option(None, "--dest", help="Folder to store the files (default: user cache)."),
-    source: Optional[str] = typer.Option(None, "--source", help="Base address of the CSV files."),
+    dest: Path | None = typer.Option(None, "--dest", help="Folder to store the files (default: user cache)."),
+    source: str | None = typer.Option(
+        None, "--source", help="Base address of the CSV files (http(s)://…/ or a local folder); "
+        "default: the public repository georgetown-cset/eto-chip-explorer, folder data/."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for the server before giving up."),
 ) -> None:
-    """Fetch a public dataset into the user cache, with progress and checks."""
+    """Fetch a public dataset into the user cache, with progress and checks.
+
+    Files go to a temporary folder, are checked (UTF-8, columns, the whole dataset
+    reads) and only then replace the cached copy.  Prints the folder on stdout.
+    """
     from allychain.data.download import download
 
-    path = download(dataset, dest=dest, source=source)
+    path = download(dataset, dest=dest, source=source, timeout=timeout, progress=True)
+    if dataset == "eto":
+        typer.echo("ETO Advanced Semiconductor Supply Chain Dataset — CSET Emerging Technology Observatory, "
+                   "licence CC BY-NC 4.0 (non-commercial use; attribute CSET/ETO).", err=True)
     typer.echo(str(path))
 
 

@@ -10,13 +10,30 @@ __all__ = ["info"]
 
 
 def info(n: Network) -> dict[str, Any]:
-    """Counts of items, providers, countries, firms and share rows; how many items have
-    at least one known country share; the years present; and the granularities held.
+    """Counts that describe a network, and the granularities it holds.
 
-    Regions and aggregates ("Various countries", "EUR") are counted as providers but
-    not as countries.
+    Definitions
+    -----------
+    items
+        Rows of ``items`` (stages are counted separately under ``stages``).
+    providers
+        Distinct providers: countries, firms, regions and aggregates together.
+    countries
+        Providers of kind ``country`` (ISO 3166 alpha-3).  Regions (``EUR``) and
+        aggregates (``Various countries``) are not countries; they are counted in
+        ``regions_and_aggregates``.
+    firms
+        Providers of kind ``firm``.  Aggregates of firms (ETO's "Various companies")
+        are not firms.
+    share_rows, share_rows_unknown
+        Rows of ``shares``; of these, rows whose share is unknown (empty, NaN).
+    items_with_known_country_shares
+        Items (not stages) with at least one share row of a ``country`` provider whose
+        share is known (a number, 0 included).
+    years
+        Distinct years of share rows (rows of unknown year are not counted).
     """
-    p = n.providers
+    p = n.providers.drop_duplicates("provider_id")
     kinds = p.set_index("provider_id")["kind"]
     s = n.shares
     country_rows = s[s["provider_id"].map(kinds).eq("country").fillna(False) & s["share"].notna()]

@@ -1,0 +1,334 @@
+"""Fetching public datasets into the user cache (``allychain data download eto``).
+
+The ETO Advanced Semiconductor Supply Chain Dataset is published by CSET's Emerging
+Technology Observatory in the public repository ``georgetown-cset/eto-chip-explorer``
+(folder ``data/``, licence CC BY-NC 4.0).  :func:`download` fetches its CSV files with
+the standard library (``urllib``), shows progress on stderr, checks every file
+(non-empty, UTF-8, expected header columns, and the whole folder through
+:func:`allychain.data.eto.read_eto`), writes ``checksums.json`` (SHA-256 per file,
+source, time) and only then moves the folder into place.  Everything is written to a
+temporary sibling folder first, so a failed download never leaves half-written files
+and never touches an existing copy.
+
+Where the files go
+------------------
+``--dest`` when given; otherwise ``$ALLYCHAIN_CACHE_DIR/eto``, else
+``$XDG_CACHE_HOME/allychain/eto``, else ``~/.cache/allychain/eto``.
+``load("eto")`` (``--data eto``) reads the copy there (:func:`cached_eto_path`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import http.client
+import io
+import json
+import logging
+import os
+import shutil
+import socket
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from allychain.errors import DataError, DownloadError, Problem
+
+__all__ = [
+    "download",
+    "cache_dir",
+    "cached_eto_path",
+    "DEFAULT_SOURCES",
+    "REQUIRED_FILES",
+    "OPTIONAL_FILES",
+    "MANIFEST",
+    "TIMEOUT",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SOURCES: dict[str, str] = {
+    "eto": "https://raw.githubusercontent.com/georgetown-cset/eto-chip-explorer/main/data/",
+}
+REQUIRED_FILES: dict[str, tuple[str, ...]] = {
+    "eto": ("stages.csv", "inputs.csv", "providers.csv", "provision.csv", "sequence.csv"),
+}
+OPTIONAL_FILES: dict[str, tuple[str, ...]] = {
+    "eto": ("README.md", "technical_notes.md", "LICENSE.md", "LICENSE"),
+}
+MANIFEST = "checksums.json"
+TIMEOUT = 30.0  # seconds without data before giving up on a connection
+_CHUNK = 1 << 16
+
+
+def cache_dir() -> Path:
+    """The allychain cache folder: ``$ALLYCHAIN_CACHE_DIR``, else ``$XDG_CACHE_HOME/allychain``,
+    else ``~/.cache/allychain``.  Datasets live in sub-folders named after them."""
+    env = os.environ.get("ALLYCHAIN_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "allychain"
+
+
+def cached_eto_path() -> Path:
+    """Folder of the downloaded ETO dataset (what ``--data eto`` reads).
+
+    Raises
+    ------
+    DataError
+        When no downloaded copy exists, saying how to get one.
+    """
+    path = cache_dir() / "eto"
+    missing = [f for f in REQUIRED_FILES["eto"] if not (path / f).is_file()]
+    if missing:
+        raise DataError(
+            Problem(
+                "the ETO dataset has not been downloaded"
+                + (f" (missing {', '.join(missing)})" if path.exists() else ""),
+                file=str(path),
+                expected="run `allychain data download eto` (or copy the ETO CSV files into this folder, "
+                "or set ALLYCHAIN_CACHE_DIR, or pass --data <folder>)",
+            )
+        )
+    return path
+
+
+# -- fetching -----------------------------------------------------------------------------------------------------
+def _base_url(source: str | None, dataset: str) -> str:
+    base = source or DEFAULT_SOURCES[dataset]
+    if "://" not in base:
+        local = Path(base).expanduser()
+        if not local.is_dir():
+            raise DownloadError(f"--source {base!r} is neither an http(s) address nor an existing folder")
+        return local.resolve().as_uri() + "/"
+    scheme = urllib.parse.urlsplit(base).scheme.lower()
+    if scheme not in ("http", "https", "file"):
+        raise DownloadError(f"--source {base!r}: unsupported scheme {scheme!r}; expected http, https or file")
+    return base if base.endswith("/") else base + "/"
+
+
+class _NotFound(DownloadError):
+    """The server answered 404 for a file."""
+
+
+def _fetch(url: str, target: Path, timeout: float, dest: Path, advance: Callable[[int, int | None], None]) -> int:
+    """Stream ``url`` into ``target``; return the number of bytes written."""
+    req = urllib.request.Request(url, headers={"User-Agent": "allychain (dataset downloader)"})
+    offline = f"copy the CSV files into {dest} or pass --source"
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            length = resp.headers.get("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+            advance(0, total)
+            done = 0
+            with open(target, "wb") as fh:
+                while True:
+                    chunk = resp.read(_CHUNK)
+                    if not chunk:
+                        break
+                    fh.write(chunk)
+                    done += len(chunk)
+                    advance(len(chunk), total)
+            if total is not None and done != total:
+                raise DownloadError(f"{url}: transfer ended after {done} of {total} bytes (truncated); try again")
+            return done
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        if exc.code == 404:
+            raise _NotFound(f"{url}: HTTP 404 Not Found; check the address given with --source") from None
+        raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            raise DownloadError(f"{url}: no answer within {timeout:g} s; try again later or {offline}") from None
+        raise DownloadError(f"cannot reach {url}: {reason}; you appear to be offline — {offline}") from None
+    except TimeoutError:
+        raise DownloadError(f"{url}: no data within {timeout:g} s; try again later or {offline}") from None
+    except (http.client.HTTPException, ConnectionError) as exc:
+        raise DownloadError(f"{url}: transfer failed ({type(exc).__name__}: {exc}); try again") from None
+
+
+def _progress(enabled: bool) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=Console(stderr=True),
+        disable=not enabled,
+        transient=False,
+    )
+
+
+# -- checking -----------------------------------------------------------------------------------------------------
+def _check_file(path: Path, url: str) -> None:
+    """Non-empty, UTF-8, and (for a known ETO file) the expected header columns."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise DownloadError(f"{url}: the file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DownloadError(f"{url}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                            "the server sent something else than the CSV file") from None
+    from allychain.data.eto import REQUIRED
+
+    spec = REQUIRED.get(path.name)
+    if spec is None:
+        return
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")))
+    except (csv.Error, StopIteration):
+        header = []
+    have = {h.strip().lower() for h in header}
+    missing = [c for c, alts in spec.items() if not ({c, *alts} & have)]
+    if missing:
+        raise DownloadError(f"{url}: header lacks columns {', '.join(missing)} (got {', '.join(header[:8]) or 'none'}); "
+                            "is this the ETO dataset?")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _replaceable(dest: Path) -> bool:
+    """An existing ``dest`` may be replaced only when it is empty or an earlier download/copy."""
+    if not dest.is_dir():
+        return False
+    names = {p.name for p in dest.iterdir()}
+    return not names or MANIFEST in names or "provision.csv" in names
+
+
+# -- the public function ------------------------------------------------------------------------------------------
+def download(
+    dataset: str,
+    dest: str | Path | None = None,
+    source: str | None = None,
+    timeout: float = TIMEOUT,
+    progress: bool = True,
+) -> Path:
+    """Download a public dataset, check it, and move it into place.
+
+    Parameters
+    ----------
+    dataset
+        ``"eto"`` (the ETO Advanced Semiconductor Supply Chain Dataset).
+    dest
+        Folder to hold the files; default ``cache_dir() / dataset``.  An existing
+        folder is replaced only when it is empty or holds an earlier copy.
+    source
+        Base address the file names are appended to (default: the dataset's public
+        repository); an ``http(s)://`` or ``file://`` address, or a local folder.
+    timeout
+        Seconds to wait for a connection or for data before giving up.
+    progress
+        Show a progress bar (bytes per file) on stderr.
+
+    Returns
+    -------
+    Path
+        The folder holding the checked files and ``checksums.json``.
+
+    Raises
+    ------
+    DownloadError
+        Unknown dataset, unreachable server (offline), HTTP error such as 404 for a
+        required file, a truncated or non-CSV file, or files that do not read as the
+        dataset.  Nothing is left behind and an existing copy is untouched.
+    """
+    if dataset not in DEFAULT_SOURCES:
+        raise DownloadError(f"unknown dataset {dataset!r}; expected one of {', '.join(DEFAULT_SOURCES)}")
+    target = Path(dest).expanduser() if dest is not None else cache_dir() / dataset
+    base = _base_url(source, dataset)
+    if target.exists() and not _replaceable(target):
+        raise DownloadError(f"{target} exists and does not hold an earlier download; "
+                            "choose an empty or new folder with --dest")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.download-", dir=target.parent))
+    try:
+        files: dict[str, dict[str, Any]] = {}
+        with _progress(progress) as bar:
+            wanted = [(f, True) for f in REQUIRED_FILES[dataset]] + [(f, False) for f in OPTIONAL_FILES[dataset]]
+            for fname, required in wanted:
+                url = urllib.parse.urljoin(base, urllib.parse.quote(fname))
+                task = bar.add_task(fname, total=None)
+
+                def advance(n: int, total: int | None, task: Any = task) -> None:
+                    bar.update(task, advance=n, total=total)
+
+                try:
+                    size = _fetch(url, tmp / fname, timeout, target, advance)
+                except _NotFound:
+                    if required:
+                        raise
+                    bar.remove_task(task)
+                    (tmp / fname).unlink(missing_ok=True)
+                    log.debug("optional file %s not found; skipped", url)
+                    continue
+                except DownloadError as exc:
+                    if required:
+                        raise
+                    bar.remove_task(task)
+                    (tmp / fname).unlink(missing_ok=True)
+                    log.warning("optional file skipped: %s", exc)
+                    continue
+                _check_file(tmp / fname, url)
+                files[fname] = {"sha256": _sha256(tmp / fname), "bytes": size, "url": url}
+        _check_dataset(dataset, tmp, base)
+        manifest = {
+            "dataset": dataset,
+            "source": base,
+            "downloaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "files": files,
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _move_into_place(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("downloaded %d files from %s to %s", len(files), base, target)
+    return target
+
+
+def _check_dataset(dataset: str, folder: Path, base: str) -> None:
+    """The downloaded files must read as the dataset (see :func:`allychain.data.eto.read_eto`)."""
+    from allychain.data.eto import read_eto
+
+    try:
+        read_eto(folder)
+    except DataError as exc:
+        shown = "\n".join(f"  - {p.message} ({Path(p.file).name if p.file else ''}"
+                          + (f", row {p.row}" if p.row else "") + (f", column '{p.column}'" if p.column else "") + ")"
+                          for p in exc.problems[:10])
+        more = f"\n  … and {len(exc.problems) - 10} more" if len(exc.problems) > 10 else ""
+        raise DownloadError(f"the files downloaded from {base} do not read as the {dataset} dataset "
+                            f"({len(exc.problems)} problem(s)); nothing was replaced:\n{shown}{more}") from None
+
+
+def _move_into_place(tmp: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(tmp, target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.rmdir(old)
+    os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
