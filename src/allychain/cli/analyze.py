@@ -1,6 +1,355 @@
-"""``allychain analyze …`` commands (alliance analysis)."""
+"""``allychain analyze …`` commands (alliance analysis).
+
+Each command parses its options, calls the public functions of
+:mod:`allychain.analysis`, renders the result with :func:`allychain.cli.render.emit`
+and states its coverage: below the table, inside the JSON object (dependencies,
+alliance) or on stderr where the JSON shape is a list or the output is CSV.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 import typer
 
+from allychain.cli.render import Format, emit
+
 app = typer.Typer(help="Alliance analysis: concentration, chokepoints, dependencies, alliance view, partners.",
                   no_args_is_help=True)
+
+DataOpt = typer.Option("builtin", "--data", "-d", help="builtin, eto, a folder, or a '+' combination (builtin+eto).")
+FormatOpt = typer.Option(Format.table, "--format", "-f", help="Output format.")
+YearOpt = typer.Option(None, "--year", help="Use shares of this year (default: per item, the latest with a known share).")
+PlotOpt = typer.Option(None, "--plot", help="Also write a chart to this file (.png or .svg).")
+ItemsOpt = typer.Option(None, "--items", help="Comma-separated item ids or names to report (default: all).")
+CriticalOpt = typer.Option(65.0, "--critical-share",
+                           help="A dependency is critical when one foreign country holds at least this share (%).")
+MinShareOpt = typer.Option(1.0, "--min-share",
+                           help="Members perform a stage or item where they hold at least this share (%).")
+StagesOpt = typer.Option(None, "--stages", help="Comma-separated stage or item ids the members perform "
+                                                "(default: read from the data).")
+DEFAULT_MEMBERS = "KOR,NLD"
+
+
+def _split(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+def _load(data: str):  # noqa: ANN202
+    from allychain.data.load import load
+
+    return load(data)
+
+
+def _names(n) -> dict[str, str]:  # noqa: ANN001
+    names = {str(i): str(nm) for i, nm in zip(n.stages["stage_id"], n.stages["name"], strict=False)}
+    names.update({str(i): str(nm) for i, nm in zip(n.items["item_id"], n.items["name"], strict=False)})
+    return names
+
+
+def _statement(cov: dict[str, Any], fmt: Format, names: dict[str, str]) -> None:
+    """Print the coverage statement where it does not break the output format."""
+    from allychain.analysis.coverage import coverage_text
+
+    text = coverage_text(cov, names)
+    if fmt == Format.table:
+        typer.echo(text)
+    else:
+        typer.echo(text, err=True)
+
+
+def _flat(df):  # noqa: ANN001, ANN202
+    """Lists as '; '-joined text (CSV cells)."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].map(lambda v: isinstance(v, list)).any():
+            out[c] = out[c].map(lambda v: "; ".join(map(str, v)) if isinstance(v, list) else v)
+    return out
+
+
+def _display(df):  # noqa: ANN001, ANN202
+    """Table view: HHI as whole numbers (10,000 rather than 1e+04)."""
+    out = df.copy()
+    for c in ("hhi", "hhi_upper"):
+        if c in out.columns:
+            out[c] = out[c].round().astype("Int64")
+    return out
+
+
+def _emit_table(df, fmt: Format, title: str, table_cols: list[str]) -> None:  # noqa: ANN001
+    if fmt == Format.table:
+        emit(_display(df[[c for c in table_cols if c in df.columns]]), fmt, title=title)
+    elif fmt == Format.csv:
+        emit(_flat(df), fmt)
+    else:
+        emit(df, fmt)
+
+
+def _rules(country_share: float, firm_top3: float, hhi: float, rules: str | None):  # noqa: ANN202
+    from allychain.analysis.chokepoints import RULE_NAMES, ChokepointRules
+
+    enabled = tuple(_split(rules) or RULE_NAMES)
+    return ChokepointRules(country_share=country_share, firm_top3=firm_top3, hhi=hhi, enabled=enabled)
+
+
+def _members(n, members: str | None) -> list[str]:  # noqa: ANN001
+    from allychain.model.members import resolve_members
+
+    return resolve_members(members or DEFAULT_MEMBERS, n)
+
+
+@app.command("concentration")
+def concentration_cmd(
+    data: str = DataOpt,
+    level: str = typer.Option("country", "--level", help="country, firm or both."),
+    year: int | None = YearOpt,
+    items: str | None = ItemsOpt,
+    fmt: Format = FormatOpt,
+    plot: str | None = PlotOpt,
+) -> None:
+    """HHI, top-1 and top-3 shares, known providers and unknown part per item."""
+    from allychain.analysis import concentration, coverage
+    from allychain.errors import AllychainError
+
+    if level not in ("country", "firm", "both"):
+        raise AllychainError(f"--level must be country, firm or both, got {level!r}")
+    if plot:
+        from allychain.report.charts import check_plot_path
+
+        check_plot_path(plot)
+    n = _load(data)
+    req = _split(items)
+    c = concentration(n, level=level, year=year, items=req)
+    _emit_table(c, fmt, f"concentration ({level} level)",
+                ["item_id", "item_name", "level", "status", "year", "hhi", "top1", "top1_share", "top3_share",
+                 "providers", "aggregate_share", "unknown_share"])
+    _statement(coverage(n, c.drop_duplicates("item_id") if level != "both" else c[c["level"] == "country"],
+                        requested=req), fmt, _names(n))
+    if plot:
+        from allychain.report.charts import share_bars
+
+        share_bars(c[c["status"] == "assessed"], plot, share="top1_share", who="top1",
+                   title=f"Largest {'firm' if level == 'firm' else 'country'}'s share per item")
+
+
+@app.command("chokepoints")
+def chokepoints_cmd(
+    data: str = DataOpt,
+    country_share: float = typer.Option(65.0, "--country-share", help="Rule country_share: one country holds ≥ this %."),
+    firm_top3: float = typer.Option(90.0, "--firm-top3", help="Rule firm_top3: the three largest firms hold ≥ this %."),
+    hhi: float = typer.Option(2500.0, "--hhi", help="Rule hhi: country HHI ≥ this (0–10,000)."),
+    rules: str | None = typer.Option(None, "--rules", help="Comma-separated rules to apply "
+                                                              "(country_share,firm_top3,hhi; default all)."),
+    year: int | None = YearOpt,
+    items: str | None = ItemsOpt,
+    show_all: bool = typer.Option(False, "--all", help="List every item, also where no rule fires."),
+    fmt: Format = FormatOpt,
+    plot: str | None = PlotOpt,
+) -> None:
+    """Items where one country, three firms or a high HHI control supply."""
+    from allychain.analysis import chokepoints, coverage
+
+    r = _rules(country_share, firm_top3, hhi, rules)
+    if plot:
+        from allychain.report.charts import check_plot_path
+
+        check_plot_path(plot)
+    n = _load(data)
+    req = _split(items)
+    every = chokepoints(n, r, year=year, items=req, include_all=True)
+    out = every if show_all else every[every["rules"].map(len) > 0].reset_index(drop=True)
+    _emit_table(out, fmt, f"chokepoints ({len(out)} item(s); rules: {', '.join(r.enabled)})",
+                ["item_id", "item_name", "rules", "top_country", "top_country_share", "hhi", "top_firm_names",
+                 "top3_firm_share", "country_year", "firm_year"])
+    _statement(coverage(n, every, requested=req), fmt, _names(n))
+    if plot:
+        from allychain.report.charts import share_bars
+
+        share_bars(out, plot, threshold=r.country_share, title="Chokepoints: largest country's share")
+
+
+def _dependency_plot(n, deps, members: list[str], plot: str, year: int | None, title: str) -> None:  # noqa: ANN001
+    from allychain.analysis.snapshot import share_matrix
+    from allychain.report.charts import dependency_heatmap
+
+    d = deps[deps["status"] == "assessed"].head(30)
+    m = share_matrix(n, list(d["item_id"]), year=year, providers=members, limit=14)
+    names = _names(n)
+    m.index = [names.get(i, i) if len(names.get(i, i)) <= 48 else names.get(i, i)[:47] + "…" for i in m.index]
+    dependency_heatmap(m, plot, title=title, members=members)
+
+
+@app.command("dependencies")
+def dependencies_cmd(
+    members: str = typer.Option(..., "--members", "-m", help="Comma-separated members: ISO 3166 alpha-3 codes "
+                                                               "(country names accepted), or firm ids."),
+    data: str = DataOpt,
+    stages: str | None = StagesOpt,
+    critical_share: float = CriticalOpt,
+    min_share: float = MinShareOpt,
+    year: int | None = YearOpt,
+    items: str | None = ItemsOpt,
+    only_critical: bool = typer.Option(False, "--critical", help="Show only critical dependencies."),
+    fmt: Format = FormatOpt,
+    plot: str | None = PlotOpt,
+) -> None:
+    """Every item the members' production needs through all tiers, with foreign share and criticality."""
+    from allychain.analysis import dependency_report
+
+    if plot:
+        from allychain.report.charts import check_plot_path
+
+        check_plot_path(plot)
+    n = _load(data)
+    mem = _members(n, members)
+    rep = dependency_report(n, mem, stages=_split(stages), year=year, critical_share=critical_share,
+                            min_share=min_share, items=_split(items))
+    deps = rep["dependencies"]
+    shown = deps[deps["critical"].fillna(False).astype(bool)] if only_critical else deps
+    if fmt == Format.json:
+        emit({"members": rep["members"], "member_names": rep["member_names"], "level": rep["level"],
+              "critical_share": critical_share, "roots": rep["roots"], "dependencies": shown,
+              "coverage": rep["coverage"]}, fmt)
+    else:
+        _emit_table(shown, fmt, f"dependencies of {'+'.join(mem)} ({len(shown)} item(s))",
+                    ["item_id", "item_name", "tier", "status", "internal_share", "foreign_share", "unknown_share",
+                     "top_foreign_country", "top_foreign_share", "critical", "exposure", "year"])
+        _statement(rep["coverage"], fmt, _names(n))
+    if plot:
+        _dependency_plot(n, deps, mem, plot, year, f"Who supplies the dependencies of {'+'.join(mem)} (%)")
+
+
+@app.command("alliance")
+def alliance_cmd(
+    members: str | None = typer.Option(None, "--members", "-m",
+                                          help="Comma-separated members or an alliance id of the data (default KOR,NLD)."),
+    data: str = DataOpt,
+    stages: str | None = StagesOpt,
+    critical_share: float = CriticalOpt,
+    min_share: float = MinShareOpt,
+    year: int | None = YearOpt,
+    fmt: Format = FormatOpt,
+    plot: str | None = PlotOpt,
+) -> None:
+    """Members' combined shares, gaps, complementarity and shared outside dependencies."""
+    from allychain.analysis import alliance_report
+
+    if plot:
+        from allychain.report.charts import check_plot_path
+
+        check_plot_path(plot)
+    n = _load(data)
+    mem = _members(n, members)
+    rep = alliance_report(n, mem, year=year, critical_share=critical_share, min_share=min_share,
+                          stages=_split(stages))
+    matrix = rep["complementarity_matrix"]
+    if fmt == Format.json:
+        emit({**rep, "complementarity_matrix": {str(r): {str(c): matrix.at[r, c] for c in matrix.columns}
+                                                for r in matrix.index}}, fmt)
+    elif fmt == Format.csv:
+        emit(_flat(rep["dependencies"]), fmt)
+        _statement(rep["coverage"], fmt, _names(n))
+    else:
+        label = "+".join(mem)
+        deps = rep["dependencies"]
+        crit = deps[deps["critical"].fillna(False).astype(bool)]
+        emit(crit[["item_id", "item_name", "tier", "internal_share", "foreign_share", "top_foreign_country",
+                   "top_foreign_share", "exposure", "year"]], fmt,
+             title=f"critical dependencies of the alliance {label} ({len(crit)} of {len(deps)} needed items)")
+        sh = rep["shares"]
+        emit(sh[sh["status"] == "assessed"].head(25).drop(columns=["status"]), fmt,
+             title="members' combined share (top 25)")
+        names = _names(n)
+        typer.echo(f"no member supplies ({len(rep['no_supplier'])}): "
+                   + (", ".join(f"{names.get(i, i)} ({i})" for i in rep["no_supplier"][:20]) or "—")
+                   + (" …" if len(rep["no_supplier"]) > 20 else ""))
+        if len(matrix):
+            emit(matrix.reset_index().rename(columns={"supplier": "supplier \\ customer"}), fmt,
+                 title="complementarity: items of the customer's dependencies the supplier provides (≥ min share)")
+        emit(rep["shared_dependencies"].drop(columns=["members"]), fmt,
+             title=f"dependencies all members share on the same outside country (≥ {critical_share:g} %)")
+        _statement(rep["coverage"], fmt, names)
+    if plot:
+        from allychain.report.charts import complementarity_heatmap
+
+        complementarity_heatmap(matrix, plot)
+
+
+@app.command("partners")
+def partners_cmd(
+    members: str | None = typer.Option(None, "--members", "-m",
+                                          help="Comma-separated members or an alliance id of the data (default KOR,NLD)."),
+    k: int | None = typer.Option(None, "--k", help="Also choose a best set of k partners (greedy)."),
+    weight: str = typer.Option("count", "--weight", help="count (critical items resolved) or market (their USD size)."),
+    method: str = typer.Option("greedy", "--method", help="greedy or exhaustive (all k-subsets) for --k."),
+    data: str = DataOpt,
+    stages: str | None = StagesOpt,
+    critical_share: float = CriticalOpt,
+    min_share: float = MinShareOpt,
+    year: int | None = YearOpt,
+    fmt: Format = FormatOpt,
+    plot: str | None = PlotOpt,
+) -> None:
+    """Candidate countries ranked by the critical alliance dependency they would turn internal."""
+    from allychain.analysis import best_partners, dependency_report, partners
+
+    if plot:
+        from allychain.report.charts import check_plot_path
+
+        check_plot_path(plot)
+    n = _load(data)
+    mem = _members(n, members)
+    kw: dict[str, Any] = dict(year=year, critical_share=critical_share, weight=weight, min_share=min_share,
+                              stages=_split(stages))
+    ranked = partners(n, mem, **kw)
+    out = best_partners(n, mem, k=k, method=method, **kw) if k is not None else ranked
+    title = (f"best {k} partner(s) for {'+'.join(mem)} ({method})" if k is not None
+             else f"partner candidates for {'+'.join(mem)} (score: {weight})")
+    cols = ["step", "rank", "country", "country_name", "gain", "score", "resolved", "resolved_market_usd",
+            "internalised_share"]
+    _emit_table(out, fmt, title, cols)
+    rep = dependency_report(n, mem, stages=_split(stages), year=year, critical_share=critical_share,
+                            min_share=min_share)
+    _statement(rep["coverage"], fmt, _names(n))
+    if plot:
+        from allychain.report.charts import partner_bars
+
+        partner_bars(out if k is None else out.assign(score=out["gain"]), plot)
+
+
+def demo(network, console, members: str = DEFAULT_MEMBERS) -> None:  # noqa: ANN001
+    """Print a compact alliance analysis (default KOR+NLD) of ``network`` on a Rich ``console``:
+    top chokepoints, the alliance's critical dependencies and the best partners, with the
+    coverage statement."""
+    import pandas as pd
+    from rich.table import Table
+
+    from allychain.analysis import best_partners, chokepoints, coverage_text, dependency_report
+
+    def table(df: pd.DataFrame, title: str) -> Table:
+        from allychain.cli.render import _fmt_cell
+
+        t = Table(title=title, header_style="bold")
+        for c in df.columns:
+            t.add_column(str(c), overflow="fold")
+        for rec in df.itertuples(index=False):
+            t.add_row(*[_fmt_cell(v) for v in rec])
+        return t
+
+    mem = _members(network, members)
+    label = "+".join(mem)
+    cp = chokepoints(network)
+    console.print(table(_display(cp.head(8)[["item_name", "rules", "top_country", "top_country_share", "hhi",
+                                             "country_year"]]), f"top chokepoints ({len(cp)} in all)"))
+    rep = dependency_report(network, mem)
+    deps = rep["dependencies"]
+    crit = deps[deps["critical"].fillna(False).astype(bool)]
+    console.print(table(crit.head(10)[["item_name", "tier", "foreign_share", "top_foreign_country",
+                                       "top_foreign_share", "year"]],
+                        f"critical dependencies of {label} ({len(crit)} of {len(deps)} needed items)"))
+    best = best_partners(network, mem, k=3)
+    console.print(table(best[["step", "country", "country_name", "gain", "score"]],
+                        f"best partners for {label} (critical dependencies resolved, greedy)"))
+    console.print(coverage_text(rep["coverage"], _names(network)), highlight=False)

@@ -80,7 +80,8 @@ def item_shares(n: Network, item_id: str) -> pd.DataFrame:
     )
 
 
-def share_snapshot(n: Network, level: str = "country", year: int | None = None) -> pd.DataFrame:
+def share_snapshot(n: Network, level: str = "country", year: int | None = None,
+                   prefer_known: bool = False) -> pd.DataFrame:
     """One coherent set of share rows per item for a provider level.
 
     For each item, the rows of a single (dataset, year) are taken: the given ``year``
@@ -93,6 +94,11 @@ def share_snapshot(n: Network, level: str = "country", year: int | None = None) 
     level
         ``"country"`` (countries, regions and aggregates: every geographic row) or
         ``"firm"``.
+    prefer_known
+        When true, only (dataset, year) groups holding at least one known share
+        compete, so a newer year whose shares are all unknown does not hide an
+        older year with numbers; items with no known share at all still get their
+        latest group (all NaN).  Default false (the behaviour described above).
     """
     kinds = n.providers.set_index("provider_id")
     s = n.shares.assign(kind=n.shares["provider_id"].map(kinds["kind"]),
@@ -109,10 +115,16 @@ def share_snapshot(n: Network, level: str = "country", year: int | None = None) 
         return s.reset_index(drop=True)
     prec = {d: i for i, d in enumerate(n.meta.get("precedence", n.datasets))}
     s = s.assign(_y=s["year"].fillna(-1).astype(int), _p=s["dataset"].map(prec).fillna(len(prec)))
-    best = s.sort_values(["item_id", "_y", "_p"], ascending=[True, False, True]).drop_duplicates("item_id")
+    order = ["item_id", "_y", "_p"]
+    asc = [True, False, True]
+    if prefer_known:
+        known = s["share"].notna().groupby([s["item_id"], s["_y"], s["_p"]]).transform("any")
+        s = s.assign(_k=~known.astype(bool))
+        order, asc = ["item_id", "_k", "_y", "_p"], [True, True, False, True]
+    best = s.sort_values(order, ascending=asc).drop_duplicates("item_id")
     key = best.set_index("item_id")[["_y", "_p"]]
     s = s[(s["_y"].values == s["item_id"].map(key["_y"]).values) & (s["_p"].values == s["item_id"].map(key["_p"]).values)]
-    return s.drop(columns=["_y", "_p"]).reset_index(drop=True)
+    return s.drop(columns=[c for c in ("_y", "_p", "_k") if c in s.columns]).reset_index(drop=True)
 
 
 def relation_graph(n: Network, kinds: tuple[str, ...] = ("goes_into", "is_type_of")) -> nx.DiGraph:

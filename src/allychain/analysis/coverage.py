@@ -1,0 +1,130 @@
+"""Coverage statements: what an answer could not look at.
+
+Every analysis answer carries one: the requested items that are **not in the data**
+at all (no item, stage or share row with that id or name), and those that are in it
+but **not assessable** (no individual provider with a known share at the level
+asked).  Neither is evidence of low risk: "not covered" is never "no risk".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from allychain.model.network import Network
+
+__all__ = ["known_ids", "resolve_items", "requested_items", "coverage", "coverage_text"]
+
+
+def known_ids(n: Network) -> list[str]:
+    """Ids the data knows: items, stages, products of site nodes, and ids with share rows."""
+    ids = list(n.items["item_id"].astype(str))
+    ids += [str(s) for s in n.stages["stage_id"]]
+    ids += [str(p) for p in n.nodes["product"].dropna()]
+    ids += [str(p) for p in n.bom["input_product"].dropna()]
+    ids += [str(p) for p in n.shares["item_id"].dropna()]
+    return list(dict.fromkeys(ids))
+
+
+def resolve_items(n: Network, items: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Split requested ids or names into (ids found in the data, requests not in the data).
+
+    Names match item and stage names case-insensitively; ids of another dataset that a
+    combination renamed (e.g. ETO's ``N20`` in ``builtin+eto``) are found through the
+    crosswalks in ``n.meta["crosswalks"]``.
+    """
+    ids = known_ids(n)
+    idset = set(ids)
+    by_name = {str(nm).casefold(): str(i) for i, nm in zip(n.stages["stage_id"], n.stages["name"], strict=False)}
+    by_name.update({str(nm).casefold(): str(i) for i, nm in zip(n.items["item_id"], n.items["name"], strict=False)})
+    external: dict[str, str] = {}
+    for cw in (n.meta.get("crosswalks") or {}).values():
+        if isinstance(cw, pd.DataFrame) and {"id", "external_id"} <= set(cw.columns):
+            for i, e in zip(cw["id"], cw["external_id"], strict=False):
+                if isinstance(i, str) and isinstance(e, str) and i in idset:
+                    external.setdefault(e, i)
+    found: list[str] = []
+    missing: list[str] = []
+    for q in items:
+        q = str(q).strip()
+        if not q:
+            continue
+        hit = q if q in idset else by_name.get(q.casefold()) or external.get(q)
+        if hit is None:
+            missing.append(q)
+        elif hit not in found:
+            found.append(hit)
+    return found, missing
+
+
+def requested_items(n: Network, items: Iterable[str] | None, snap: pd.DataFrame) -> list[str]:
+    """Item ids an analysis reports: the resolvable part of ``items``, or by default every
+    item of the network plus every id holding share rows in ``snap``."""
+    if items is not None:
+        return resolve_items(n, items)[0]
+    ids = list(n.items["item_id"].astype(str)) + [str(i) for i in snap["item_id"]]
+    return list(dict.fromkeys(ids))
+
+
+def coverage(
+    n: Network,
+    result: pd.DataFrame,
+    requested: Iterable[str] | None = None,
+    extra_not_in_data: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Coverage statement for an analysis result.
+
+    Parameters
+    ----------
+    result
+        A result table with columns ``item_id`` and ``status`` (``assessed`` /
+        ``not_assessable``).
+    requested
+        What the user asked for (ids or names); requests not in the data are listed
+        under ``not_in_data``.
+    extra_not_in_data
+        Ids the analysis met (e.g. relation endpoints) that the data does not
+        describe.
+
+    Returns
+    -------
+    dict
+        ``requested`` (count), ``assessed`` (count), ``not_in_data`` (list),
+        ``not_assessable`` (list of item ids), ``note``.
+    """
+    missing = list(extra_not_in_data)
+    if requested is not None:
+        missing += resolve_items(n, requested)[1]
+    missing = list(dict.fromkeys(missing))
+    st = result["status"] if len(result) else pd.Series(dtype=object)
+    not_assessable = list(dict.fromkeys(result.loc[st == "not_assessable", "item_id"].astype(str))) if len(result) \
+        else []
+    return {
+        "requested": int(len(result) + len(missing)),
+        "assessed": int((st == "assessed").sum()),
+        "not_in_data": missing,
+        "not_assessable": not_assessable,
+        "note": "items not in the data or not assessable are not covered; not covered is not 'no risk'",
+    }
+
+
+def coverage_text(cov: dict[str, Any], names: dict[str, str] | None = None, limit: int = 12) -> str:
+    """One or two lines of plain text stating a coverage dict."""
+    names = names or {}
+
+    def show(ids: list[str]) -> str:
+        shown = [f"{names.get(i, i)} ({i})" if names.get(i, i) != i else i for i in ids[:limit]]
+        more = f" … and {len(ids) - limit} more" if len(ids) > limit else ""
+        return ", ".join(shown) + more
+
+    lines = [f"coverage: {cov['assessed']} of {cov['requested']} requested item(s) assessed"]
+    if cov["not_in_data"]:
+        lines.append(f"  not in the data ({len(cov['not_in_data'])}): {show(cov['not_in_data'])}")
+    if cov["not_assessable"]:
+        lines.append(f"  in the data but not assessable — no known share ({len(cov['not_assessable'])}): "
+                     f"{show(cov['not_assessable'])}")
+    if cov["not_in_data"] or cov["not_assessable"]:
+        lines.append("  not covered is not 'no risk'")
+    return "\n".join(lines)
