@@ -64,7 +64,8 @@ def emit(obj: Any, fmt: Format, title: str | None = None) -> None:
         table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
     for rec in obj.itertuples(index=False):
         table.add_row(*[_fmt_cell(v) for v in rec])
-    Console(soft_wrap=False).print(table)
+    width = None if sys.stdout.isatty() else 240  # pipes and files get the whole table, unwrapped
+    Console(soft_wrap=False, width=width).print(table)
 
 
 def _fmt_cell(v: Any) -> str:
