@@ -35,6 +35,10 @@ def _register_capabilities() -> None:
 
     app.add_typer(analyze.app, name="analyze")
     app.add_typer(optimize.app, name="optimize")
+    from allychain.cli import simulate as simulate_cli
+
+    app.command("simulate")(simulate_cli.simulate_cmd)
+    app.command("montecarlo")(simulate_cli.montecarlo_cmd)
 
 
 _register_capabilities()

@@ -53,11 +53,24 @@ def load_part(spec: str) -> Network:
         from allychain.data.download import cached_eto_path
 
         return _read_eto(cached_eto_path())
+    if spec == "pymrio-test":
+        from allychain.data.mrio import load_pymrio_test
+
+        return load_pymrio_test()
+    if spec.startswith("pymrio:") or _is_pymrio(Path(spec).expanduser()):
+        from allychain.data.mrio import load_mrio
+
+        return load_mrio(Path(spec.removeprefix("pymrio:")).expanduser())
     path = Path(spec).expanduser()
     fmt = detect_format(path)
     if fmt == "eto":
         return _read_eto(path)
     return read_native(path)
+
+
+def _is_pymrio(path: Path) -> bool:
+    """A folder or zip archive written by pymrio (``save``/``save_all``)."""
+    return (path.is_dir() and (path / "file_parameters.json").exists()) or (path.suffix == ".zip" and path.is_file())
 
 
 def _read_eto(path: Path) -> Network:

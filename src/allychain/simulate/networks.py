@@ -1,0 +1,225 @@
+"""Share networks and site-level networks as simulation systems.
+
+**Share networks** (country × item; the built-in data and ETO): there are no bilateral
+flows in the data, only who makes what (shares) and what goes into what (relations).
+The construction, documented in ``docs/simulation.md``:
+
+1. Units: each item's baseline world output is ``X_i = 1`` per step (an index: "one
+   day of world supply"), so every flow is a share of a day of world supply.
+2. Producers: for each item, the country shares of the latest year (kind ``country``;
+   firm rows are not counted, to avoid double counting) as fractions; the part no
+   country accounts for (``1 − Σ shares``, or the whole item when no country share is
+   known) is a node ``ROW/<item>`` ("rest of world / unknown location") — unknown is
+   not zero, and not assigned to anyone.  Shares summing above 100 % are rescaled.
+3. Requirements: ``source goes_into target`` and ``variant is_type_of category`` (the
+   category needs each of its variants) are input links.  An input's world output is
+   split equally over the items it goes into: ``z(i→t) = X_i / k_i``.  Items that go
+   into nothing are final outputs with final demand ``y_i = X_i``.
+4. Flows between countries are proportional (no bilateral data): the node
+   ``(d, t)`` buys input ``i`` from ``(c, i)`` in proportion to ``c``'s share,
+   ``z[(c,i),(d,t)] = share_c(i) · z(i→t) · share_d(t)``.  The technical coefficient of
+   the slot ``(i, (d,t))`` is ``z(i→t)/X_t``.
+
+This gives a balanced baseline (output = deliveries + final demand at every node) on
+which the ARIO engine runs unchanged; export restrictions act on country pairs.
+
+**Site-level networks** (``nodes``, ``edges``, ``bom``): node ``j`` needs
+``quantity[j, p]`` units of product ``p`` per unit of output, ordered from its suppliers
+of ``p`` in proportion to the edge ``share`` (equal where missing).  The baseline output
+solves ``x = M x + d`` (``M[k, j] = share_kj · quantity[j, product(k)]``, ``d`` = node
+demand), i.e. ``x = (I − M)^-1 d``.  A node's ``inventory`` over its baseline output is
+its inventory target in steps (for all its inputs); missing means the parameter default.
+``lead_time`` is not modelled (deliveries are immediate, as in BoARIO).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from allychain.errors import ScenarioError
+from allychain.model.network import Network
+from allychain.simulate.system import SimSystem
+
+__all__ = ["from_share_network", "from_site_network", "ROW"]
+
+log = logging.getLogger(__name__)
+
+ROW = "ROW"
+
+
+def _country_shares(net: Network) -> dict[str, dict[str, float]]:
+    """Latest-year country shares per item as fractions (rescaled if above 1)."""
+    s = net.shares
+    p = net.providers
+    countries = set(p.loc[p["kind"] == "country", "provider_id"].astype(str))
+    s = s[s["provider_id"].astype(str).isin(countries) & s["share"].notna()].copy()
+    s["year_"] = s["year"].astype("float64").fillna(-1)
+    out: dict[str, dict[str, float]] = {}
+    for item, g in s.groupby(s["item_id"].astype(str)):
+        g = g[g["year_"] == g["year_"].max()]
+        g = g.groupby(g["provider_id"].astype(str))["share"].max()  # one row per country
+        v = (g.astype(float) / 100.0).clip(lower=0)
+        tot = v.sum()
+        if tot > 1:
+            v = v / tot
+        out[item] = {k: float(x) for k, x in v.items() if x > 0}
+    return out
+
+
+def from_share_network(net: Network, name: str | None = None) -> SimSystem:
+    """Country × item system from shares and relations (see the module docstring)."""
+    items = [str(i) for i in net.items["item_id"]]
+    if not items:
+        raise ScenarioError(f"network {net.name!r} has no items to simulate")
+    rel = net.relations
+    links: list[tuple[str, str]] = []
+    for src, tgt, _kind in zip(rel["source"].astype(str), rel["target"].astype(str), rel["kind"].astype(str), strict=False):
+        if src in items and tgt in items and src != tgt:
+            links.append((src, tgt))  # goes_into, and variant → category for is_type_of
+    links = list(dict.fromkeys(links))
+    shares = _country_shares(net)
+    # process steps without shares of their own happen where the item they go into is made
+    kinds = dict(zip(net.items["item_id"].astype(str), net.items["kind"].astype(str), strict=False))
+    targets: dict[str, list[str]] = {}
+    for src, tgt in links:
+        targets.setdefault(src, []).append(tgt)
+    for _ in range(len(items)):
+        changed = False
+        for it in items:
+            if shares.get(it) or kinds.get(it) != "process":
+                continue
+            known = [shares[t] for t in targets.get(it, []) if shares.get(t)]
+            if known:
+                acc: dict[str, float] = {}
+                for sh in known:
+                    for c, v in sh.items():
+                        acc[c] = acc.get(c, 0.0) + v / len(known)
+                shares[it] = acc
+                changed = True
+        if not changed:
+            break
+    producers: dict[str, dict[str, float]] = {}
+    for it in items:
+        sh = dict(shares.get(it, {}))
+        rest = 1.0 - sum(sh.values())
+        if rest > 1e-9:
+            sh[ROW] = rest
+        producers[it] = sh
+    node_ids, node_region, node_item = [], [], []
+    for it in items:
+        for c in producers[it]:
+            node_ids.append(f"{c}/{it}")
+            node_region.append(c)
+            node_item.append(it)
+    n = len(node_ids)
+    idx = {k: i for i, k in enumerate(node_ids)}
+    pidx = {p: i for i, p in enumerate(items)}
+    outdeg: dict[str, int] = {}
+    for src, _ in links:
+        outdeg[src] = outdeg.get(src, 0) + 1
+    x0 = np.array([producers[node_item[k]][node_region[k]] for k in range(n)])
+    y0 = np.array([x0[k] if outdeg.get(node_item[k], 0) == 0 else 0.0 for k in range(n)])
+    # slots (input item, buyer node) and edges
+    slot_rows: list[tuple[int, int, float]] = []
+    edges: list[tuple[int, int, int, float]] = []
+    inputs_of: dict[str, list[str]] = {}
+    for src, tgt in links:
+        inputs_of.setdefault(tgt, []).append(src)
+    slot_map: dict[tuple[int, int], int] = {}
+    for j in range(n):
+        tgt = node_item[j]
+        for src in sorted(set(inputs_of.get(tgt, [])), key=lambda s: pidx[s]):
+            a = 1.0 / outdeg[src]  # z(i→t) / X_t with X = 1
+            slot_map[(pidx[src], j)] = len(slot_rows)
+            slot_rows.append((pidx[src], j, a))
+            for c, sc in producers[src].items():
+                k = idx[f"{c}/{src}"]
+                edges.append((k, j, slot_map[(pidx[src], j)], sc * a * x0[j]))
+    slot_prod = np.array([r[0] for r in slot_rows], dtype=np.int64)
+    slot_buyer = np.array([r[1] for r in slot_rows], dtype=np.int64)
+    e = np.array(edges, dtype=float).reshape(-1, 4)
+    return SimSystem(
+        node_ids=node_ids,
+        node_region=np.array(node_region, dtype=object),
+        node_product=np.array([pidx[i] for i in node_item], dtype=np.int64),
+        products=items,
+        x0=x0,
+        y0=y0,
+        slot_prod=slot_prod,
+        slot_buyer=slot_buyer,
+        slot_a=np.array([r[2] for r in slot_rows], dtype=float),
+        slot_s=np.full(len(slot_rows), np.nan),
+        edge_sup=e[:, 0].astype(np.int64),
+        edge_buyer=e[:, 1].astype(np.int64),
+        edge_slot=e[:, 2].astype(np.int64),
+        edge_z0=e[:, 3],
+        fd=None,
+        steps_per_year=365.0,
+        unit="share of a day of world supply",
+        name=name or net.name,
+        meta={"kind": "shares", "row": ROW},
+    )
+
+
+def from_site_network(net: Network, name: str | None = None) -> SimSystem:
+    """Site-level system from ``nodes``, ``edges`` and ``bom`` (see the module docstring)."""
+    nodes = net.nodes.reset_index(drop=True)
+    ids = [str(v) for v in nodes["node_id"]]
+    idx = {k: i for i, k in enumerate(ids)}
+    n = len(ids)
+    prod = [str(v) for v in nodes["product"]]
+    products = list(dict.fromkeys(prod + [str(p) for p in net.bom["input_product"]]))
+    pidx = {p: i for i, p in enumerate(products)}
+    d = nodes["demand"].astype(float).fillna(0.0).to_numpy()
+    q: dict[tuple[int, int], float] = {}
+    for nid, p, qty in zip(net.bom["node_id"].astype(str), net.bom["input_product"].astype(str),
+                           net.bom["quantity"].astype(float), strict=False):
+        if nid not in idx:
+            raise ScenarioError(f"bom: node {nid!r} is not in the nodes table")
+        q[(pidx[p], idx[nid])] = q.get((pidx[p], idx[nid]), 0.0) + float(qty)
+    ed = net.edges
+    sup = np.array([idx[str(s)] for s in ed["supplier"]], dtype=np.int64)
+    cus = np.array([idx[str(c)] for c in ed["customer"]], dtype=np.int64)
+    share = ed["share"].astype(float).to_numpy()
+    # normalise shares per (customer, product of supplier); missing → equal split
+    key = pd.Series(list(zip(cus, [pidx[prod[k]] for k in sup], strict=False)))
+    fill = pd.Series(share).isna()
+    eq = 1.0 / key.map(key.value_counts()).to_numpy(dtype=float)
+    share = np.where(fill, eq, share)
+    tot = pd.Series(share).groupby(key).transform("sum").to_numpy()
+    share = np.divide(share, tot, out=np.zeros_like(share), where=tot > 0)
+    qty_e = np.array([q.get((pidx[prod[k]], j), 0.0) for k, j in zip(sup, cus, strict=False)])
+    M = np.zeros((n, n))
+    np.add.at(M, (sup, cus), share * qty_e)
+    try:
+        x = np.linalg.solve(np.eye(n) - M, d)
+    except np.linalg.LinAlgError:
+        raise ScenarioError("site network: the bills of materials and edges have no finite baseline "
+                            "(I − M is singular: a node needs more of itself than it makes)") from None
+    if (x < -1e-12).any():
+        raise ScenarioError("site network: the baseline output is negative for some nodes; check bom quantities")
+    x = np.clip(x, 0, None)
+    cap = nodes["capacity"].astype(float).to_numpy()
+    over = np.flatnonzero(x > cap * (1 + 1e-9))
+    if len(over):
+        log.warning("site network: baseline output exceeds capacity at %s", ", ".join(ids[i] for i in over[:5]))
+    slots = sorted({(j, p) for (p, j) in q})  # by buyer, then product
+    slot_index = {s: i for i, s in enumerate(slots)}
+    slot_buyer = np.array([s[0] for s in slots], dtype=np.int64)
+    slot_prod = np.array([s[1] for s in slots], dtype=np.int64)
+    slot_a = np.array([q[(p, j)] for j, p in slots], dtype=float)
+    inv = nodes["inventory"].astype(float).to_numpy()
+    s_node = np.where(np.isfinite(inv) & (x > 0), np.maximum(np.divide(inv, x, out=np.zeros(n), where=x > 0), 1.0),
+                      np.nan)
+    keep = qty_e > 0
+    edge_slot = np.array([slot_index[(j, pidx[prod[k]])] for k, j in zip(sup[keep], cus[keep], strict=False)], dtype=np.int64)
+    region = nodes["country"].astype(object).where(nodes["country"].notna(), "unknown").astype(str).to_numpy()
+    return SimSystem(
+        node_ids=ids, node_region=region.astype(object), node_product=np.array([pidx[p] for p in prod]),
+        products=products, x0=x, y0=d, slot_prod=slot_prod, slot_buyer=slot_buyer, slot_a=slot_a,
+        slot_s=s_node[slot_buyer], edge_sup=sup[keep], edge_buyer=cus[keep], edge_slot=edge_slot,
+        edge_z0=(share * qty_e * x[cus])[keep], fd=None, unit="units", name=name or net.name,
+        meta={"kind": "site", "capacity": cap})

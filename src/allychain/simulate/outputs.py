@@ -1,0 +1,64 @@
+"""Writing a simulation result to a folder: CSV tables, summary.json, chart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from allychain.simulate.recorder import SimResult
+
+__all__ = ["write_result", "TABLES"]
+
+TABLES = {
+    "production": "production.csv",
+    "capacity": "capacity.csv",
+    "final_demand_unmet": "final_demand_unmet.csv",
+    "inventory_cover": "inventory_cover.csv",
+    "overproduction": "overproduction.csv",
+}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return None
+    return v
+
+
+def write_result(result: SimResult, out: str | Path, plot: bool = True, run: int = 0,
+                 summary: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write one run: one CSV per variable (a row per step, a column per node, named as
+    in the data), ``production_by_region.csv`` (share of baseline), ``summary.json``
+    and, with ``plot``, ``production.png``.  Returns the paths written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for var, fname in TABLES.items():
+        p = out / fname
+        result.frame(var, run).to_csv(p, float_format="%.12g")
+        written[var] = p
+    p = out / "production_by_region.csv"
+    result.by_region("production", run, relative=True).to_csv(p, float_format="%.12g")
+    written["production_by_region"] = p
+    if result.system.fd is not None:
+        p = out / "final_demand_unmet_by_consumer.csv"
+        result.unmet_by_consumer(run).to_csv(p, float_format="%.12g")
+        written["final_demand_unmet_by_consumer"] = p
+    summ = summary or result.summary(run, groups=result.meta.get("groups") or None)
+    summ = {"scenario": result.meta.get("scenario"), "compat": result.meta.get("compat"), **summ}
+    p = out / "summary.json"
+    p.write_text(json.dumps(_jsonable(summ), indent=2) + "\n", encoding="utf-8")
+    written["summary"] = p
+    if plot:
+        from allychain.report.sim_charts import plot_production
+
+        written["chart"] = plot_production(result, out / "production.png", run=run)
+    return written

@@ -1,0 +1,188 @@
+"""Recording as an observer: per-step arrays collected while the engine runs, turned
+into pandas tables, an xarray Dataset and summary metrics afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allychain.simulate.params import Params
+from allychain.simulate.system import SimSystem
+
+__all__ = ["Recorder", "SimResult", "loss_metrics"]
+
+VARIABLES = ("production", "capacity", "overproduction", "final_demand_unmet", "inventory_cover", "demand")
+
+
+class Recorder:
+    """Collects ``production``, ``capacity``, ``overproduction`` (α), ``demand`` (orders
+    and final demand received), ``final_demand_unmet`` and ``inventory_cover`` (days of
+    baseline use left in the scarcest relevant input, at the start of the step) per step,
+    batch member and node.  ``stocks=True`` also keeps every inventory slot.
+    """
+
+    def __init__(self, system: SimSystem, steps: int, batch: int, stocks: bool = False,
+                 relevant: np.ndarray | None = None) -> None:
+        self.system = system
+        self.arrays = {v: np.full((steps, batch, system.n), np.nan) for v in VARIABLES}
+        self.stocks = np.full((steps, batch, system.m), np.nan) if stocks else None
+        use0 = system.slot_flow0()
+        rel = relevant if relevant is not None else np.ones(system.m, dtype=bool)
+        self._use0 = np.where(rel & (use0 > 0), use0, np.nan)
+        order = system.slot_buyer
+        self._starts = np.flatnonzero(np.r_[True, np.diff(order) != 0]) if system.m else np.zeros(0, dtype=int)
+        self._has = np.zeros(system.n, dtype=bool)
+        self._has[order] = True
+        self.steps = 0
+
+    def __call__(self, out: Any, state: Any) -> None:
+        t = out.t
+        if t >= self.arrays["production"].shape[0]:
+            return
+        a = self.arrays
+        a["production"][t] = out.x
+        a["capacity"][t] = out.xcap
+        a["overproduction"][t] = out.alpha
+        a["final_demand_unmet"][t] = out.fd_unmet
+        a["demand"][t] = out.demand
+        if len(self._starts):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cover = out.stock_start / self._use0
+            cover = np.where(np.isnan(cover), np.inf, cover)
+            mins = np.minimum.reduceat(cover, self._starts, axis=1)
+            full = np.full(out.x.shape, np.inf)
+            full[:, self._has] = mins
+            a["inventory_cover"][t] = full
+        if self.stocks is not None:
+            self.stocks[t] = out.stock_start
+        self.steps = max(self.steps, t + 1)
+
+    def result(self, params: Params, meta: dict[str, Any] | None = None) -> SimResult:
+        arrays = {k: v[: self.steps] for k, v in self.arrays.items()}
+        return SimResult(self.system, params, arrays, None if self.stocks is None else self.stocks[: self.steps],
+                         meta or {})
+
+
+def loss_metrics(x: np.ndarray, x0: np.ndarray, tol: float = 1e-3) -> dict[str, np.ndarray]:
+    """Summary of a production path ``x`` (T, B) against its baseline ``x0`` (scalar or (B,)).
+
+    * ``total_loss``: ``Σ_t max(0, x0 − x_t)`` (units × steps, e.g. money);
+    * ``total_loss_share``: that over ``x0 · T`` (share of the output of the horizon);
+    * ``peak_loss_share``: ``max_t (x0 − x_t)/x0``;
+    * ``peak_step``: step of that peak;
+    * ``time_to_recover``: steps from the first step with a loss above ``tol`` to the
+      first later step from which the loss stays below ``tol`` for the rest of the run;
+      NaN if it never recovers, 0 if never hit.
+    """
+    x0 = np.asarray(x0, dtype=float)
+    T = x.shape[0]
+    gap = x0 - x
+    rel = np.divide(gap, x0, out=np.zeros_like(gap), where=x0 != 0)
+    total = np.clip(gap, 0, None).sum(axis=0)
+    peak = rel.max(axis=0)
+    peak_step = rel.argmax(axis=0)
+    hit = rel > tol
+    any_hit = hit.any(axis=0)
+    first = np.where(any_hit, hit.argmax(axis=0), 0)
+    last = np.where(any_hit, T - 1 - hit[::-1].argmax(axis=0), 0)
+    ttr = np.where(any_hit, (last + 1 - first).astype(float), 0.0)
+    ttr = np.where(any_hit & (last == T - 1), np.nan, ttr)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(x0 != 0, total / (x0 * T), 0.0)
+    return {"total_loss": total, "total_loss_share": share, "peak_loss_share": np.clip(peak, 0, None),
+            "peak_step": peak_step, "time_to_recover": ttr}
+
+
+@dataclass
+class SimResult:
+    """Recorded output of a (batch of) run(s): arrays ``(steps, batch, nodes)``."""
+
+    system: SimSystem
+    params: Params
+    arrays: dict[str, np.ndarray]
+    stocks: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        return self.arrays["production"].shape[0]
+
+    @property
+    def batch(self) -> int:
+        return self.arrays["production"].shape[1]
+
+    def frame(self, variable: str = "production", run: int = 0) -> pd.DataFrame:
+        """One variable of one run: rows are steps, columns node ids."""
+        if variable not in self.arrays:
+            raise KeyError(f"unknown variable {variable!r}; expected one of {', '.join(self.arrays)}")
+        return pd.DataFrame(self.arrays[variable][:, run, :], columns=self.system.node_ids,
+                            index=pd.RangeIndex(self.steps, name="step"))
+
+    def by_region(self, variable: str = "production", run: int = 0, relative: bool = False) -> pd.DataFrame:
+        """A variable summed by region (or country/member); ``relative`` divides by baseline."""
+        df = self.frame(variable, run).T.groupby(self.system.node_region).sum().T
+        regions = [r for r in self.system.regions if r in df.columns]
+        df = df[regions]
+        if relative:
+            base = pd.Series(self.system.x0, index=self.system.node_ids).groupby(self.system.node_region).sum()
+            df = df / base[regions]
+        return df
+
+    def unmet_by_consumer(self, run: int = 0) -> pd.DataFrame:
+        """Unmet final demand by consumer region (IO tables): each supplier's unmet share
+        applied to its final-demand columns, summed by the consumer region."""
+        fd = self.system.fd
+        if fd is None:
+            raise ValueError("the system has no final-demand matrix by consumer")
+        unmet = self.arrays["final_demand_unmet"][:, run, :]
+        y0 = self.system.y0
+        share = np.divide(unmet, y0, out=np.zeros_like(unmet), where=y0 != 0)
+        cols = fd.columns
+        regions = [c[0] if isinstance(c, tuple) else c for c in cols]
+        mat = share @ fd.to_numpy()
+        df = pd.DataFrame(mat, columns=cols, index=pd.RangeIndex(self.steps, name="step"))
+        return df.T.groupby(regions).sum().T
+
+    def to_xarray(self) -> Any:
+        """All variables as an ``xarray.Dataset`` with dims ``(step, run, node)``."""
+        import xarray as xr
+
+        coords = {"step": np.arange(self.steps), "run": np.arange(self.batch), "node": self.system.node_ids,
+                  "region": ("node", np.asarray(self.system.node_region, dtype=str))}
+        return xr.Dataset({k: (("step", "run", "node"), v) for k, v in self.arrays.items()}, coords=coords,
+                          attrs={"unit": self.system.unit, **{f"param_{k}": str(v) for k, v in
+                                                              self.params.to_dict().items()}})
+
+    def summary(self, run: int = 0, groups: dict[str, list[str]] | None = None) -> dict[str, Any]:
+        """Loss metrics for the whole system, each region, and each named group of regions
+        (e.g. alliance members)."""
+        x = self.arrays["production"][:, run, :]
+        sysx0 = self.system.x0
+        out: dict[str, Any] = {"steps": self.steps, "unit": f"{self.system.unit} per step" if self.system.unit
+                               else "per step", "params": self.params.to_dict()}
+
+        def one(mask: np.ndarray) -> dict[str, Any]:
+            m = loss_metrics(x[:, mask].sum(axis=1)[:, None], np.array([sysx0[mask].sum()]))
+            d: dict[str, Any] = {k: _scalar(v[0]) for k, v in m.items()}
+            unmet = self.arrays["final_demand_unmet"][:, run, mask].sum()
+            d["final_demand_unmet"] = float(unmet)
+            d["baseline_output_per_step"] = float(sysx0[mask].sum())
+            return d
+
+        out["total"] = one(np.ones(self.system.n, dtype=bool))
+        reg = np.asarray(self.system.node_region)
+        out["regions"] = {r: one(reg == r) for r in self.system.regions}
+        if groups:
+            out["groups"] = {g: one(np.isin(reg, members)) for g, members in groups.items()
+                             if np.isin(reg, members).any()}
+        return out
+
+
+def _scalar(v: Any) -> Any:
+    v = v.item() if hasattr(v, "item") else v
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    return v

@@ -1,0 +1,29 @@
+"""Small systems for the simulation tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from allychain.simulate.system import SimSystem, from_iotables
+
+
+def chain_system(s_days: float = 10.0) -> SimSystem:
+    """Supplier A (no inputs) → B (1 unit of A per unit of B) → final demand 1/step."""
+    return SimSystem(
+        node_ids=["r/A", "r/B"], node_region=np.array(["r", "r"], dtype=object), node_product=np.array([0, 1]),
+        products=["A", "B"], x0=np.array([1.0, 1.0]), y0=np.array([0.0, 1.0]),
+        slot_prod=np.array([0]), slot_buyer=np.array([1]), slot_a=np.array([1.0]), slot_s=np.array([s_days]),
+        edge_sup=np.array([0]), edge_buyer=np.array([1]), edge_slot=np.array([0]), edge_z0=np.array([1.0]),
+    )
+
+
+def random_io(seed: int, regions: int = 2, sectors: int = 3, density: float = 0.8) -> SimSystem:
+    """A random annual MRIO table with positive final demand, as a system."""
+    rng = np.random.default_rng(seed)
+    n = regions * sectors
+    idx = pd.MultiIndex.from_product([[f"r{i}" for i in range(regions)], [f"s{j}" for j in range(sectors)]])
+    Z = rng.uniform(1, 100, (n, n)) * (rng.random((n, n)) < density)
+    Y = rng.uniform(50, 200, (n, regions))
+    cols = pd.MultiIndex.from_product([[f"r{i}" for i in range(regions)], ["hh"]])
+    return from_iotables(pd.DataFrame(Z, idx, idx), pd.DataFrame(Y, idx, cols))

@@ -1,0 +1,129 @@
+"""Kernels and engine against hand-solved cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sim_helpers import chain_system
+
+from allychain.simulate import Forcing, Params, simulate
+from allychain.simulate import kernels as K
+from allychain.simulate.recorder import loss_metrics
+
+
+def test_segment_sum_and_min_match_loops():
+    rng = np.random.default_rng(0)
+    v = rng.random((3, 7))
+    idx = np.array([2, 0, 2, 1, 4, 4, 0])
+    out = K.segment_sum(v, idx, 5)
+    for b in range(3):
+        for k in range(5):
+            assert out[b, k] == pytest.approx(v[b, idx == k].sum())
+    starts = np.array([0, 2, 5])
+    has = np.array([True, False, True, True])
+    mins = K.segment_min(v, starts, has, 4)
+    assert np.allclose(mins[:, 0], v[:, 0:2].min(axis=1))
+    assert np.all(mins[:, 1] == 1.0)
+    assert np.allclose(mins[:, 3], v[:, 5:].min(axis=1))
+
+
+def test_chain_hand_solved():
+    """A loses half its capacity; B's 10-day stock of A falls by 0.5/step and binds
+    production once below ψ·s = 8 units: at step 5 the stock is 7.5 → x_B = 7.5/8."""
+    sys_ = chain_system(10.0)
+    path = np.zeros((8, 2))
+    path[:, 0] = 0.5
+    p = Params(alpha_max=1.0, psi=0.8, inventory_tau=60)
+    res = simulate(sys_, 8, capacity_path=path, params=p, stocks=True)
+    xA = res.arrays["production"][:, 0, 0]
+    xB = res.arrays["production"][:, 0, 1]
+    assert np.allclose(xA, 0.5)
+    assert np.allclose(xB[:5], 1.0)
+    assert xB[5] == pytest.approx(0.9375)
+    assert np.allclose(res.stocks[:6, 0, 0], [10, 9.5, 9.0, 8.5, 8.0, 7.5])
+    # orders after step 0: use 1 + gap 0.5 / 60
+    d = res.arrays["demand"][:, 0, 0]
+    assert d[1] == pytest.approx(1 + 0.5 / 60)
+    # unmet final demand at B from step 5 on: 1 − x_B (B has no other customer)
+    assert res.arrays["final_demand_unmet"][5, 0, 1] == pytest.approx(1 - 0.9375)
+
+
+def test_overproduction_rises_with_scarcity_and_relaxes():
+    sys_ = chain_system(10.0)
+    path = np.zeros((40, 2))
+    path[:20, 0] = 0.5
+    res = simulate(sys_, 40, capacity_path=path)
+    a = res.arrays["overproduction"][:, 0, 0]
+    assert a[0] == a[1] == 1.0
+    # step 2: σ = (D − x_prev)/D with D = 1 + 1/60 (gap of 1 after two steps … one step)
+    assert a[2] > 1.0 and np.all(np.diff(a[2:20]) > 0)
+    assert a.max() <= 1.25
+
+
+def test_licence_redistribution():
+    # one slot, three suppliers with equal weight; supplier 0 licensed at 0.25
+    z0 = np.array([1.0, 1.0, 1.0])
+    w = K.order_weights(z0, np.ones((1, 3)), np.arange(3), np.zeros(3, dtype=int), 1,
+                        licence=np.array([[0.25, 1.0, 1.0]]))
+    assert np.allclose(w, [[0.25 / 3, 1 / 3 + 0.375 / 3, 1 / 3 + 0.375 / 3]])
+    assert w.sum() == pytest.approx(1.0)
+    # the only supplier restricted: its share is cut, nothing to move to
+    w1 = K.order_weights(np.array([2.0]), np.ones((1, 1)), np.array([0]), np.array([0]), 1,
+                         licence=np.array([[0.4]]))
+    assert w1[0, 0] == pytest.approx(0.4)
+
+
+def test_loss_metrics_hand_computed():
+    x = np.array([10, 8, 6, 9, 10, 10], dtype=float)[:, None]
+    m = loss_metrics(x, np.array([10.0]))
+    assert m["total_loss"][0] == pytest.approx(2 + 4 + 1)
+    assert m["total_loss_share"][0] == pytest.approx(7 / 60)
+    assert m["peak_loss_share"][0] == pytest.approx(0.4)
+    assert m["peak_step"][0] == 2
+    assert m["time_to_recover"][0] == 3  # steps 1..3 below baseline
+    never = loss_metrics(np.array([10, 8, 8], dtype=float)[:, None], np.array([10.0]))
+    assert np.isnan(never["time_to_recover"][0])
+
+
+def test_batch_equals_single_runs():
+    sys_ = chain_system(5.0)
+    paths = np.zeros((3, 30, 2))
+    for b, m in enumerate([0.2, 0.6, 1.0]):
+        paths[b, 3:10, 0] = m
+    batch = simulate(sys_, 30, forcing=Forcing(batch=3, n=2, path=paths))
+    for b in range(3):
+        single = simulate(sys_, 30, capacity_path=paths[b])
+        assert np.array_equal(batch.arrays["production"][:, b], single.arrays["production"][:, 0])
+
+
+def test_result_tables_and_xarray():
+    import pytest as _pytest
+
+    xr = _pytest.importorskip("xarray")
+    sys_ = chain_system(10.0)
+    path = np.zeros((10, 2))
+    path[:, 0] = 0.5
+    res = simulate(sys_, 10, capacity_path=path)
+    ds = res.to_xarray()
+    assert isinstance(ds, xr.Dataset)
+    assert ds["production"].dims == ("step", "run", "node")
+    assert float(ds["production"].sel(node="r/A", step=1, run=0)) == _pytest.approx(0.5)
+    # inventory cover in days of baseline use: 10 at the start, then 9.5, 9 …
+    assert np.allclose(res.frame("inventory_cover")["r/B"].iloc[:3], [10, 9.5, 9])
+    by_region = res.by_region("production", relative=True)
+    assert by_region["r"].iloc[0] == _pytest.approx(0.75)
+
+
+def test_inventory_days_by_product():
+    sys_ = chain_system(np.nan)
+    path = np.zeros((30, 2))
+    path[:, 0] = 1.0
+    # 5 days of A: binds once the stock is below 0.8 × 5 = 4 units, i.e. from step 2
+    res = simulate(sys_, 30, capacity_path=path, params=Params(inventory_days_by_product={"A": 5.0}))
+    xB = res.arrays["production"][:, 0, 1]
+    assert np.allclose(xB[:2], 1.0) and xB[2] == pytest.approx(3 / 4)
+    # an infinite target never binds
+    res = simulate(sys_, 30, capacity_path=path, params=Params(inventory_days_by_product={"A": float("inf")}))
+    assert np.allclose(res.arrays["production"][:, 0, 1], 1.0)
+    with pytest.raises(ValueError, match="inventory_days_by_product"):
+        Params(inventory_days_by_product={"A": 0})
