@@ -182,7 +182,8 @@ def demo_cmd(data: str = DataOpt) -> None:
 def main() -> None:
     """Console-script entry point with clean error reporting."""
     try:
-        app(standalone_mode=False)
+        # with standalone_mode=False click returns (not raises) the code of a typer.Exit
+        rc = app(standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -201,4 +202,4 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
-    sys.exit(0)
+    sys.exit(rc if isinstance(rc, int) else 0)

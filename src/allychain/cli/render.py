@@ -22,6 +22,8 @@ def _jsonable(v: Any) -> Any:
         return None
     if isinstance(v, float) and math.isnan(v):
         return None
+    if isinstance(v, float) and math.isinf(v):
+        return "inf" if v > 0 else "-inf"  # JSON has no infinity; null would read as unknown
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
         try:
             return _jsonable(v.item())

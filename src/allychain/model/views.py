@@ -26,7 +26,8 @@ def find_item(n: Network, query: str) -> str:
     if hit:
         return hit
     close = difflib.get_close_matches(query.casefold(), list(by_name) + [i.casefold() for i in ids], n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(repr(by_name.get(c, c)) for c in close)}?" if close else ""
+    names = list(dict.fromkeys(by_name.get(c, c) for c in close))
+    hint = f"; did you mean {', '.join(repr(c) for c in names)}?" if names else ""
     raise AllychainError(f"unknown item {query!r}{hint} (list them with 'allychain items')")
 
 
