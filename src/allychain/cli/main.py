@@ -172,11 +172,15 @@ def show_cmd(
 
 
 @app.command("demo")
-def demo_cmd(data: str = DataOpt) -> None:
-    """The main job end to end on the built-in data (grows as capabilities land)."""
+def demo_cmd(
+    data: str = DataOpt,
+    members: str = typer.Option("KOR,NLD", "--members", "-m", help="Alliance members (ISO alpha-3 or names)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the charts and tables (default: a new temporary folder)."),
+) -> None:
+    """The main job end to end: analysis, disruption runs and decisions for an alliance (default KOR+NLD)."""
     from allychain.cli.demo import run_demo
 
-    run_demo(data)
+    run_demo(data, members=members, out=out)
 
 
 def main() -> None:
