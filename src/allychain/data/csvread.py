@@ -1,10 +1,16 @@
-"""Reading CSV files as text with clear errors (shared by every importer)."""
+"""Reading CSV files as text with clear errors (shared by every importer).
+
+Rows are numbered as a text editor or spreadsheet shows them: the header is row 1,
+and each record carries the line on which it *starts* (a quoted field spanning two
+lines does not shift the record's number; the records after it are numbered by the
+line they start on).  Blank lines are skipped but still counted.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,79 +18,139 @@ import pandas as pd
 from allychain.errors import DataError, Problem
 from allychain.model.validate import ROW
 
-__all__ = ["read_text_csv"]
+__all__ = ["read_text_csv", "decode_text"]
 
-_LINE = re.compile(r"line (\d+)")
+_UTF8_HINT = "a UTF-8 encoded CSV file (in a spreadsheet: save as 'CSV UTF-8')"
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 
 
-def read_text_csv(path: Path, required: bool = True) -> pd.DataFrame:
-    """Read ``path`` as a table of strings (empty cell → ``None``), header on row 1.
+def decode_text(data: bytes, name: str) -> str:
+    """Decode ``data`` as UTF-8 (a byte-order mark is accepted and dropped).
 
-    Accepts a UTF-8 byte-order mark. Raises :class:`DataError` naming the file (and
-    row where known) for a missing, empty, non-UTF-8 or malformed file. The returned
-    frame carries the spreadsheet row number of each record in column ``_row``.
+    Raises
+    ------
+    DataError
+        For UTF-16/UTF-32 files, bytes that are not UTF-8 (with the row and byte
+        offset of the first one) and NUL bytes (with the row of the first one).
     """
-    path = Path(path)
-    name = str(path)
-    if not path.exists():
-        raise DataError(Problem("file not found", file=name, expected="an existing CSV file"))
-    data = path.read_bytes()
+    for bom, enc in _WIDE_BOMS:
+        if data.startswith(bom):
+            raise DataError(Problem(f"file is {enc} encoded", file=name, row=1, expected=_UTF8_HINT))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DataError(
             Problem(
-                f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+                f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} "
+                "(Latin-1 or Windows-1252 file?)",
                 file=name,
                 row=line,
-                expected="a UTF-8 encoded CSV file (save it as 'CSV UTF-8')",
+                value=data[max(0, exc.start - 10) : exc.start + 10].decode("latin-1"),
+                expected=_UTF8_HINT,
             )
         ) from None
-    if "\x00" in text:
-        raise DataError(Problem("file contains NUL bytes (binary or UTF-16?)", file=name,
-                                expected="a UTF-8 encoded CSV file"))
-    if not text.strip():
-        raise DataError(Problem("file is empty", file=name, expected="a header row and data rows"))
-    # Row numbers: count physical records with the csv module (quoted newlines allowed)
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise DataError(
+            Problem(
+                "file contains NUL bytes (a binary file, or UTF-16 without byte-order mark?)",
+                file=name,
+                row=text.count("\n", 0, nul) + 1,
+                expected=_UTF8_HINT,
+            )
+        )
+    return text
+
+
+def read_text_csv(path: Path, required: bool = True) -> pd.DataFrame:
+    """Read ``path`` as a table of strings (empty cell → ``None``), header on row 1.
+
+    Accepts a UTF-8 byte-order mark and any line ending. The returned frame carries
+    the row number of each record in column ``_row`` (see the module docstring).
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    required
+        Kept for callers of earlier versions; a missing file is always an error.
+
+    Raises
+    ------
+    DataError
+        Naming the file (and row where known) for a missing, unreadable, empty,
+        non-UTF-8 or malformed file.  Every row with the wrong number of fields is
+        listed, as are every empty and every duplicate column name.
+    """
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise DataError(Problem("file not found", file=name, expected="an existing CSV file"))
+    if not path.is_file():
+        raise DataError(Problem("not a file", file=name, expected="a CSV file"))
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        header = next(reader)
-        records = []
-        starts = []
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(Problem(f"cannot read file: {exc.strerror or exc}", file=name,
+                                expected="a readable CSV file")) from None
+    text = decode_text(data, name)
+    if not text.strip():
+        raise DataError(Problem("file is empty", file=name, expected="a header row (and data rows)"))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    header_line = 1
+    records: list[list[str | None]] = []
+    starts: list[int] = []
+    last = 0  # line on which the previous record ended
+    try:
         for rec in reader:
+            start, last = last + 1, reader.line_num
             if not rec or all(c.strip() == "" for c in rec):
                 continue
-            records.append(rec)
-            starts.append(reader.line_num)
+            if header is None:
+                header, header_line = rec, start
+                continue
+            records.append([None if c.strip() == "" else c for c in rec])
+            starts.append(start)
     except csv.Error as exc:
-        raise DataError(
-            Problem(f"malformed CSV: {exc}", file=name, row=reader.line_num,
-                    expected="valid CSV (check quotes and delimiters)")
-        ) from None
+        msg = str(exc)
+        if "unexpected end of data" in msg:
+            what = "unterminated quote: a field opened with '\"' is never closed"
+            expected = "a closing '\"' (or no quote) in this row"
+        else:
+            what = f"malformed CSV: {msg}"
+            expected = "valid CSV (a field containing a quote must be quoted, with inner quotes doubled)"
+        raise DataError(Problem(what, file=name, row=last + 1, expected=expected)) from None
+    assert header is not None  # the text is not blank, so some record exists
     header = [h.strip() for h in header]
-    if any(h == "" for h in header):
-        i = header.index("")
-        raise DataError(Problem(f"empty column name in header (column {i + 1})", file=name, row=1,
-                                expected="a name for every column"))
-    dup = sorted({h for h in header if header.count(h) > 1})
-    if dup:
-        raise DataError(Problem(f"duplicate column names {dup}", file=name, row=1,
-                                expected="each column name once"))
     problems = []
-    for rec, line in zip(records, starts):
-        if len(rec) != len(header):
+    for i, h in enumerate(header):
+        if h == "":
+            problems.append(Problem(f"empty column name in header (column {i + 1})", file=name, row=header_line,
+                                    expected="a name for every column"))
+    for h in dict.fromkeys(h for h in header if h and header.count(h) > 1):
+        problems.append(Problem(f"duplicate column name '{h}' in header", file=name, row=header_line,
+                                column=h, expected="each column name once"))
+    for record, line in zip(records, starts, strict=True):
+        if len(record) != len(header):
+            text = ",".join(c or "" for c in record)
             problems.append(
                 Problem(
-                    f"row has {len(rec)} fields but the header has {len(header)}",
+                    f"row has {len(record)} fields but the header has {len(header)}",
                     file=name,
                     row=line,
-                    expected=f"{len(header)} comma-separated fields (truncated file or stray comma?)",
+                    value=text if len(text) <= 80 else text[:77] + "...",
+                    expected=f"{len(header)} comma-separated fields (truncated file, or an unquoted comma?)",
                 )
             )
     if problems:
         raise DataError(problems)
     df = pd.DataFrame(records, columns=header, dtype=object)
-    df = df.map(lambda v: None if v.strip() == "" else v)
     df[ROW] = starts
     return df

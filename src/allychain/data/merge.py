@@ -20,7 +20,8 @@ from typing import Iterable
 import pandas as pd
 
 from allychain import schema
-from allychain.model.network import Network, conform
+from allychain.model import invariants
+from allychain.model.network import Network
 
 __all__ = ["merge", "merge_all", "harmonize", "CONFLICT_COLUMNS"]
 
@@ -51,6 +52,12 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
+def _identical(a: object, b: object) -> bool:
+    """Equal, or both missing (unlike :func:`_same`, a missing value matches only a missing one)."""
+    a_na, b_na = pd.isna(a), pd.isna(b)  # type: ignore[call-overload]
+    return bool(a_na and b_na) or (not a_na and not b_na and a == b)
+
+
 def _merge_entities(comp: str, a: pd.DataFrame, b: pd.DataFrame, la: str, lb: str,
                     conflicts: list[dict]) -> pd.DataFrame:
     key = ENTITY[comp]
@@ -59,14 +66,16 @@ def _merge_entities(comp: str, a: pd.DataFrame, b: pd.DataFrame, la: str, lb: st
         return pd.concat([a, b], ignore_index=True)
     ai = a.set_index(key)
     bi = b.set_index(key)
-    for k in a[key]:
-        if k not in both:
-            continue
-        ra, rb = ai.loc[k], bi.loc[k]
-        for col in ai.columns:
-            if col in bi.columns and col != "dataset" and not _same(ra[col], rb[col]):
-                conflicts.append(dict(table=comp, key=str(k), column=col, value_a=ra[col], dataset_a=la,
-                                      value_b=rb[col], dataset_b=lb, used=la))
+    common = [k for k in a[key] if k in both]  # in a's order
+    ca, cb = ai.loc[common], bi.loc[common]
+    cols = [c for c in ai.columns if c in bi.columns and c != "dataset"]
+    values = {c: (ca[c].tolist(), cb[c].tolist()) for c in cols}
+    for i, k in enumerate(common):
+        for col in cols:
+            va, vb = values[col][0][i], values[col][1][i]
+            if not _same(va, vb):
+                conflicts.append(dict(table=comp, key=str(k), column=col, value_a=va, dataset_a=la,
+                                      value_b=vb, dataset_b=lb, used=la))
     filled = ai.combine_first(bi.loc[bi.index.isin(both)])
     filled = filled.loc[list(a[key])]
     out = pd.concat([filled.reset_index(), b[~b[key].isin(both)]], ignore_index=True)
@@ -108,7 +117,10 @@ def merge(a: Network, b: Network, name: str | None = None) -> Network:
         "description": " + ".join(x for x in (a.meta.get("description"), b.meta.get("description")) if x),
     }
     io = a.io if a.io is not None else b.io
-    return Network(name=name or f"{a.name}+{b.name}", io=io, meta=meta, **tables)
+    out = Network(name=name or f"{a.name}+{b.name}", io=io, meta=meta, **tables)
+    if invariants.enabled():
+        invariants.guard_union(out, (a, b), {**{c: [k] for c, k in ENTITY.items()}, **ROWS})
+    return out
 
 
 def _share_conflicts(ta: pd.DataFrame, tb: pd.DataFrame, conflicts: list[dict]) -> None:
@@ -117,9 +129,10 @@ def _share_conflicts(ta: pd.DataFrame, tb: pd.DataFrame, conflicts: list[dict]) 
     j = j[(j["share_a"] - j["share_b"]).abs() > 1e-9]
     for rec in j.to_dict("records"):
         yr = "unknown year" if pd.isna(rec["year"]) else rec["year"]
+        same_row = all(_identical(rec[f"{c}_a"], rec[f"{c}_b"]) for c in ("dataset", "basis"))
         conflicts.append(dict(table="shares", key=f"{rec['item_id']}/{rec['provider_id']}/{yr}", column="share",
                               value_a=rec["share_a"], dataset_a=rec["dataset_a"], value_b=rec["share_b"],
-                              dataset_b=rec["dataset_b"], used="both rows kept"))
+                              dataset_b=rec["dataset_b"], used=str(rec["dataset_a"]) if same_row else "both rows kept"))
 
 
 def merge_all(networks: Iterable[Network], name: str | None = None) -> Network:

@@ -23,14 +23,17 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from allychain import schema
-from allychain.data.csvread import read_text_csv
+from allychain.data.csvread import decode_text, read_text_csv
 from allychain.errors import DataError, Problem
+from allychain.model import invariants
 from allychain.model.network import IOTables, Network, conform
 from allychain.model.validate import ROW, check_references, coerce_table, errors, find_cycles
 
@@ -43,12 +46,14 @@ CROSSWALK_COLUMNS = ["kind", "id", "external_id"]
 
 def is_native(path: Path) -> bool:
     path = Path(path)
-    return (path / "manifest.json").exists() or any(
-        (path / f"{c}.csv").exists() for c in ("nodes", "items", "shares", "providers")
-    )
+    return (path / "manifest.json").exists() or any((path / f"{c}.csv").exists() for c in schema.COMPONENTS)
 
 
 def _manifest(path: Path) -> dict[str, Any]:
+    """The manifest (or one made up from the ``<table>.csv`` files present), checked.
+
+    Every problem in the manifest is collected before raising.
+    """
     mf = path / "manifest.json"
     if not mf.exists():
         tables = {c: f"{c}.csv" for c in schema.COMPONENTS if (path / f"{c}.csv").exists()}
@@ -58,25 +63,65 @@ def _manifest(path: Path) -> dict[str, Any]:
                         expected="manifest.json or files such as nodes.csv, items.csv, shares.csv")
             )
         return {"format": FORMAT, "version": VERSION, "name": path.name, "tables": tables}
+    where = str(mf)
     try:
-        m = json.loads(mf.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(Problem(f"manifest is not valid JSON: {exc}", file=str(mf),
+        m = json.loads(decode_text(mf.read_bytes(), where))
+    except json.JSONDecodeError as exc:
+        raise DataError(Problem(f"manifest is not valid JSON: {exc.msg}", file=where, row=exc.lineno,
                                 expected="a JSON object (see docs/formats.md)")) from None
+    except OSError as exc:
+        raise DataError(Problem(f"cannot read manifest: {exc.strerror or exc}", file=where,
+                                expected="a readable manifest.json")) from None
     if not isinstance(m, dict):
-        raise DataError(Problem("manifest must be a JSON object", file=str(mf), expected="{...}"))
+        raise DataError(Problem("manifest must be a JSON object", file=where, value=type(m).__name__,
+                                expected='{"format": "allychain-network", "version": 1, "tables": {...}}'))
+    problems: list[Problem] = []
     if m.get("format") != FORMAT:
-        raise DataError(Problem("unknown format in manifest", file=str(mf), column="format",
+        problems.append(Problem("unknown format in manifest", file=where, column="format",
                                 value=m.get("format"), expected=f"'{FORMAT}'"))
     if m.get("version") != VERSION:
-        raise DataError(Problem("unsupported format version", file=str(mf), column="version",
-                                value=m.get("version"), expected=str(VERSION)))
+        problems.append(Problem("unsupported format version", file=where, column="version",
+                                value=m.get("version"), expected=f"{VERSION} (this allychain reads version {VERSION})"))
     tables = m.get("tables", {})
-    if not isinstance(tables, dict) or any(k not in schema.COMPONENTS for k in tables):
-        bad = [k for k in tables if k not in schema.COMPONENTS] if isinstance(tables, dict) else tables
-        raise DataError(Problem("unknown tables in manifest", file=str(mf), column="tables", value=bad,
-                                expected="some of " + ", ".join(schema.COMPONENTS)))
+    if not isinstance(tables, dict):
+        problems.append(Problem("manifest 'tables' must map table names to file names", file=where,
+                                column="tables", value=tables, expected='{"items": "items.csv", ...}'))
+    else:
+        bad = [k for k in tables if k not in schema.COMPONENTS]
+        if bad:
+            problems.append(Problem("unknown tables in manifest", file=where, column="tables", value=bad,
+                                    expected="some of " + ", ".join(schema.COMPONENTS)))
+        for comp, fname in tables.items():
+            problems.extend(_check_member(path, fname, where, f"tables.{comp}"))
+        if not tables and not m.get("io"):
+            problems.append(Problem("manifest lists no tables", file=where, column="tables", value={},
+                                    expected='at least one table, e.g. {"nodes": "nodes.csv"}'))
+    for section in ("crosswalks", "io"):
+        spec = m.get(section)
+        if spec is None:
+            continue
+        if not isinstance(spec, dict):
+            problems.append(Problem(f"manifest '{section}' must be a JSON object", file=where, column=section,
+                                    value=spec, expected="see docs/formats.md"))
+            continue
+        members = spec.items() if section == "crosswalks" else ((k, spec.get(k)) for k in ("Z", "Y"))
+        for k, member in members:
+            problems.extend(_check_member(path, member, where, f"{section}.{k}"))
+    if problems:
+        raise DataError(problems)
     return m
+
+
+def _check_member(folder: Path, fname: object, manifest: str, column: str) -> list[Problem]:
+    """A file named by the manifest must be a relative path inside the folder."""
+    if not isinstance(fname, str) or not fname.strip():
+        return [Problem("file name must be text", file=manifest, column=column, value=fname,
+                        expected="a file name relative to the folder, e.g. \"items.csv\"")]
+    p = Path(fname)
+    if p.is_absolute() or ".." in p.parts:
+        return [Problem("file must lie inside the dataset folder", file=manifest, column=column, value=fname,
+                        expected="a relative path without '..'")]
+    return []
 
 
 def read_native(path: str | Path, dataset: str | None = None) -> Network:
@@ -114,10 +159,13 @@ def read_native(path: str | Path, dataset: str | None = None) -> Network:
         df, found = coerce_table(comp, df, str(fpath))
         raw[comp] = df
         problems.extend(found)
-    if not errors(problems):
-        problems.extend(check_references(raw, files))
-        if "relations" in raw:
-            problems.extend(find_cycles(raw["relations"], files["relations"]))
+    # ids across tables: checked against every table that could be read, so that a bad
+    # value in one file does not hide an unknown id in another
+    order = {f: i for i, f in enumerate(files.values())}
+    refs = check_references(raw, files)
+    problems.extend(sorted(refs, key=lambda p: (order.get(p.file or "", len(order)), p.row or 0)))
+    if "relations" in raw:
+        problems.extend(find_cycles(raw["relations"], files["relations"]))
     crosswalks = {}
     for fam, fname in (m.get("crosswalks") or {}).items():
         try:
@@ -152,74 +200,142 @@ def read_native(path: str | Path, dataset: str | None = None) -> Network:
         "crosswalks": crosswalks,
         "findings": tuple(p for p in problems if p.severity == "warning"),
     }
-    return Network(name=str(m.get("name") or path.name), io=io, meta=meta, **tables)
+    out = Network(name=str(m.get("name") or path.name), io=io, meta=meta, **tables)
+    if invariants.enabled():
+        invariants.guard_network(out)
+    return out
 
 
 def _read_io(path: Path, spec: dict[str, Any]) -> IOTables:
+    """Read ``Z`` and ``Y`` (two header rows, two index columns, as pandas writes a
+    ``(region, sector)`` MultiIndex); every non-numeric or empty cell is a problem."""
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    files = {key: path / spec[key] for key in ("Z", "Y")}
+    layout = "two header rows (region, sector or category) and two index columns (region, sector)"
+    for key, f in files.items():
+        if not f.is_file():
+            problems.append(Problem("file not found", file=str(f), expected=f"the {key} table named in the manifest"))
+            continue
+        try:
+            df = pd.read_csv(f, header=[0, 1], index_col=[0, 1])
+        except (OSError, ValueError, IndexError, TypeError, pd.errors.ParserError) as exc:
+            problems.append(Problem(f"cannot read the {key} table: {exc}", file=str(f), expected=layout))
+            continue
+        num = df.apply(pd.to_numeric, errors="coerce").astype(float)
+        bad = num.isna().to_numpy() | ~np.isfinite(num.to_numpy())
+        for i, j in zip(*np.nonzero(bad), strict=True):
+            r, c = df.index[i], df.columns[j]
+            v = df.iat[i, j]
+            problems.append(
+                Problem(f"row {'/'.join(map(str, r))}: not a finite number", file=str(f), column="/".join(map(str, c)),
+                        value=None if pd.isna(v) else str(v), expected="a finite number (empty cells are not allowed)")
+            )
+        frames[key] = num
+    if problems:
+        raise DataError(problems)
     try:
-        Z = pd.read_csv(path / spec["Z"], header=[0, 1], index_col=[0, 1])
-        Y = pd.read_csv(path / spec["Y"], header=[0, 1], index_col=[0, 1])
-    except (OSError, KeyError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(Problem(f"cannot read input-output tables: {exc}", file=str(path),
-                                expected="io/Z.csv and io/Y.csv with two header rows and two index columns")) from None
-    return IOTables(Z=Z, Y=Y, unit=str(spec.get("unit", "")), name=str(spec.get("name", "")))
+        return IOTables(Z=frames["Z"], Y=frames["Y"], unit=str(spec.get("unit", "")), name=str(spec.get("name", "")))
+    except DataError as exc:
+        raise DataError([replace(p, file=str(files[p.file]) if p.file in files else p.file)
+                         for p in exc.problems]) from None
 
 
 def write_native(network: Network, path: str | Path, overwrite: bool = False) -> Path:
     """Write ``network`` as a native folder at ``path``.
 
-    Tables with no rows are not written. Everything goes to a temporary sibling
-    folder first and is moved into place at the end.
+    Tables with no rows are not written.  Everything goes to a temporary sibling
+    folder first and is moved into place at the end; if anything fails, the
+    temporary folder is removed and an existing ``path`` is left as it was.
+
+    Parameters
+    ----------
+    overwrite
+        Replace an existing folder.  Only an empty folder or a folder in the native
+        format (one with an allychain ``manifest.json``) is replaced, so a mistyped
+        destination never deletes unrelated files.
 
     Raises
     ------
     FileExistsError
-        If ``path`` exists and ``overwrite`` is false.
+        If ``path`` exists and ``overwrite`` is false, or it exists but is not an
+        empty or native-format folder.
+    OSError
+        If writing fails (the destination is then unchanged).
     """
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) to replace it")
+    if path.exists() or path.is_symlink():
+        if not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) to replace it")
+        if not _replaceable(path):
+            raise FileExistsError(f"{path} exists and is not an allychain native-format folder (no manifest.json "
+                                  "naming format 'allychain-network'); refusing to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
-        tables = {}
-        for comp, df in network.tables():
-            if df.empty:
-                continue
-            fname = f"{comp}.csv"
-            conform(comp, df).to_csv(tmp / fname, index=False, lineterminator="\n")
-            tables[comp] = fname
-        manifest: dict[str, Any] = {
-            "format": FORMAT,
-            "version": VERSION,
-            "name": network.name,
-            "description": network.meta.get("description", ""),
-            "license": network.meta.get("license", ""),
-            "tables": tables,
-        }
-        cws = network.meta.get("crosswalks") or {}
-        if cws:
-            manifest["crosswalks"] = {}
-            for fam, cw in cws.items():
-                fname = f"crosswalk_{fam}.csv"
-                cw.to_csv(tmp / fname, index=False, lineterminator="\n")
-                manifest["crosswalks"][fam] = fname
-        if network.io is not None:
-            (tmp / "io").mkdir()
-            network.io.Z.to_csv(tmp / "io" / "Z.csv")
-            network.io.Y.to_csv(tmp / "io" / "Y.csv")
-            manifest["io"] = {"Z": "io/Z.csv", "Y": "io/Y.csv", "unit": network.io.unit, "name": network.io.name}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        if path.exists():
-            old = path.with_name(f".{path.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, path)
+        _write_folder(network, tmp)
+        _swap_into_place(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def _replaceable(path: Path) -> bool:
+    if path.is_symlink() or not path.is_dir():
+        return False
+    if not any(path.iterdir()):
+        return True
+    try:
+        m = json.loads((path / "manifest.json").read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(m, dict) and m.get("format") == FORMAT
+
+
+def _write_folder(network: Network, folder: Path) -> None:
+    tables = {}
+    for comp, df in network.tables():
+        if df.empty:
+            continue
+        fname = f"{comp}.csv"
+        conform(comp, df).to_csv(folder / fname, index=False, lineterminator="\n")
+        tables[comp] = fname
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": network.name,
+        "description": network.meta.get("description", ""),
+        "license": network.meta.get("license", ""),
+        "tables": tables,
+    }
+    cws = network.meta.get("crosswalks") or {}
+    if cws:
+        manifest["crosswalks"] = {}
+        for fam, cw in cws.items():
+            fname = f"crosswalk_{fam}.csv"
+            cw.to_csv(folder / fname, index=False, lineterminator="\n")
+            manifest["crosswalks"][fam] = fname
+    if network.io is not None:
+        (folder / "io").mkdir()
+        network.io.Z.to_csv(folder / "io" / "Z.csv", lineterminator="\n")
+        network.io.Y.to_csv(folder / "io" / "Y.csv", lineterminator="\n")
+        manifest["io"] = {"Z": "io/Z.csv", "Y": "io/Y.csv", "unit": network.io.unit, "name": network.io.name}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _swap_into_place(tmp: Path, path: Path) -> None:
+    """Move ``tmp`` to ``path``; an existing ``path`` is moved aside first and put back
+    if the move fails, and deleted only once the new folder is in place."""
+    if not path.exists():
+        os.replace(tmp, path)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+    os.rmdir(old)
+    os.replace(path, old)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        os.replace(old, path)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

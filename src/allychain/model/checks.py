@@ -9,7 +9,7 @@ The data stays usable when a check only warns.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
@@ -38,9 +38,10 @@ def check_share_sum(n: Network, tolerance: float = SHARE_SUM_TOLERANCE) -> list[
     out = []
     for (item, year, level, dataset, basis), total in over.items():
         yr = "unknown year" if pd.isna(year) else str(year)
+        on = "" if pd.isna(basis) else f", {basis}"
         out.append(
             Problem(
-                f"{level} shares of item '{item}' ({yr}) sum to {total:g} %",
+                f"{level} shares of item '{item}' ({yr}{on}) sum to {total:g} %",
                 file=str(dataset) if not pd.isna(dataset) else "shares",
                 column="share",
                 value=round(float(total), 6),
@@ -79,6 +80,12 @@ def check_names(n: Network) -> list[Problem]:
     return [p for p in n.meta.get("findings", ()) if p.check == "names"]
 
 
+def check_unknown_columns(n: Network) -> list[Problem]:
+    """Columns a reader found that the schema does not know (often a misspelt optional
+    column such as ``inventry``, whose values would otherwise be silently unused)."""
+    return [p for p in n.meta.get("findings", ()) if p.check == "unknown_columns"]
+
+
 def check_conflicts(n: Network) -> list[Problem]:
     """Rows on which two datasets of a combination disagree (see :func:`allychain.data.merge`)."""
     conflicts = n.meta.get("conflicts")
@@ -105,8 +112,8 @@ def check_edges_in_bom(n: Network) -> list[Problem]:
         return []
     prod = n.nodes.set_index("node_id")["product"]
     e = n.edges.assign(product=n.edges["supplier"].map(prod))
-    need = set(zip(n.bom["node_id"], n.bom["input_product"]))
-    bad = [(s, c, p) for s, c, p in zip(e["supplier"], e["customer"], e["product"]) if (c, p) not in need]
+    need = set(zip(n.bom["node_id"], n.bom["input_product"], strict=True))
+    bad = [(s, c, p) for s, c, p in zip(e["supplier"], e["customer"], e["product"], strict=True) if (c, p) not in need]
     return [
         Problem(
             f"edge {s} -> {c}: customer's bill of materials has no '{p}'",
@@ -126,7 +133,7 @@ def check_bom_supplied(n: Network) -> list[Problem]:
     if n.bom.empty:
         return []
     prod = n.nodes.set_index("node_id")["product"]
-    supplied = set(zip(n.edges["customer"], n.edges["supplier"].map(prod)))
+    supplied = set(zip(n.edges["customer"], n.edges["supplier"].map(prod), strict=True))
     return [
         Problem(
             f"node {node} needs '{p}' but no edge supplies it",
@@ -137,7 +144,7 @@ def check_bom_supplied(n: Network) -> list[Problem]:
             check="bom_supplied",
             severity="warning",
         )
-        for node, p in zip(n.bom["node_id"], n.bom["input_product"])
+        for node, p in zip(n.bom["node_id"], n.bom["input_product"], strict=True)
         if (node, p) not in supplied
     ]
 
@@ -157,7 +164,7 @@ def check_alliance_members(n: Network) -> list[Problem]:
             check="alliance_members",
             severity="warning",
         )
-        for a, m in zip(n.alliances["alliance_id"], n.alliances["member"])
+        for a, m in zip(n.alliances["alliance_id"], n.alliances["member"], strict=True)
         if m not in known
     ]
 
@@ -166,6 +173,7 @@ CHECKS: dict[str, Callable[[Network], list[Problem]]] = {
     "share_sum": check_share_sum,
     "providers_without_rows": check_providers_without_rows,
     "names": check_names,
+    "unknown_columns": check_unknown_columns,
     "conflicts": check_conflicts,
     "edges_in_bom": check_edges_in_bom,
     "bom_supplied": check_bom_supplied,

@@ -139,6 +139,10 @@ class Network:
         for comp in schema.COMPONENTS:
             object.__setattr__(self, comp, conform(comp, getattr(self, comp)))
         object.__setattr__(self, "meta", dict(self.meta))
+        from allychain.model import invariants  # noqa: PLC0415 - cheap after the first import
+
+        if invariants.enabled():
+            invariants.guard_network(self)
 
     # -- container helpers -------------------------------------------------
     def table(self, component: str) -> pd.DataFrame:

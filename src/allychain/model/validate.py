@@ -10,6 +10,7 @@ them: the header is row 1, the first record row 2.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from typing import Iterable, Mapping
@@ -22,7 +23,7 @@ from allychain import schema
 from allychain.errors import Problem
 from allychain.model.network import DTYPES
 
-__all__ = ["coerce_table", "check_references", "find_cycles", "ROW", "ENUMS", "RANGES"]
+__all__ = ["coerce_table", "check_references", "find_cycles", "errors", "ROW", "ENUMS", "RANGES"]
 
 ROW = "_row"  # hidden column carrying the source row number through import
 
@@ -94,7 +95,10 @@ def coerce_table(
         table when any problem has severity ``"error"``.
     """
     names = dict(column_names or {})
-    shown = lambda c: names.get(c, c)  # noqa: E731
+
+    def shown(c: str) -> str:
+        return names.get(c, c)
+
     problems: list[Problem] = []
     df = raw.copy()
     if ROW not in df.columns:
@@ -102,24 +106,45 @@ def coerce_table(
     rows = df[ROW].to_numpy()
 
     attrs = schema.attributes(component)
+    known = {a.name for a in attrs} | set(names)
+    unknown = [c for c in df.columns if c != ROW and c not in known]
     missing = [a.name for a in attrs if a.required and a.name not in df.columns]
     for col in missing:
+        near = difflib.get_close_matches(shown(col).casefold(), [u.casefold() for u in unknown], n=1, cutoff=0.6)
+        hint = f"; is '{unknown[[u.casefold() for u in unknown].index(near[0])]}' a misspelling?" if near else ""
         problems.append(
             Problem(
-                f"required column '{shown(col)}' is missing",
+                f"required column '{shown(col)}' is missing{hint}",
                 file=file,
+                row=1,
                 column=shown(col),
                 expected=f"columns {', '.join(shown(a.name) for a in attrs if a.required)}",
             )
         )
     if missing:
         return df, problems
+    for col in unknown:
+        near = difflib.get_close_matches(col.casefold(), [shown(a.name) for a in attrs], n=1, cutoff=0.6)
+        problems.append(
+            Problem(
+                f"unknown column '{col}' is kept as text but not used"
+                + (f"; did you mean '{near[0]}'?" if near else ""),
+                file=file,
+                row=1,
+                column=col,
+                expected="columns " + ", ".join(shown(a.name) for a in attrs),
+                check="unknown_columns",
+                severity="warning",
+            )
+        )
+        df[col] = df[col].astype("string")
 
     for attr in attrs:
         if attr.name not in df.columns:
             continue
         col = df[attr.name]
-        blank = col.map(_is_blank).to_numpy(dtype=bool)
+        values = col.to_numpy(dtype=object)
+        blank = np.fromiter((_is_blank(v) for v in values), dtype=bool, count=len(values))
         if attr.required:
             for i in np.flatnonzero(blank):
                 problems.append(
@@ -131,7 +156,6 @@ def coerce_table(
                         expected=attr.description[:80] or "a value",
                     )
                 )
-        values = col.to_numpy(dtype=object)
         if attr.dtype == "str":
             out = pd.Series(
                 [None if b else str(v).strip() for v, b in zip(values, blank)], index=df.index, dtype="string"
@@ -282,33 +306,40 @@ def find_cycles(relations: pd.DataFrame, file: str = "relations") -> list[Proble
     its own category.
     """
     problems: list[Problem] = []
-    if relations.empty:
+    if relations.empty or not {"source", "target", "kind"} <= set(relations.columns):
         return problems
     rows = _rows_of(relations)
+    complete = relations[["source", "target"]].notna().all(axis=1).to_numpy(dtype=bool)
     for kind in ("goes_into", "is_type_of"):
-        mask = (relations["kind"] == kind).fillna(False).to_numpy(dtype=bool)
+        mask = (relations["kind"] == kind).fillna(False).to_numpy(dtype=bool) & complete
         if not mask.any():
             continue
         g = nx.DiGraph()
         for s, t, r in zip(relations["source"][mask], relations["target"][mask], rows[mask]):
             g.add_edge(str(s), str(t), row=int(r))
+        found = []
         for comp in nx.strongly_connected_components(g):
             if len(comp) == 1:
                 n = next(iter(comp))
                 if not g.has_edge(n, n):
                     continue
-            cyc = nx.find_cycle(g.subgraph(comp))
+            # start at the smallest node so the message does not depend on set order
+            cyc = nx.find_cycle(g.subgraph(comp), source=min(comp))
+            edge_rows = [g.edges[u, v]["row"] for u, v in cyc]
+            first = edge_rows.index(min(edge_rows))
+            cyc = cyc[first:] + cyc[:first]  # begin with the edge on the earliest row
             path = " -> ".join([cyc[0][0]] + [v for _, v in cyc])
-            problems.append(
+            found.append(
                 Problem(
-                    f"cycle in '{kind}' relations: {path}",
+                    f"cycle in '{kind}' relations: {path} (rows {', '.join(map(str, sorted(edge_rows)))})",
                     file=file,
-                    row=min(g.edges[u, v]["row"] for u, v in cyc),
+                    row=min(edge_rows),
                     column="target",
                     value=cyc[0][1],
-                    expected=f"'{kind}' relations without cycles",
+                    expected=f"'{kind}' relations without cycles (remove or reverse one of these rows)",
                 )
             )
+        problems.extend(sorted(found, key=lambda p: p.row or 0))
     return problems
 
 
