@@ -141,3 +141,29 @@ def test_every_check_is_named_after_its_key() -> None:
     for name, fn in CHECKS.items():
         assert fn.__name__ == f"check_{name}"
         assert fn.__doc__
+
+
+def test_share_sum_allows_rounding_of_each_row() -> None:
+    # three rows published to 0.1 %: 100.1 is within 3 x 0.05, 100.2 is not
+    ok = share_net(("N1", "USA", 33.4), ("N1", "KOR", 33.4), ("N2", "USA", 50.0))
+    ok = ok.replace(shares=frame("shares", [*ok.shares.to_dict("records"),
+                                            dict(item_id="N1", provider_id="SEC", share=33.3, year=2021, dataset="d1")]))
+    assert consistency_check(ok, checks=["share_sum"]) == []  # firm row is summed apart
+    n = share_net(("N1", "USA", 50.1), ("N1", "KOR", 50.1))
+    (p,) = consistency_check(n, checks=["share_sum"])
+    assert p.value == pytest.approx(100.2)
+
+
+def test_share_sum_counts_geographic_aggregates_with_countries_and_firm_aggregates_with_firms() -> None:
+    providers = frame("providers", [
+        *PROVIDERS.to_dict("records"),
+        dict(provider_id="VARIOUS", name="Various countries", kind="aggregate"),
+        dict(provider_id="P370", name="Various companies", kind="aggregate", country="VARIOUS"),
+        dict(provider_id="EUR", name="Europe", kind="region"),
+    ])
+    rows = [("N1", "USA", 60.0), ("N1", "VARIOUS", 45.0), ("N1", "SEC", 50.0), ("N1", "P370", 40.0),
+            ("N1", "EUR", 30.0)]
+    n = share_net(*rows).replace(providers=providers)
+    found = consistency_check(n, checks=["share_sum"])
+    assert [p.message.split(" shares")[0] for p in found] == ["country"]  # 105 %; firms 90 %, region alone 30 %
+    assert found[0].value == 105.0
