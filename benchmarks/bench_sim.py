@@ -1,11 +1,14 @@
 """Benchmark of the simulation engine against BoARIO 0.7 (ARIOPsiModel).
 
-Per-step wall time and peak traced memory (tracemalloc: model construction plus the
-timed steps) on pymrio's test system and on generated region × sector tables, plus
-Monte Carlo throughput.  Every ratio in one table comes from one run of this script.
+Per-step wall time and peak traced memory (tracemalloc: model construction from the
+tables plus the first steps) on pymrio's test system and on generated region × sector
+tables, the largest relative difference of the production paths (our compat mode vs
+BoARIO, same shock, every timed step), plus Monte Carlo throughput on a share network.
+Every ratio in one table comes from one run of this script.
 
-    python benchmarks/bench_sim.py                 # test system + 20 × 100 table
-    python benchmarks/bench_sim.py --big           # also 49 × 100 (EXIOBASE-like regions)
+    python benchmarks/bench_sim.py                 # test system + 20 × 100 table + Monte Carlo
+    python benchmarks/bench_sim.py --big           # also 49 × 200 = 9,800 (BoARIO needs ~6 GiB)
+    python benchmarks/bench_sim.py --mc-data PATH  # Monte Carlo network (default: builtin+eto)
     python benchmarks/bench_sim.py --departures    # effect of each BoARIO choice we depart from
 """
 
@@ -45,8 +48,9 @@ def pymrio_system(Z, Y):
     return pymrio.IOSystem(Z=Z, Y=Y, x=x, A=A)
 
 
-def time_boario(mrio, steps: int, shock_node: int = 0) -> tuple[float, float]:
-    """(seconds per step, peak MiB) for BoARIO's ARIOPsiModel with a 50 % loss at one node."""
+def time_boario(mrio, steps: int, shock_node: int = 0) -> tuple[float, float, np.ndarray]:
+    """(seconds per step, peak MiB, production of steps 0 … steps) for BoARIO's
+    ARIOPsiModel with a 50 % loss at one node from step 0."""
     from boario.extended_models import ARIOPsiModel
     from boario.simulation import Simulation
 
@@ -65,6 +69,7 @@ def time_boario(mrio, steps: int, shock_node: int = 0) -> tuple[float, float]:
     for _ in range(steps):
         sim.next_step()
     per = (time.perf_counter() - t0) / steps
+    x = sim.production_realised.to_numpy()[: steps + 1].copy()
     del sim
     gc.collect()
     tracemalloc.start()
@@ -75,49 +80,85 @@ def time_boario(mrio, steps: int, shock_node: int = 0) -> tuple[float, float]:
     tracemalloc.stop()
     del sim
     gc.collect()
-    return per, peak
+    return per, peak, x
 
 
-def time_ours(Z, Y, steps: int, compat: str | None, batch: int = 1, shock_node: int = 0) -> tuple[float, float]:
-    """(seconds per step for the whole batch, peak MiB) for our engine with a recorder."""
-    from allychain.simulate import Forcing, Params, from_iotables, simulate
+def time_ours(Z, Y, steps: int, compat: str | None, shock_node: int = 0) -> tuple[float, float, np.ndarray]:
+    """(seconds per step, peak MiB, production of steps 0 … steps) for our engine with a
+    recorder.  As for BoARIO, building the model (tables → system → engine arrays) is not
+    in the per-step time, but it is in the peak memory."""
+    from allychain.simulate import Forcing, Params, from_iotables
+    from allychain.simulate.engine import prepare, run
+    from allychain.simulate.recorder import Recorder
 
     params = Params().with_compat(compat)
 
-    def go(k, system=None):
-        system = system or from_iotables(Z, Y, sort=params.sort_labels)
+    def build():
+        system = from_iotables(Z, Y, sort=params.sort_labels)
+        return system, prepare(system, params)
+
+    def forcing(system, k):
         path = np.zeros((k, system.n))
         path[:, shock_node] = 0.5
-        return simulate(system, k, forcing=Forcing(batch=batch, n=system.n, path=path), params=params)
+        return Forcing(batch=1, n=system.n, path=path)
 
-    system = from_iotables(Z, Y, sort=params.sort_labels)  # built once, like BoARIO's model
-    go(2, system)
+    system, static = build()
+    rec = Recorder(system, steps + 1, 1, relevant=static.relevant)
+    f = forcing(system, steps + 1)
+    state = run(system, f, 1, params, observers=[rec], static=static)  # warm-up
     t0 = time.perf_counter()
-    go(steps, system)
+    run(system, f, steps, params, observers=[rec], static=static, state=state)
     per = (time.perf_counter() - t0) / steps
-    del system
+    x = rec.arrays["production"][:, 0, :].copy()
+    del system, static, rec, state
     gc.collect()
     tracemalloc.start()
-    go(min(steps, 3))  # construction from the tables included, as for BoARIO
+    system, static = build()
+    k = min(steps, 3)
+    run(system, forcing(system, k), k, params, observers=[Recorder(system, k, 1, relevant=static.relevant)],
+        static=static)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    return per, peak
+    return per, peak, x
 
 
-def montecarlo_throughput(runs: int = 256, batch: int = 128, horizon: int = 365) -> float:
-    from importlib import resources
-    from pathlib import Path
+MC_SPEC = {
+    "name": "fab fires and regional earthquakes",
+    "horizon": 365,
+    "hazards": [
+        {"name": "fab fire", "candidates": {}, "pick": 1, "probability": 0.5,
+         "loss": {"dist": "uniform", "low": 0.2, "high": 0.9}, "onset": {"dist": "integer", "low": 0, "high": 200},
+         "duration": {"dist": "lognormal", "median": 20, "sigma": 0.5}, "recovery": {"profile": "linear", "steps": 30}},
+        {"name": "regional earthquake", "regional": True, "correlation": 0.8, "candidates": {},
+         "probability": 0.2, "loss": {"dist": "beta", "a": 2, "b": 5}, "onset": {"dist": "integer", "low": 0, "high": 200},
+         "duration": 10, "recovery": {"profile": "exponential", "steps": 30}},
+    ],
+}
 
-    from allychain.data.mrio import load_pymrio_test
+
+def montecarlo_throughput(data: str, runs: int, workers: int, batch: int = 256) -> dict:
+    """Wall time of ``runs`` one-year runs of :data:`MC_SPEC` on ``data`` (a share network
+    as country × item nodes): a fire at one non-ROW node in half the runs, an earthquake
+    in one of the five largest producer countries in a fifth of them."""
+    import copy
+
+    from allychain.data.load import load
     from allychain.simulate import build_system
-    from allychain.simulate.montecarlo import load_spec, run_montecarlo
+    from allychain.simulate.montecarlo import parse_spec, run_montecarlo
 
-    spec = load_spec(Path(str(resources.files("allychain").joinpath("scenarios"))) / "pymrio-test-montecarlo.yaml")
-    spec = type(spec)(**{**spec.__dict__, "horizon": horizon})
-    system = build_system(load_pymrio_test(), spec.params)
+    system = build_system(load(data))
+    out = pd.Series(system.x0).groupby(np.asarray(system.node_region, dtype=str)).sum()
+    top = [r for r in out.sort_values(ascending=False).index if r != "ROW"][:5]
+    doc = copy.deepcopy(MC_SPEC)
+    doc["hazards"][0]["candidates"] = {"region": [r for r in system.regions if r != "ROW"]}
+    doc["hazards"][1]["candidates"] = {"region": top}
+    doc["groups"] = {"top5": top}
+    spec = parse_spec(doc, "bench_sim.MC_SPEC")
     t0 = time.perf_counter()
-    run_montecarlo(spec, system, runs=runs, seed=0, batch_size=batch)
-    return runs / (time.perf_counter() - t0)
+    res = run_montecarlo(spec, system, runs=runs, seed=0, batch_size=batch, workers=workers)
+    dt = time.perf_counter() - t0
+    return {"system": repr(system), "runs": runs, "workers": workers, "batch": batch, "seconds": dt,
+            "runs_per_s": runs / dt, "mean_loss_share": float(res.runs["total|total_loss_share"].mean())}
 
 
 def departures() -> pd.DataFrame:
@@ -166,35 +207,49 @@ def departures() -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--big", action="store_true", help="also a 49 × 100 table (BoARIO needs a few GB)")
+    ap.add_argument("--big", action="store_true", help="also a 49 × 200 = 9,800 table (BoARIO needs ~6 GiB)")
     ap.add_argument("--departures", action="store_true", help="only the departures table")
-    ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=40, help="steps timed on the 2,000 table (4× on the test system)")
+    ap.add_argument("--mc-data", default="builtin+eto", help="network for the Monte Carlo throughput")
+    ap.add_argument("--mc-runs", type=int, default=10_000)
+    ap.add_argument("--mc-workers", type=int, default=2)
+    ap.add_argument("--no-mc", action="store_true", help="skip the Monte Carlo throughput")
     args = ap.parse_args()
-    pd.set_option("display.width", 160)
+    pd.set_option("display.width", 200)
     if args.departures:
         print(departures().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         return
+    import os
+
     import pymrio
 
+    print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}", flush=True)
+    # Monte Carlo first: worker processes forked from a small, single-threaded process
+    mc = None if args.no_mc else montecarlo_throughput(args.mc_data, args.mc_runs, args.mc_workers)
     cases = [("pymrio test 6 × 8 = 48", pymrio.load_test().calc_all(), None, args.steps * 4)]
-    for R, S, dens, steps in [(20, 100, 0.1, args.steps)] + ([(49, 100, 0.1, 3)] if args.big else []):
+    for R, S, dens, steps in [(20, 100, 0.1, args.steps)] + ([(49, 200, 0.1, 3)] if args.big else []):
         Z, Y = generated_tables(R, S, dens)
         cases.append((f"generated {R} × {S} = {R * S} (density {dens})", pymrio_system(Z, Y), (Z, Y), steps))
     rows = []
     for name, mrio, zy, steps in cases:
         Z, Y = zy if zy is not None else (mrio.Z, mrio.Y)
-        b_t, b_m = time_boario(mrio, steps)
-        o_t, o_m = time_ours(Z, Y, steps, "boario")
-        d_t, d_m = time_ours(Z, Y, steps, None)
+        b_t, b_m, b_x = time_boario(mrio, steps)
+        gc.collect()
+        o_t, o_m, o_x = time_ours(Z, Y, steps, "boario")
+        d_t, d_m, _ = time_ours(Z, Y, steps, None)
+        diff = float(np.max(np.abs(o_x - b_x) / np.maximum(np.abs(b_x), 1e-300)))
         rows.append({"system": name, "steps timed": steps, "BoARIO ms/step": 1e3 * b_t,
                      "ours compat ms/step": 1e3 * o_t, "ours default ms/step": 1e3 * d_t,
                      "speed-up (compat)": b_t / o_t, "BoARIO peak MiB": b_m, "ours peak MiB": o_m,
-                     "memory ratio": b_m / o_m})
+                     "memory ratio": b_m / o_m, "max rel diff x": diff})
         print(rows[-1], flush=True)
-    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    rps = montecarlo_throughput()
-    print(f"\nMonte Carlo, pymrio test system, 365 steps, batch 128: {rps:.1f} runs/s "
-          f"({rps * 365:.0f} run-steps/s)")
+        del mrio
+        gc.collect()
+    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3g}"), flush=True)
+    if mc is not None:
+        print(f"\nMonte Carlo, {mc['system']}, {mc['runs']} runs × 365 steps, {mc['workers']} worker processes, "
+              f"batches of {mc['batch']}: {mc['seconds']:.1f} s, {mc['runs_per_s']:.0f} runs/s "
+              f"({mc['runs_per_s'] * 365:.0f} run-steps/s); mean total loss share {mc['mean_loss_share']:.4g}")
 
 
 if __name__ == "__main__":

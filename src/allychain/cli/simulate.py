@@ -114,6 +114,8 @@ def montecarlo_cmd(
     out: Path | None = typer.Option(None, "--out", "-o", help="Folder for runs.csv, risk.csv and a chart."),
     data: str | None = typer.Option(None, "--data", "-d", help="Data (default: the spec's data)."),
     batch_size: int = typer.Option(128, "--batch-size", help="Runs simulated together in one vectorised state."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1,
+                                help="Local worker processes (same numbers whatever the count)."),
     level: float = typer.Option(0.95, "--level", help="VaR/CVaR level."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ) -> None:
@@ -132,7 +134,7 @@ def montecarlo_cmd(
         with _progress(n, "runs") as prog:
             task = prog.add_task("runs", total=n)
             res = run_montecarlo(sp, system, runs=n, seed=seed, batch_size=batch_size, dask=client,
-                                 progress=lambda k: prog.advance(task, k))
+                                 progress=lambda k: prog.advance(task, k), workers=workers)
     finally:
         if client is not None:
             client.close()

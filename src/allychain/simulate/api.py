@@ -77,7 +77,7 @@ def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing
         forcing.path = path if forcing.path is None else np.maximum(forcing.path, path)
     static = prepare(system, params)
     rec = Recorder(system, steps, forcing.batch, stocks=stocks, relevant=static.relevant)
-    run(system, forcing, steps, params, observers=[rec], progress=progress)
+    run(system, forcing, steps, params, observers=[rec], progress=progress, static=static)
     return rec.result(params, meta={"compat": compat})
 
 

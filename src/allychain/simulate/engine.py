@@ -2,18 +2,24 @@
 order and hands each step to a recorder.
 
 Step order (BoARIO 0.7's, see ``docs/simulation.md``): capacity loss ``Δ(t)`` →
-overproduction ``α`` (from step 2) → production → distribution and inventories →
-orders for the next step.
+overproduction ``α`` (from step 2) → production → distribution and inventories (with
+transport lags: shipments join the pipeline and arrive later) → orders for the next step
+(with a re-sourcing limit: shares move towards alternative suppliers at a capped rate).
+
+Layout: the state is node-major, ``(n, B)`` / ``(m, B)`` arrays with the batch last, so
+that the sparse products stream over contiguous batch rows.  Observers receive
+:class:`StepOutput` arrays as ``(B, n)`` views.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
+import scipy.sparse as sp
 
 from allychain.errors import InvariantError, ScenarioError
 from allychain.simulate import kernels as K
@@ -21,51 +27,152 @@ from allychain.simulate.forcing import Forcing
 from allychain.simulate.params import Params
 from allychain.simulate.system import SimSystem
 
-__all__ = ["State", "Static", "prepare", "initial_state", "step", "run", "Observer"]
+__all__ = ["State", "Static", "StepOutput", "prepare", "initial_state", "join", "step", "run", "Observer",
+           "edge_lags"]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Static:
-    """Per-system arrays derived once from the system and the parameters."""
+    """Per-system arrays and sparse matrices derived once from the system and the parameters."""
 
     slot_s: np.ndarray  # inventory target in steps (inf = never binds)
-    slot_s_psi: np.ndarray  # ψ·s, 0 where s is infinite
-    slot_rate: np.ndarray  # 1/τ_inv
+    slot_need: np.ndarray  # ψ·s·a of the binding slots (bind_rows), (·, 1)
+    slot_goal: np.ndarray  # s·a, 0 where s is infinite
+    rate: float  # 1/τ_inv
     relevant: np.ndarray  # bool (m,)
-    starts: np.ndarray  # first slot of each buyer that has slots
-    has: np.ndarray  # bool (n,)
-    cap_den: np.ndarray  # X0 with 1 where X0 = 0 (capacity ratio)
-    noalt_w: np.ndarray  # baseline order split
+    finite: np.ndarray | None  # bool (m,) finite targets; None when all are
+    starts: np.ndarray  # first binding slot of each buyer that has binding slots
+    has: np.ndarray  # bool (n,) buyers with binding slots
+    has_rows: np.ndarray | None  # has, or None when every node has binding slots
+    bind_rows: np.ndarray | None  # slots that can bind production, or None when all can
+    min_plan: list[tuple[np.ndarray | None, np.ndarray]] | None  # segment minimum by rank (few slots per buyer)
+    cap_den: np.ndarray  # X0 with 1 where X0 = 0 (capacity ratio), (n, 1)
+    x0: np.ndarray  # (n, 1)
+    y0: np.ndarray  # (n, 1)
+    noalt_w: np.ndarray  # baseline order split per edge
+    inv_den0: np.ndarray  # 1 / Σ_slot z0 (0 where no flow), (m, 1)
+    P: Any  # (n × m) baseline flows z0 from supplier k into slot s: demand D = c ⊙ (P g)
+    PT: Any  # (m × n) its transpose: shipments and order denominators
+    lags: tuple[int, ...]  # distinct transport lags (steps), ascending
+    PT_lag: tuple[Any, ...]  # (m × n) flows of the edges with each lag
+    edge_lag: np.ndarray  # int (e,)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def max_lag(self) -> int:
+        return self.lags[-1] if self.lags else 0
+
+    def scratch(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A scratch array reused from step to step (never part of a state or an output)."""
+        key = f"scratch:{name}"
+        buf = self.cache.get(key)
+        if buf is None or buf.shape != shape:
+            buf = np.empty(shape)
+            self.cache[key] = buf
+        return buf  # type: ignore[no-any-return]
+
+    def edge_matrices(self, system: SimSystem) -> tuple[sp.csr_matrix, tuple[sp.csr_matrix, ...]]:
+        """Indicator matrices for explicit per-edge orders (built on first use):
+        supplier ``(n × e)`` and, per lag, slot ``(m × e)``."""
+        hit = self.cache.get("edge")
+        if hit is None:
+            e = system.e
+            cols = np.arange(e)
+            ones = np.ones(e)
+            sup = sp.csr_matrix((ones, (system.edge_sup, cols)), shape=(system.n, e))
+            per = tuple(sp.csr_matrix((np.where(self.edge_lag == lag, 1.0, 0.0), (system.edge_slot, cols)),
+                                      shape=(system.m, e)) for lag in self.lags)
+            for mat in per:
+                mat.eliminate_zeros()
+            hit = (sup, per)
+            self.cache["edge"] = hit
+        return hit  # type: ignore[no-any-return]
 
 
 @dataclass
 class State:
-    """Dynamic state of a batch of runs (arrays have a leading batch dimension)."""
+    """Dynamic state of a batch of runs (node-major: batch last).
+
+    Orders for the next step are held either in factored form ``O_e = z0_e c_k g_s``
+    (``oc`` ``(n, B)``, ``None`` meaning 1; ``og`` ``(m, B)``) or explicitly per edge
+    (``orders`` ``(e, B)``, with export licences or a re-sourcing limit).  ``shares`` are
+    the per-edge order shares under a re-sourcing limit; ``pipeline[t mod (L+1)]`` holds
+    the shipments (per slot) arriving at step ``t`` under transport lags (a ring buffer
+    updated in place from step to step: keep a copy to look back).
+    """
 
     t: int
-    alpha: np.ndarray  # (B, n)
-    stock: np.ndarray  # (B, m)
-    orders: np.ndarray  # (B, e)
-    x: np.ndarray  # (B, n) production of the last step
+    alpha: np.ndarray  # (n, B)
+    stock: np.ndarray  # (m, B)
+    x: np.ndarray  # (n, B) production of the last step
+    og: np.ndarray | None = None  # (m, B)
+    oc: np.ndarray | None = None  # (n, B)
+    orders: np.ndarray | None = None  # (e, B)
+    shares: np.ndarray | None = None  # (e, B)
+    pipeline: np.ndarray | None = None  # (L + 1, m, B)
+
+    def edge_orders(self, system: SimSystem) -> np.ndarray:
+        """Orders per edge ``(e, B)`` whatever the form they are held in."""
+        if self.orders is not None:
+            return self.orders
+        assert self.og is not None
+        o = system.edge_z0[:, None] * self.og[system.edge_slot]
+        if self.oc is not None:
+            o *= self.oc[system.edge_sup]
+        return o
 
 
 @dataclass
 class StepOutput:
+    """What happened in one step; arrays are ``(B, n)`` views (``stock_start`` ``(B, m)``).
+    ``fd`` and ``fd_unmet`` are computed when read."""
+
     t: int
     delta: np.ndarray
     alpha: np.ndarray
     xcap: np.ndarray
     x: np.ndarray
     demand: np.ndarray
-    fd: np.ndarray
-    fd_unmet: np.ndarray
     stock_start: np.ndarray
+    y: np.ndarray  # (n, B) final demand
+    f: np.ndarray  # (n, B) share of demand served
+
+    @property
+    def fd(self) -> np.ndarray:
+        return self.y.T
+
+    @property
+    def fd_unmet(self) -> np.ndarray:
+        return (self.y - self.y * self.f).T
 
 
 class Observer(Protocol):
     def __call__(self, out: StepOutput, state: State) -> None: ...
+
+
+def edge_lags(system: SimSystem, params: Params) -> np.ndarray:
+    """Transport lag of every edge in whole steps (0 when ``params.transport_lags`` is off).
+
+    A lead time from the data (``SimSystem.edge_lag``, e.g. ``edges.lead_time``) wins;
+    then ``params.lead_time_by_product`` for the supplier's product; then
+    ``params.lead_time``.  Values are rounded to the nearest step.
+    """
+    lag = np.zeros(system.e)
+    if not params.transport_lags:
+        return lag.astype(np.int64)
+    lag[:] = params.lead_time
+    for prod, steps in params.lead_time_by_product.items():
+        if prod not in system.products:
+            raise ScenarioError(f"parameter lead_time_by_product: product {prod!r} is not in the data; "
+                                f"expected one of {', '.join(system.products[:10])}")
+        lag[system.node_product[system.edge_sup] == system.products.index(prod)] = float(steps)
+    data = system.edge_lag
+    if data is not None:
+        known = np.isfinite(data)
+        lag[known] = data[known]
+    return np.rint(lag).astype(np.int64)
 
 
 def prepare(system: SimSystem, params: Params) -> Static:
@@ -83,80 +190,270 @@ def prepare(system: SimSystem, params: Params) -> Static:
         relevant = flow_annual > params.relevance_threshold * system.x0[system.slot_buyer]
     else:
         relevant = system.slot_a > params.relevance_threshold
-    buyers = system.slot_buyer
+    if len(system.slot_buyer) and np.any(np.diff(system.slot_buyer) < 0):
+        raise InvariantError("slots must be sorted by buyer")
+    bind = relevant & finite  # slots that can limit production
+    buyers = system.slot_buyer[bind]
     has = np.zeros(system.n, dtype=bool)
     has[buyers] = True
-    if len(buyers) and np.any(np.diff(buyers) < 0):
-        raise InvariantError("slots must be sorted by buyer")
     starts = np.flatnonzero(np.r_[True, np.diff(buyers) != 0]) if len(buyers) else np.zeros(0, dtype=np.int64)
-    cap_den = np.where(system.x0 != 0, system.x0, 1.0)
-    den = K.segment_sum(system.edge_z0[None, :], system.edge_slot, system.m)[0][system.edge_slot]
-    noalt = np.divide(system.edge_z0, den, out=np.zeros_like(den), where=den != 0)
+    n, m, e = system.n, system.m, system.e
+    lag = edge_lags(system, params)
+    lags = tuple(int(v) for v in np.unique(lag)) if e and params.transport_lags else (0,)
+    # The products run on whichever layout streams better, chosen from the system alone:
+    # slot-major (CSR by slot) when the per-slot vectors are too large for the cache,
+    # supplier-major (CSR by supplier) otherwise.  With sorted indices both add each
+    # output's terms in the same order, so the numbers do not depend on the choice.
+    slot_major = m > SLOT_MAJOR_MIN_SLOTS
+
+    def flows(sel: np.ndarray | None) -> Any:
+        z, sup, slot = (system.edge_z0, system.edge_sup, system.edge_slot) if sel is None else \
+            (system.edge_z0[sel], system.edge_sup[sel], system.edge_slot[sel])
+        if slot_major:
+            mat = sp.csr_matrix((z, (slot, sup)), shape=(m, n))
+            mat.sort_indices()
+            return mat  # (m × n) CSR
+        mat = sp.csr_matrix((z, (sup, slot)), shape=(n, m))
+        mat.sort_indices()
+        return mat.T  # (m × n) CSC view of the supplier-major CSR
+
+    PT = flows(None)
+    P = PT.T
+    den0 = np.bincount(system.edge_slot, weights=system.edge_z0, minlength=m)
+    per_edge_den = den0[system.edge_slot]
+    noalt = np.divide(system.edge_z0, per_edge_den, out=np.zeros(e), where=per_edge_den != 0)
+    PT_lag = (PT,) if len(lags) == 1 else tuple(flows(lag == v) for v in lags)
+    s_fin = np.where(finite, s, 0.0)
     return Static(
         slot_s=np.where(finite, s, np.inf),
-        slot_s_psi=np.where(finite, s * params.psi, 0.0),
-        slot_rate=np.full(system.m, 1.0 / params.inventory_tau),
+        slot_need=(s_fin * params.psi * system.slot_a)[bind][:, None],
+        slot_goal=(s_fin * system.slot_a)[:, None],
+        rate=1.0 / params.inventory_tau,
         relevant=relevant,
+        finite=None if finite.all() else finite,
         starts=starts,
         has=has,
-        cap_den=cap_den,
+        has_rows=None if has.all() else has,
+        bind_rows=None if bind.all() else np.flatnonzero(bind),
+        min_plan=K.min_plan(starts, int(bind.sum())),
+        cap_den=np.where(system.x0 != 0, system.x0, 1.0)[:, None],
+        x0=system.x0[:, None].astype(float),
+        y0=system.y0[:, None].astype(float),
         noalt_w=noalt,
+        inv_den0=np.divide(1.0, den0, out=np.zeros(m), where=den0 != 0)[:, None],
+        P=P,
+        PT=PT,
+        lags=lags,
+        PT_lag=PT_lag,
+        edge_lag=lag,
     )
 
 
-def initial_state(system: SimSystem, static: Static, params: Params, batch: int) -> State:
-    """The baseline equilibrium: full stocks ``St = s a X0``, orders ``O = Z0``, ``α = α_b``."""
+def initial_state(system: SimSystem, static: Static, params: Params, batch: int, t: int = 0) -> State:
+    """The baseline equilibrium at step ``t``: full stocks ``St = s a X0``, orders ``O = Z0``,
+    ``α = α_b``, and (with transport lags) a pipeline holding the baseline shipments already
+    on their way."""
     stock0 = np.where(np.isfinite(static.slot_s), static.slot_s * system.slot_a * system.x0[system.slot_buyer], np.inf)
-    return State(
+    state = State(
         t=0,
-        alpha=np.full((batch, system.n), params.alpha_base),
-        stock=np.tile(stock0, (batch, 1)),
-        orders=np.tile(system.edge_z0, (batch, 1)),
-        x=np.tile(system.x0, (batch, 1)),
+        alpha=np.full((system.n, batch), params.alpha_base),
+        stock=np.repeat(stock0[:, None], batch, axis=1),
+        x=np.repeat(static.x0, batch, axis=1),
+        og=np.ones((system.m, batch)),
+        oc=None,
     )
+    if params.resourcing_limit is not None:
+        state.shares = np.repeat(static.noalt_w[:, None], batch, axis=1)
+    L = static.max_lag
+    if L > 0:
+        pipe = np.zeros((L + 1, system.m, batch))
+        ones = np.ones((system.n, 1))
+        for lag, mat in zip(static.lags, static.PT_lag, strict=True):
+            flow = mat @ ones  # baseline shipments per slot on edges with this lag
+            for k in range(lag):  # dispatched at steps k − lag < 0, arriving at step k
+                pipe[k] += flow
+        state.pipeline = np.roll(pipe, t % (L + 1), axis=0)  # slot t mod (L+1) arrives at step t
+    state.t = t
+    return state
+
+
+def join(state: State, new: State) -> State:
+    """The runs of ``state`` followed by those of ``new`` (same step) as one batch."""
+    if state.t != new.t:
+        raise InvariantError(f"cannot join states at steps {state.t} and {new.t}")
+
+    def cat(a: np.ndarray | None, b: np.ndarray | None, ones_like: np.ndarray | None = None,
+            axis: int = 1) -> np.ndarray | None:
+        if a is None and b is None:
+            return None
+        if a is None or b is None:
+            # a factor held as None means 1
+            assert ones_like is not None
+            a = np.ones((ones_like.shape[0], state.stock.shape[1])) if a is None else a
+            b = np.ones((ones_like.shape[0], new.stock.shape[1])) if b is None else b
+        return np.concatenate([a, b], axis=axis)
+
+    if (state.orders is None) != (new.orders is None):
+        raise InvariantError("cannot join explicit and factored orders")
+    return State(t=state.t, alpha=np.hstack([state.alpha, new.alpha]), stock=np.hstack([state.stock, new.stock]),
+                 x=np.hstack([state.x, new.x]), og=cat(state.og, new.og), oc=cat(state.oc, new.oc, state.x),
+                 orders=cat(state.orders, new.orders), shares=cat(state.shares, new.shares),
+                 pipeline=cat(state.pipeline, new.pipeline, axis=2))
+
+
+#: systems with more input slots than this run their products slot-major (see prepare)
+SLOT_MAJOR_MIN_SLOTS = 1_000_000
+_POOL: list[Any] = []
+#: products over at least this many stored flows run as two threads (scipy's sparse
+#: kernels release the GIL); each product is computed whole by one thread, so the numbers
+#: do not depend on the threading
+THREAD_MIN_NNZ = 1_000_000
+
+
+def _threads() -> int:
+    import os
+
+    try:
+        return max(1, int(os.environ.get("ALLYCHAIN_SIM_THREADS", "2")))
+    except ValueError:
+        return 1
+
+
+def _pair_product(M: Any, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(M u, M v)``, the two products in two threads when ``M`` is large."""
+    if u.shape[1] == 1:
+        def one(a: np.ndarray) -> np.ndarray:
+            return (M @ a[:, 0])[:, None]
+    else:
+        def one(a: np.ndarray) -> np.ndarray:
+            return M @ a
+    if M.nnz >= THREAD_MIN_NNZ and _threads() > 1:
+        if not _POOL:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="allychain-sim"))
+        fut = _POOL[0].submit(one, v)
+        return one(u), fut.result()
+    return one(u), one(v)
+
+
+def _demand(static: Static, state: State, y: np.ndarray, sup: sp.csr_matrix | None) -> np.ndarray:
+    B = y.shape[1]
+    if state.orders is not None:
+        assert sup is not None
+        D = sup @ state.orders
+    else:
+        assert state.og is not None
+        D = (static.P @ state.og[:, 0])[:, None] if B == 1 else static.P @ state.og
+        if state.oc is not None:
+            D *= state.oc
+    D += y
+    return D
+
+
+def _dispatch(static: Static, state: State, f: np.ndarray, system: SimSystem) -> list[np.ndarray]:
+    """Shipments per slot leaving this step, one array per transport lag."""
+    if state.orders is not None:
+        _, per = static.edge_matrices(system)
+        sent = state.orders * f[system.edge_sup]
+        return [mat @ sent for mat in per]
+    cf = f if state.oc is None else state.oc * f
+    out = []
+    for mat in static.PT_lag:
+        d = mat @ cf
+        d *= state.og
+        out.append(d)
+    return out
 
 
 def step(system: SimSystem, static: Static, params: Params, state: State, delta: np.ndarray,
          demand_mult: np.ndarray | None = None, licence: np.ndarray | None = None,
          check: bool = False) -> tuple[State, StepOutput]:
-    """Advance a batch of runs by one step; returns the new state and what happened."""
+    """Advance a batch of runs by one step; returns the new state and what happened.
+
+    ``delta``, ``demand_mult`` are ``(n, B)`` (or broadcastable), ``licence`` ``(e, B)``."""
     t = state.t
-    y = system.y0[None, :] * (demand_mult if demand_mult is not None else 1.0)
-    y = np.broadcast_to(y, delta.shape)
-    D = K.total_demand(state.orders, system.edge_sup, y)
+    B = state.stock.shape[1]
+    y = static.y0 if demand_mult is None else static.y0 * demand_mult
+    y = np.broadcast_to(y, (system.n, B))
+    explicit = licence is not None or params.resourcing_limit is not None
+    sup = static.edge_matrices(system)[0] if state.orders is not None else None
+    D = _demand(static, state, y, sup)
     alpha = state.alpha
     if t >= 2:
         alpha = K.update_alpha(alpha, D, state.x, params.alpha_base, params.alpha_max, params.alpha_tau,
-                               params.alpha_relax)
-    xcap = K.capacity(alpha, delta, system.x0)
-    x, xopt = K.production(D, xcap, state.stock, system.slot_a, static.slot_s_psi, system.slot_buyer,
-                           static.relevant, static.starts, static.has)
-    add, f = K.distribute(x, D, state.orders, system.edge_sup, system.edge_slot, system.m)
-    use = x[:, system.slot_buyer] * system.slot_a
-    stock = K.update_stocks(state.stock, add, use, params.stock_update == "boario")
-    if params.order_type == "alt" or licence is not None:
-        w = K.order_weights(system.edge_z0, xcap / static.cap_den if params.order_type == "alt"
-                            else np.ones_like(xcap), system.edge_sup, system.edge_slot, system.m, licence)
+                               params.alpha_relax, static.scratch("alpha", alpha.shape))
+    xcap = K.capacity(alpha, delta, static.x0)
+    x, xopt, xb = K.production(D, xcap, state.stock, static.slot_need, system.slot_buyer, static.starts,
+                               static.has_rows, static.bind_rows, static.min_plan,
+                               static.scratch("ratio", (len(static.slot_need), B)))
+    f = K.ratio_f(x, D)
+    c = xcap / static.cap_den if params.order_type == "alt" else None
+    den = None
+    if not explicit and c is not None and state.orders is None and len(static.PT_lag) == 1:
+        # one product for this step's shipments (Pᵀ (c_old ⊙ f)) and next step's order
+        # denominators (Pᵀ c): the matrix is read once for both
+        cf = f if state.oc is None else state.oc * f
+        d0, den = _pair_product(static.PT, cf, c)
+        d0 *= state.og
+        sent = [d0]
     else:
-        w = np.broadcast_to(static.noalt_w, state.orders.shape)
-    orders = K.place_orders(x, xopt, stock, system.slot_a, static.slot_s, static.slot_rate, system.slot_buyer, w,
-                            system.edge_slot, params.stock_update == "boario")
-    fd_met = y * f
+        sent = _dispatch(static, state, f, system)
+    pipe = state.pipeline
+    if pipe is None:
+        add = sent[0]
+        for extra in sent[1:]:
+            add += extra
+    else:
+        L1 = pipe.shape[0]
+        slot_now = t % L1
+        add = pipe[slot_now].copy()
+        pipe[slot_now] = 0.0
+        for lag, d in zip(static.lags, sent, strict=True):
+            if lag == 0:
+                add += d
+            else:
+                pipe[(t + lag) % L1] += d
+    use = x[system.slot_buyer]
+    use *= system.slot_a[:, None]
+    stock = K.update_stocks(state.stock, add, use, params.stock_update == "boario")
+    need = K.slot_need(use, xb, stock, static.slot_goal, static.rate, static.finite, params.stock_update == "boario",
+                       work=static.scratch("goal", stock.shape), overwrite_use=True)
+    new = State(t=t + 1, alpha=alpha, stock=stock, x=x, pipeline=pipe)
+    if explicit:
+        cap_ratio = c if c is not None else np.ones((system.n, B))
+        w = K.order_weights(system.edge_z0, cap_ratio, system.edge_sup, system.edge_slot, system.m, licence)
+        if params.resourcing_limit is not None:
+            prev = state.shares if state.shares is not None else np.repeat(static.noalt_w[:, None], B, axis=1)
+            w = K.limit_resourcing(w, prev, params.resourcing_limit)
+            new.shares = w
+        new.orders = need[system.edge_slot] * w
+    else:
+        if c is None:
+            need *= static.inv_den0
+            new.og = need
+        else:
+            if den is None:
+                den = static.PT @ c
+            with np.errstate(divide="ignore", invalid="ignore"):
+                np.divide(need, den, out=need)
+            if not np.isfinite(need).all():  # no supplier of the slot has capacity: order nothing
+                need[~np.isfinite(need)] = 0.0
+            new.og, new.oc = need, c
     if check:
         if (stock < -1e-9 * (1 + np.abs(state.stock))).any():
             raise InvariantError(f"negative inventory at step {t}")
         if (x > xcap * (1 + 1e-12) + 1e-12).any():
             raise InvariantError(f"production above capacity at step {t}")
-    new = State(t=t + 1, alpha=alpha, stock=stock, orders=orders, x=x)
-    out = StepOutput(t=t, delta=delta, alpha=alpha, xcap=xcap, x=x, demand=D, fd=y, fd_unmet=y - fd_met,
-                     stock_start=state.stock)
+    out = StepOutput(t=t, delta=np.broadcast_to(delta, (system.n, B)).T, alpha=alpha.T, xcap=xcap.T, x=x.T,
+                     demand=D.T, stock_start=state.stock.T, y=y, f=f)
     return new, out
 
 
 def run(system: SimSystem, forcing: Forcing, steps: int, params: Params | None = None,
         observers: list[Callable[[StepOutput, State], None]] | None = None,
         state: State | None = None, progress: Callable[[int], None] | None = None,
-        check: bool | None = None) -> State:
+        check: bool | None = None, static: Static | None = None) -> State:
     """Run ``steps`` steps of a batch of ``forcing.batch`` scenarios.
 
     Parameters
@@ -174,21 +471,27 @@ def run(system: SimSystem, forcing: Forcing, steps: int, params: Params | None =
         :class:`~allychain.simulate.recorder.Recorder`).
     check
         Internal invariant guards (default: the ``ALLYCHAIN_INVARIANTS`` environment variable).
+    static
+        The result of :func:`prepare` for this system and these parameters, when the
+        caller already has it.
     """
     import os
 
     params = params or Params()
     if check is None:
         check = os.environ.get("ALLYCHAIN_INVARIANTS", "") not in ("", "0")
-    static = prepare(system, params)
+    if static is None:
+        static = prepare(system, params)
     if state is None:
         state = initial_state(system, static, params, forcing.batch)
     forcing.e = system.e
     for _ in range(steps):
         t = state.t
-        delta = forcing.capacity_loss(t)
-        state, out = step(system, static, params, state, delta, forcing.demand_multiplier(t), forcing.licence(t),
-                          check=check)
+        delta = np.ascontiguousarray(forcing.capacity_loss(t).T)
+        dm = forcing.demand_multiplier(t)
+        lic = forcing.licence(t)
+        state, out = step(system, static, params, state, delta, None if dm is None else np.ascontiguousarray(dm.T),
+                          None if lic is None else np.ascontiguousarray(lic.T), check=check)
         for obs in observers or ():
             obs(out, state)
         if progress is not None:

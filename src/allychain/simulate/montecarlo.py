@@ -41,10 +41,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sparse
 
 from allychain.errors import ScenarioError
-from allychain.simulate.engine import run
-from allychain.simulate.forcing import PROFILES, Forcing, profile_value
+from allychain.simulate.engine import initial_state, join, prepare, step
+from allychain.simulate.forcing import PROFILES, profile_value
 from allychain.simulate.params import Params
 from allychain.simulate.recorder import loss_metrics
 from allychain.simulate.scenario import _check_keys, _err, _num, _strs, select_nodes
@@ -230,17 +231,40 @@ class NodeShocks:
     profile: np.ndarray
     n: int
 
+    def __post_init__(self) -> None:
+        # only the (run, slot) pairs with a loss are ever evaluated
+        b, k = np.nonzero(self.magnitude > 0)
+        self._b, self._node = b, self.node[k]
+        self._mag = self.magnitude[b, k]
+        self._onset = self.onset[b, k]
+        self._end = self.onset[b, k] + self.duration[b, k]
+        self._rec = self.recovery[b, k]
+        self._prof = np.asarray(self.profile)[b, k]
+
+    def loss_nodes_first(self, t: int, k: int) -> np.ndarray:
+        """``Δ(t)`` of the first ``k`` runs as an ``(n, k)`` array (the engine's layout)."""
+        out = np.zeros((self.n, k))
+        live = (self._onset <= t) & (self._b < k)
+        if not live.any():
+            return out
+        idx = np.flatnonzero(live)
+        elapsed = t - self._end[idx]
+        level = np.where(elapsed < 0, 1.0, profile_value(self._prof[idx], elapsed, self._rec[idx]))
+        np.maximum.at(out, (self._node[idx], self._b[idx]), self._mag[idx] * level)
+        return out
+
     def loss(self, t: int) -> np.ndarray:
+        """``Δ(t)`` (B, n): the largest loss of any shock hitting each node."""
         B = self.magnitude.shape[0]
         out = np.zeros((B, self.n))
-        if len(self.node) == 0:
+        live = self._onset <= t
+        if not live.any():
             return out
-        elapsed = t - (self.onset + self.duration)
-        level = np.where(t < self.onset, 0.0, np.where(elapsed < 0, 1.0,
-                                                       profile_value(self.profile, elapsed, self.recovery)))
-        v = self.magnitude * level
-        starts = np.flatnonzero(np.r_[True, np.diff(self.node) != 0])
-        out[:, self.node[starts]] = np.maximum.reduceat(v, starts, axis=1)
+        idx = np.flatnonzero(live)
+        elapsed = t - self._end[idx]
+        level = np.where(elapsed < 0, 1.0, profile_value(self._prof[idx], elapsed, self._rec[idx]))
+        v = self._mag[idx] * level
+        np.maximum.at(out, (self._b[idx], self._node[idx]), v)
         return out
 
 
@@ -249,23 +273,30 @@ def _candidates(spec: MonteCarloSpec, system: SimSystem) -> list[np.ndarray]:
                                         f"hazards[{i}].candidates")) for i, h in enumerate(spec.hazards)]
 
 
-def sample_run(spec: MonteCarloSpec, system: SimSystem, cands: list[np.ndarray], rng: np.random.Generator
-               ) -> list[np.ndarray]:
+def _hazard_regions(system: SimSystem, cands: list[np.ndarray]) -> list[tuple[np.ndarray, list[str]]]:
+    """Per hazard: the region of each candidate node and the candidate regions in order."""
+    reg = np.asarray(system.node_region, dtype=str)
+    return [(reg[c], list(dict.fromkeys(reg[c].tolist()))) for c in cands]
+
+
+def sample_run(spec: MonteCarloSpec, system: SimSystem, cands: list[np.ndarray], rng: np.random.Generator,
+               regions_of: list[tuple[np.ndarray, list[str]]] | None = None) -> list[np.ndarray]:
     """Draw one run's shocks: per hazard, arrays (magnitude, onset, duration, recovery)
     over its candidate nodes (magnitude 0 where not hit).  The order of draws is fixed, so
-    a run's numbers depend only on its generator."""
+    a run's numbers depend only on its generator.  ``regions_of`` is
+    ``_hazard_regions(system, cands)`` when the caller has it."""
     from scipy import special
 
-    reg = np.asarray(system.node_region, dtype=str)
+    if regions_of is None:
+        regions_of = _hazard_regions(system, cands)
     out = []
-    for h, c in zip(spec.hazards, cands, strict=False):
+    for h, c, (creg, regions) in zip(spec.hazards, cands, regions_of, strict=False):
         occurs = rng.random() < h.probability
         nc = len(c)
         hit = np.zeros(nc, dtype=bool)
         if h.regional:
-            regions = list(dict.fromkeys(reg[c].tolist()))
             r = regions[int(rng.integers(len(regions)))] if regions else None
-            hit = reg[c] == r
+            hit = creg == r
         elif h.pick is None or h.pick >= nc:
             hit[:] = True
         else:
@@ -273,8 +304,10 @@ def sample_run(spec: MonteCarloSpec, system: SimSystem, cands: list[np.ndarray],
         zc = rng.standard_normal()
         zi = rng.standard_normal(nc)
         rho = h.correlation
-        u = special.ndtr(math.sqrt(rho) * zc + math.sqrt(1 - rho) * zi)
-        mag = np.clip(h.loss.ppf(u), 0.0, 1.0) * hit * occurs
+        mag = np.zeros(nc)
+        if occurs and hit.any():  # the quantile function only where it is used
+            u = special.ndtr(math.sqrt(rho) * zc + math.sqrt(1 - rho) * zi[hit])
+            mag[hit] = np.clip(h.loss.ppf(u), 0.0, 1.0)
         onset = float(max(0.0, round(float(h.onset.sample(rng)))))
         dur = float(max(0.0, round(float(h.duration.sample(rng)))))
         rec = float(max(0.0, float(h.recovery.sample(rng))))
@@ -282,12 +315,16 @@ def sample_run(spec: MonteCarloSpec, system: SimSystem, cands: list[np.ndarray],
     return out
 
 
-def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, indices: list[int]
-               ) -> dict[str, np.ndarray]:
-    """Run the given run indices together; returns per-run loss metrics per region."""
+def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, indices: list[int],
+               late_start: bool = True) -> dict[str, np.ndarray]:
+    """Run the given run indices together; returns per-run loss metrics per region.
+
+    With ``late_start`` a run joins the batch at its first shock (see below); without it
+    every run is simulated from step 0 (the reference for tests)."""
     children = np.random.SeedSequence(seed).spawn(runs)
     cands = _candidates(spec, system)
-    draws = [sample_run(spec, system, cands, np.random.default_rng(children[i])) for i in indices]
+    regions_of = _hazard_regions(system, cands)
+    draws = [sample_run(spec, system, cands, np.random.default_rng(children[i]), regions_of) for i in indices]
     B = len(indices)
     node = np.concatenate(cands) if cands else np.zeros(0, dtype=int)
     order = np.argsort(node, kind="stable")
@@ -296,21 +333,46 @@ def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, in
     prof = np.concatenate([np.full(len(c), PROFILES.index(h.profile)) for h, c in zip(spec.hazards, cands, strict=False)])[order]
     shocks = NodeShocks(node=node[order], magnitude=params_[:, 0], onset=params_[:, 1], duration=params_[:, 2],
                         recovery=params_[:, 3], profile=np.broadcast_to(prof, params_[:, 0].shape), n=system.n)
-    forcing = Forcing(batch=B, n=system.n, e=system.e)
-    forcing.shocks = shocks  # type: ignore[assignment]  # duck-typed: has .loss(t)
     regions = system.regions
     reg = np.asarray(system.node_region, dtype=str)
     members = [np.flatnonzero(reg == r) for r in regions]
     groups = {g: np.isin(regions, m) for g, m in spec.groups.items()}
     T = spec.horizon
-    agg = np.zeros((T, B, len(regions)))
-
-    def observe(out: Any, state: Any) -> None:
-        # per-region sums without BLAS, so results do not depend on the batch size
-        for r, idx in enumerate(members):
-            agg[out.t, :, r] = out.x[:, idx].sum(axis=1)
-
-    run(system, forcing, T, spec.params, observers=[observe])
+    # only the per-region output is kept: a sparse (regions × nodes) indicator product adds
+    # each region's nodes in a fixed order, so results do not depend on the batch size
+    rix = {r: i for i, r in enumerate(regions)}
+    R = sparse.csr_matrix((np.ones(system.n), ([rix[r] for r in reg], np.arange(system.n))),
+                          shape=(len(regions), system.n))
+    agg = np.empty((T, len(regions), B))
+    agg[:] = (R @ system.x0)[None, :, None]
+    # A run is at its baseline equilibrium until its first shock: it joins the batch at that
+    # step (runs sorted by it), and its output before it is the baseline.  A run's numbers
+    # depend only on its own draws.
+    start = np.full(B, T if late_start else 0, dtype=np.int64)
+    hit = shocks.magnitude > 0
+    if hit.size and late_start:
+        first = np.where(hit, shocks.onset, np.inf).min(axis=1)
+        start = np.where(np.isfinite(first), np.minimum(first, T), T).astype(np.int64)
+    perm = np.argsort(start, kind="stable")
+    start = start[perm]
+    shocks = NodeShocks(node=shocks.node, magnitude=shocks.magnitude[perm], onset=shocks.onset[perm],
+                        duration=shocks.duration[perm], recovery=shocks.recovery[perm],
+                        profile=np.asarray(shocks.profile)[perm], n=system.n)
+    params = spec.params
+    static = prepare(system, params)
+    state: Any = None
+    for t in range(T):
+        active = int(np.searchsorted(start, t, side="right"))  # runs started by step t
+        if active == 0:
+            continue
+        if state is None:
+            state = initial_state(system, static, params, active, t)
+        elif active > state.x.shape[1]:
+            state = join(state, initial_state(system, static, params, active - state.x.shape[1], t))
+        delta = shocks.loss_nodes_first(t, active)
+        state, _ = step(system, static, params, state, delta)
+        agg[t, :, perm[:active]] = (R @ state.x).T
+    agg = agg.transpose(0, 2, 1)
     base = np.array([system.x0[idx].sum() for idx in members])
     names = ["total", *regions, *groups]
     series = [agg.sum(axis=2), *(agg[:, :, r] for r in range(len(regions))),
@@ -360,16 +422,35 @@ def risk_table(losses: dict[str, np.ndarray], level: float = 0.95) -> pd.DataFra
 
 
 def run_montecarlo(spec: MonteCarloSpec, system: SimSystem, runs: int | None = None, seed: int = 0,
-                   batch_size: int = 128, dask: Any = None, progress: Callable[[int], None] | None = None
-                   ) -> MCResult:
-    """Run ``runs`` sampled scenarios in batches of ``batch_size`` (in process, or on a
-    Dask cluster: ``dask`` is a ``distributed.Client``).  ``progress(k)`` is called with
-    the number of runs finished after each batch."""
+                   batch_size: int = 128, dask: Any = None, progress: Callable[[int], None] | None = None,
+                   workers: int = 1) -> MCResult:
+    """Run ``runs`` sampled scenarios in batches of ``batch_size``: in process, in
+    ``workers`` local processes, or on a Dask cluster (``dask`` is a
+    ``distributed.Client``).  ``progress(k)`` is called with the number of runs finished
+    after each batch.  The numbers are the same whichever way they are run."""
     runs = runs or spec.runs
     _candidates(spec, system)  # validate before spending time
     batches = [list(range(i, min(runs, i + batch_size))) for i in range(0, runs, batch_size)]
     parts: list[dict[str, np.ndarray]] = []
-    if dask is None:
+    if dask is None and workers > 1 and len(batches) > 1:
+        import multiprocessing
+        import threading
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import as_completed as done
+
+        # fork starts at once; with other threads running (whose locks a fork would copy)
+        # use spawn, which needs the caller's script to guard its main code
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods and threading.active_count() == 1
+                                          else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            pending = [pool.submit(_run_batch, system, spec, seed, runs, b) for b in batches]
+            for fut in done(pending):
+                part = fut.result()
+                parts.append(part)
+                if progress:
+                    progress(len(part["run"]))
+    elif dask is None:
         for b in batches:
             parts.append(_run_batch(system, spec, seed, runs, b))
             if progress:

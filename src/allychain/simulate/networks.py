@@ -29,7 +29,8 @@ of ``p`` in proportion to the edge ``share`` (equal where missing).  The baselin
 solves ``x = M x + d`` (``M[k, j] = share_kj · quantity[j, product(k)]``, ``d`` = node
 demand), i.e. ``x = (I − M)^-1 d``.  A node's ``inventory`` over its baseline output is
 its inventory target in steps (for all its inputs); missing means the parameter default.
-``lead_time`` is not modelled (deliveries are immediate, as in BoARIO).
+An edge's ``lead_time`` (periods, i.e. steps) becomes its transport lag when
+``Params(transport_lags=True)``; missing means the parameter default.
 """
 
 from __future__ import annotations
@@ -222,4 +223,6 @@ def from_site_network(net: Network, name: str | None = None) -> SimSystem:
         products=products, x0=x, y0=d, slot_prod=slot_prod, slot_buyer=slot_buyer, slot_a=slot_a,
         slot_s=s_node[slot_buyer], edge_sup=sup[keep], edge_buyer=cus[keep], edge_slot=edge_slot,
         edge_z0=(share * qty_e * x[cus])[keep], fd=None, unit="units", name=name or net.name,
+        edge_lag=(pd.to_numeric(ed["lead_time"], errors="coerce").to_numpy(dtype=float)[keep]
+                  if "lead_time" in ed.columns else None),
         meta={"kind": "site", "capacity": cap})

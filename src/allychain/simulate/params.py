@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -47,6 +48,19 @@ class Params:
         gap when stocks and goals are ``allclose`` (BoARIO 0.7).
     sort_labels : bool
         Re-sort regions and sectors lexicographically (BoARIO does; only affects order).
+    transport_lags : bool, default False
+        Shipments arrive a number of steps after they leave the supplier (off: the same
+        step, as in BoARIO).  The lag of an edge is its lead time from the data
+        (``edges.lead_time``) where known, else ``lead_time_by_product`` for the
+        supplier's product, else ``lead_time``; rounded to whole steps.
+    lead_time : float, default 0
+        Transport lag (steps) of edges without a value of their own.
+    lead_time_by_product : dict, default {}
+        Transport lag (steps) by the supplier's product (sector or item).
+    resourcing_limit : float or None, default None
+        Re-sourcing limit ``r`` (share of a slot's orders per step, in (0, 1]): an edge's
+        share of its slot's orders rises by at most ``r`` per step towards the share the
+        order rule asks for (falls at once).  ``None``: shares move at once (BoARIO).
     """
 
     inventory_days: float = 90.0
@@ -62,13 +76,26 @@ class Params:
     stock_update: str = "exact"
     sort_labels: bool = False
     inventory_days_by_product: dict[str, float] = field(default_factory=dict)
+    transport_lags: bool = False
+    lead_time: float = 0.0
+    lead_time_by_product: dict[str, float] = field(default_factory=dict)
+    resourcing_limit: float | None = None
 
     def __post_init__(self) -> None:
         for prod, days in self.inventory_days_by_product.items():
             if isinstance(days, bool) or not isinstance(days, (int, float)) or not days > 0:
                 raise ValueError(f"parameter inventory_days_by_product[{prod!r}]={days!r}; expected a positive "
                                  "number of steps (or inf)")
+        for prod, steps in self.lead_time_by_product.items():
+            if isinstance(steps, bool) or not isinstance(steps, (int, float)) or not 0 <= steps < math.inf:
+                raise ValueError(f"parameter lead_time_by_product[{prod!r}]={steps!r}; expected a number of steps "
+                                 ">= 0")
+        r = self.resourcing_limit
         checks = [
+            (isinstance(self.lead_time, (int, float)) and 0 <= self.lead_time < math.inf, "lead_time",
+             "a number of steps >= 0"),
+            (r is None or (isinstance(r, (int, float)) and not isinstance(r, bool) and 0 < r <= 1),
+             "resourcing_limit", "a share per step in (0, 1], or null for no limit"),
             (self.inventory_days > 0, "inventory_days", "a positive number of steps (or inf)"),
             (0 < self.psi <= 1, "psi", "a number in (0, 1]"),
             (self.inventory_tau >= 1, "inventory_tau", "a number of steps >= 1"),
@@ -105,4 +132,6 @@ BOARIO_QUIRKS: dict[str, Any] = {
     "alpha_relax": "exact_zero",
     "stock_update": "boario",
     "sort_labels": True,
+    "transport_lags": False,
+    "resourcing_limit": None,
 }

@@ -31,11 +31,14 @@ class Recorder:
         self.stocks = np.full((steps, batch, system.m), np.nan) if stocks else None
         use0 = system.slot_flow0()
         rel = relevant if relevant is not None else np.ones(system.m, dtype=bool)
-        self._use0 = np.where(rel & (use0 > 0), use0, np.nan)
-        order = system.slot_buyer
-        self._starts = np.flatnonzero(np.r_[True, np.diff(order) != 0]) if system.m else np.zeros(0, dtype=int)
+        valid = rel & (use0 > 0)  # slots whose cover is defined; the others count as infinite
+        self._valid = None if valid.all() else np.flatnonzero(valid)
+        self._inv_use0 = (1.0 / use0[valid])[:, None]
+        order = system.slot_buyer[valid]
+        self._starts = np.flatnonzero(np.r_[True, np.diff(order) != 0]) if len(order) else np.zeros(0, dtype=int)
         self._has = np.zeros(system.n, dtype=bool)
         self._has[order] = True
+        self._has_all = bool(self._has.all())
         self.steps = 0
 
     def __call__(self, out: Any, state: Any) -> None:
@@ -49,13 +52,17 @@ class Recorder:
         a["final_demand_unmet"][t] = out.fd_unmet
         a["demand"][t] = out.demand
         if len(self._starts):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                cover = out.stock_start / self._use0
-            cover = np.where(np.isnan(cover), np.inf, cover)
-            mins = np.minimum.reduceat(cover, self._starts, axis=1)
-            full = np.full(out.x.shape, np.inf)
-            full[:, self._has] = mins
-            a["inventory_cover"][t] = full
+            st = out.stock_start.T  # (m, B), contiguous in the engine's layout
+            cover = st * self._inv_use0 if self._valid is None else st[self._valid] * self._inv_use0
+            mins = np.minimum.reduceat(cover, self._starts, axis=0)
+            if self._has_all:
+                a["inventory_cover"][t] = mins.T
+            else:
+                full = np.full((out.x.shape[1], out.x.shape[0]), np.inf)
+                full[self._has] = mins
+                a["inventory_cover"][t] = full.T
+        else:
+            a["inventory_cover"][t] = np.inf
         if self.stocks is not None:
             self.stocks[t] = out.stock_start
         self.steps = max(self.steps, t + 1)

@@ -62,6 +62,9 @@ class SimSystem:
         Steps in one period of the source data (365: daily steps from annual tables).
     unit : str
         Unit of flows (e.g. ``"M.EUR"``), per step.
+    edge_lag : numpy.ndarray or None, shape (e,)
+        Transport lag of each edge in steps from the data (NaN: unknown, use the
+        parameters); only used with ``Params(transport_lags=True)``.
     """
 
     node_ids: list[str]
@@ -83,6 +86,7 @@ class SimSystem:
     unit: str = ""
     name: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    edge_lag: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -153,11 +157,13 @@ def from_iotables(Z: pd.DataFrame, Y: pd.DataFrame, x: pd.Series | None = None, 
     delta = 1.0 / steps_per_year
     with np.errstate(divide="ignore"):
         recix = np.where(x_ann != 0, 1.0 / np.where(x_ann != 0, x_ann, 1.0), 0.0)
-    A = Zv * recix[None, :]
-    # aggregate by product: A_C[p, j]
+    # aggregate by product: A_C[p, j] = Σ_{k: product(k) = p} Z[k, j] / x_j (a sparse
+    # indicator product, without an n × n copy of A)
+    import scipy.sparse as sparse
+
     P = len(products)
-    A_C = np.zeros((P, n))
-    np.add.at(A_C, node_product, A)
+    G = sparse.csr_matrix((np.ones(n), (node_product, np.arange(n))), shape=(P, n))
+    A_C = np.asarray(G @ Zv) * recix[None, :]
     sp, sb = np.nonzero(A_C.T)  # sorted by buyer, then product
     slot_buyer, slot_prod = sp.astype(np.int64), sb.astype(np.int64)
     slot_a = A_C[slot_prod, slot_buyer]
