@@ -39,6 +39,11 @@ def _register_capabilities() -> None:
 
     app.command("simulate")(simulate_cli.simulate_cmd)
     app.command("montecarlo")(simulate_cli.montecarlo_cmd)
+    from allychain.cli import report as report_cli
+    from allychain.cli import serve as serve_cli
+
+    app.command("report")(report_cli.report_cmd)
+    app.command("serve")(serve_cli.serve_cmd)
 
 
 _register_capabilities()

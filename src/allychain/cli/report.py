@@ -1,0 +1,69 @@
+"""``allychain report``: the dialogue briefing pack (self-contained HTML, optional PDF)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from allychain.errors import AllychainError
+
+__all__ = ["report_cmd"]
+
+
+def report_cmd(
+    members: str = typer.Option("KOR,NLD", "--members", "-m", help="Comma-separated members: ISO 3166 alpha-3 codes, "
+                                                                   "country names or an alliance id."),
+    data: str = typer.Option("builtin", "--data", "-d", help="builtin, eto, a folder, or a '+' combination."),
+    scenario: list[Path] | None = typer.Option(None, "--scenario", "-s", help="Scenario YAML to run and include "
+                                                                                "(repeat for several)."),
+    out: Path = typer.Option(Path("brief.html"), "--out", "-o", help="HTML file to write."),
+    pdf: Path | None = typer.Option(None, "--pdf", help="Also write a PDF (needs allychain[pdf])."),
+    year: int | None = typer.Option(None, "--year", help="Use shares of this year (default: latest per item)."),
+    no_decisions: bool = typer.Option(False, "--no-decisions", help="Leave out unprotected nodes (TTS < TTR)."),
+    title: str | None = typer.Option(None, "--title", help="Title of the pack."),
+) -> None:
+    """Write the briefing pack: summary, chokepoints, dependencies, alliance, partners, scenarios, methods.
+
+    The HTML file holds every style and chart inline and opens offline.
+    """
+    from rich.console import Console
+
+    from allychain.data.load import load
+    from allychain.report.briefing import build_briefing, write_briefing
+    from allychain.simulate.scenario import load_scenario
+
+    err = Console(stderr=True, highlight=False)
+    for p in (out, pdf):
+        if p is not None and not p.parent.exists():
+            raise AllychainError(f"folder {str(p.parent)!r} of the output file does not exist")
+    if pdf is not None:
+        from allychain.report.pdf import pdf_available
+
+        if not pdf_available():
+            raise AllychainError("--pdf needs WeasyPrint: pip install 'allychain[pdf]'")
+    scenarios = [load_scenario(s) for s in scenario or []]  # validate before the long part
+    err.print(f"[dim]loading {data} …[/]")
+    network = load(data)
+    loaded: dict[str, object] = {}
+
+    def network_for(spec: str | None):  # noqa: ANN202
+        if spec is None or spec == data:
+            return network
+        if spec not in loaded:
+            loaded[spec] = load(spec)
+        return loaded[spec]
+
+    def progress(fraction: float, message: str) -> None:
+        err.print(f"[dim]{fraction:4.0%} {message}[/]")
+
+    pack = build_briefing(network, members, scenarios=scenarios, data_label=data, year=year,
+                          decisions=not no_decisions, progress=progress, network_for=network_for, title=title)
+    write_briefing(pack, out)
+    typer.echo(str(out))
+    if pdf is not None:
+        from allychain.report.briefing import render_html
+        from allychain.report.pdf import html_to_pdf
+
+        html_to_pdf(render_html(pack), pdf)
+        typer.echo(str(pdf))
