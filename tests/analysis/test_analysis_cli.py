@@ -149,3 +149,19 @@ def test_demo_prints_a_compact_alliance_analysis(chain):
     text = console.export_text()
     assert "chokepoints" in text and "critical dependencies of KOR+NLD" in text and "best partners" in text
     assert "JPN" in text
+
+
+def test_partners_exclude_and_candidates_restrict_the_pool() -> None:
+    import allychain
+    from allychain.analysis import partners
+
+    n = allychain.load("builtin")
+    everyone = run_json("partners", "--members", "KOR,NLD", "--data", "builtin")
+    assert everyone[0]["country"] == "CHN"  # the unrestricted best candidate on the built-in data
+    excluded = run_json("partners", "--members", "KOR,NLD", "--data", "builtin", "--exclude", "China,RUS")
+    assert {r["country"] for r in excluded}.isdisjoint({"CHN", "RUS"})
+    pool = [c for c in n.countries() if c not in ("KOR", "NLD", "CHN", "RUS")]
+    expected = partners(n, ["KOR", "NLD"], candidates=pool)
+    assert [r["country"] for r in excluded] == list(expected["country"])
+    only = run_json("partners", "--members", "KOR,NLD", "--data", "builtin", "--candidates", "USA,Japan,TWN")
+    assert sorted(r["country"] for r in only) == ["JPN", "TWN", "USA"]

@@ -284,6 +284,10 @@ def partners_cmd(
     k: int | None = typer.Option(None, "--k", help="Also choose a best set of k partners (greedy)."),
     weight: str = typer.Option("count", "--weight", help="count (critical items resolved) or market (their USD size)."),
     method: str = typer.Option("greedy", "--method", help="greedy or exhaustive (all k-subsets) for --k."),
+    candidates: str | None = typer.Option(None, "--candidates",
+                                          help="Only consider these countries (comma-separated codes or names)."),
+    exclude: str | None = typer.Option(None, "--exclude",
+                                       help="Never consider these countries (e.g. those under export controls)."),
     data: str = DataOpt,
     stages: str | None = StagesOpt,
     critical_share: float = CriticalOpt,
@@ -303,6 +307,10 @@ def partners_cmd(
     mem = _members(n, members)
     kw: dict[str, Any] = dict(year=year, critical_share=critical_share, weight=weight, min_share=min_share,
                               stages=_split(stages))
+    if candidates or exclude:
+        pool = _members(n, candidates) if candidates else [c for c in n.countries() if c not in mem]
+        banned = set(_members(n, exclude)) if exclude else set()
+        kw["candidates"] = [c for c in pool if c not in banned]
     ranked = partners(n, mem, **kw)
     out = best_partners(n, mem, k=k, method=method, **kw) if k is not None else ranked
     title = (f"best {k} partner(s) for {'+'.join(mem)} ({method})" if k is not None
