@@ -16,26 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allychain.report.charts import check_plot_path
+from allychain.report.charts import _figure, _save
 
 __all__ = ["tts_ttr_chart", "allocation_chart", "stockpile_chart"]
 
 RED, GREY, BLUE, DARK = "#d7301f", "#9e9e9e", "#4575b4", "#222222"
-
-
-def _figure(width: float, height: float):  # noqa: ANN202 - matplotlib types
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _save(fig, path: str | Path) -> Path:  # noqa: ANN001
-    p = check_plot_path(path)
-    fig.savefig(p, format=p.suffix.lower().lstrip("."), dpi=120)
-    return p
 
 
 def tts_ttr_chart(table: pd.DataFrame, path: str | Path, title: str = "Time to survive vs time to recover",
