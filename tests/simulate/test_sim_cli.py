@@ -81,3 +81,28 @@ def test_demo_prints_chart_path(tmp_path):
     chart = demo(console, out=tmp_path)
     assert chart.exists() and chart.suffix == ".png"
     assert str(chart) in console.export_text()
+
+
+def test_out_formats_parquet_and_netcdf_hold_the_same_numbers(tmp_path) -> None:
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+    from typer.testing import CliRunner
+
+    from allychain.cli.main import app
+
+    here = Path(__file__).resolve().parents[2] / "src" / "allychain" / "scenarios" / "pymrio-test-earthquake-reg2.yaml"
+    res = CliRunner().invoke(app, ["simulate", str(here), "--steps", "20", "--out", str(tmp_path),
+                                   "--out-format", "csv,parquet,netcdf"])
+    assert res.exit_code == 0, res.output
+    csv = pd.read_csv(tmp_path / "production.csv", index_col=0)
+    pq = pd.read_parquet(tmp_path / "production.parquet")
+    assert list(pq.columns) == list(csv.columns) and pq.shape == (20, 48)
+    np.testing.assert_allclose(csv.to_numpy(), pq.to_numpy(), rtol=1e-11)
+    with xr.open_dataset(tmp_path / "result.nc", engine="scipy") as ds:
+        assert ds["production"].dims == ("step", "run", "node")
+        np.testing.assert_array_equal(ds["production"].values[:, 0, :], pq.to_numpy())
+        assert list(ds["node"].values) == list(pq.columns)
+    bad = CliRunner().invoke(app, ["simulate", str(here), "--steps", "5", "--out", str(tmp_path / "b"),
+                                   "--out-format", "xlsx"])
+    assert bad.exit_code != 0 and "unknown output format" in str(bad.exception or bad.output)

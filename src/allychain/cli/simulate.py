@@ -50,6 +50,8 @@ def simulate_cmd(
     steps: int | None = typer.Option(None, "--steps", help="Steps to simulate (default: scenario horizon, 365)."),
     compat: str | None = typer.Option(None, "--compat", help="boario: reproduce BoARIO 0.7's ARIOPsiModel."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format of the summary."),
+    out_format: str = typer.Option("csv", "--out-format",
+                                   help="Tables written with --out: csv, parquet, netcdf, comma-separated."),
 ) -> None:
     """Run one disruption scenario and report production losses by region."""
     from allychain.data.load import load
@@ -80,7 +82,8 @@ def simulate_cmd(
     res.meta.update({"scenario": sc.name, "compat": compat or sc.compat, "groups": sc.groups})
     summary = res.summary(groups=sc.groups or None)
     if out is not None:
-        written = write_result(res, out, plot=True, summary=summary)
+        formats = tuple(f.strip().lower() for f in out_format.split(",") if f.strip())
+        written = write_result(res, out, plot=True, summary=summary, formats=formats)
         typer.echo(f"wrote {len(written)} files to {out} (chart: {written['chart']})", err=True)
     elif plot:
         from allychain.report.sim_charts import plot_production

@@ -10,7 +10,7 @@ import numpy as np
 
 from allychain.simulate.recorder import SimResult
 
-__all__ = ["write_result", "TABLES"]
+__all__ = ["write_result", "TABLES", "FORMATS"]
 
 TABLES = {
     "production": "production.csv",
@@ -33,18 +33,41 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+FORMATS = ("csv", "parquet", "netcdf")
+
+
 def write_result(result: SimResult, out: str | Path, plot: bool = True, run: int = 0,
-                 summary: dict[str, Any] | None = None) -> dict[str, Path]:
-    """Write one run: one CSV per variable (a row per step, a column per node, named as
-    in the data), ``production_by_region.csv`` (share of baseline), ``summary.json``
-    and, with ``plot``, ``production.png``.  Returns the paths written."""
+                 summary: dict[str, Any] | None = None, formats: tuple[str, ...] = ("csv",)) -> dict[str, Path]:
+    """Write one run: one table per variable (a row per step, a column per node, named as
+    in the data) as CSV and/or Parquet, ``production_by_region.csv`` (share of baseline),
+    ``summary.json``, with ``"netcdf"`` in ``formats`` every variable of every run as
+    ``result.nc`` (an xarray Dataset, dims step × run × node), and with ``plot``
+    ``production.png``.  Returns the paths written.
+
+    Parquet needs pyarrow and NetCDF needs xarray (the ``sim`` extra)."""
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        from allychain.errors import AllychainError
+
+        raise AllychainError(f"unknown output format(s) {bad}; expected some of {', '.join(FORMATS)}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for var, fname in TABLES.items():
-        p = out / fname
-        result.frame(var, run).to_csv(p, float_format="%.12g")
-        written[var] = p
+        frame = result.frame(var, run)
+        if "csv" in formats:
+            p = out / fname
+            frame.to_csv(p, float_format="%.12g")
+            written[var] = p
+        if "parquet" in formats:
+            p = out / fname.replace(".csv", ".parquet")
+            frame.to_parquet(p)
+            written.setdefault(var, p)
+            written[f"{var}_parquet"] = p
+    if "netcdf" in formats:
+        p = out / "result.nc"
+        result.to_xarray().to_netcdf(p, engine="scipy")
+        written["netcdf"] = p
     p = out / "production_by_region.csv"
     result.by_region("production", run, relative=True).to_csv(p, float_format="%.12g")
     written["production_by_region"] = p
