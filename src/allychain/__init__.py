@@ -5,6 +5,8 @@ run the analyses, simulations and optimisations on it.  The CLI, REST API and re
 call the same functions.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from allychain.errors import (
     AllychainError,
     ConsistencyError,
@@ -13,7 +15,9 @@ from allychain.errors import (
     Problem,
     ScenarioError,
 )
-from allychain.model.network import IOTables, Network
+
+if TYPE_CHECKING:  # pragma: no cover
+    from allychain.model.network import IOTables, Network
 
 __version__ = "0.1.0"
 
@@ -36,3 +40,13 @@ def load(spec="builtin"):  # noqa: ANN001, ANN201 - thin re-export, documented i
     from allychain.data.load import load as _load
 
     return _load(spec)
+
+
+def __getattr__(name: str) -> Any:
+    # Network and IOTables import pandas; load them on first use so that the CLI's
+    # --help and error paths start without it.
+    if name in ("Network", "IOTables"):
+        from allychain.model import network
+
+        return getattr(network, name)
+    raise AttributeError(f"module 'allychain' has no attribute {name!r}")

@@ -6,9 +6,10 @@ import json
 import math
 import sys
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 
 class Format(str, Enum):
@@ -18,6 +19,8 @@ class Format(str, Enum):
 
 
 def _jsonable(v: Any) -> Any:
+    import pandas as pd  # imported here so that `allychain --help` starts without pandas
+
     if v is None or v is pd.NA:
         return None
     if isinstance(v, float) and math.isnan(v):
@@ -49,6 +52,8 @@ def dumps(obj: Any) -> str:
 
 def emit(obj: Any, fmt: Format, title: str | None = None) -> None:
     """Print a DataFrame or dict in the chosen format to stdout."""
+    import pandas as pd
+
     if fmt == Format.json:
         sys.stdout.write(dumps(obj) + "\n")
         return
@@ -71,6 +76,8 @@ def emit(obj: Any, fmt: Format, title: str | None = None) -> None:
 
 
 def _fmt_cell(v: Any) -> str:
+    import pandas as pd
+
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return "—"
     if isinstance(v, float):
