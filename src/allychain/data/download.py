@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from allychain.data._fs import replace_folder
 from allychain.errors import DataError, DownloadError, Problem
 
 __all__ = [
@@ -296,7 +297,7 @@ def download(
             "files": files,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        _move_into_place(tmp, target)
+        replace_folder(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -317,18 +318,3 @@ def _check_dataset(dataset: str, folder: Path, base: str) -> None:
         more = f"\n  … and {len(exc.problems) - 10} more" if len(exc.problems) > 10 else ""
         raise DownloadError(f"the files downloaded from {base} do not read as the {dataset} dataset "
                             f"({len(exc.problems)} problem(s)); nothing was replaced:\n{shown}{more}") from None
-
-
-def _move_into_place(tmp: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(tmp, target)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    os.rmdir(old)
-    os.replace(target, old)
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

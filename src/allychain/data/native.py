@@ -20,7 +20,6 @@ leaves a half-written folder.  See docs/formats.md.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import replace
@@ -31,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from allychain import schema
+from allychain.data._fs import replace_folder
 from allychain.data.csvread import decode_text, read_text_csv
 from allychain.errors import DataError, Problem
 from allychain.model import invariants
@@ -274,7 +274,7 @@ def write_native(network: Network, path: str | Path, overwrite: bool = False) ->
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         _write_folder(network, tmp)
-        _swap_into_place(tmp, path)
+        replace_folder(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -322,20 +322,3 @@ def _write_folder(network: Network, folder: Path) -> None:
         network.io.Y.to_csv(folder / "io" / "Y.csv", lineterminator="\n")
         manifest["io"] = {"Z": "io/Z.csv", "Y": "io/Y.csv", "unit": network.io.unit, "name": network.io.name}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _swap_into_place(tmp: Path, path: Path) -> None:
-    """Move ``tmp`` to ``path``; an existing ``path`` is moved aside first and put back
-    if the move fails, and deleted only once the new folder is in place."""
-    if not path.exists():
-        os.replace(tmp, path)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-    os.rmdir(old)
-    os.replace(path, old)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        os.replace(old, path)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
