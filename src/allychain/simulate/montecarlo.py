@@ -48,7 +48,7 @@ from allychain.simulate.engine import initial_state, join, prepare, step
 from allychain.simulate.forcing import PROFILES, profile_value
 from allychain.simulate.params import Params
 from allychain.simulate.recorder import loss_metrics
-from allychain.simulate.scenario import _check_keys, _err, _num, _strs, select_nodes
+from allychain.simulate.scenario import _check_keys, _err, _num, _strs, read_yaml, select_nodes
 from allychain.simulate.system import SimSystem
 
 __all__ = ["Dist", "Hazard", "MonteCarloSpec", "MCResult", "load_spec", "parse_spec", "run_montecarlo",
@@ -206,16 +206,8 @@ def parse_spec(doc: Any, source: str = "<spec>") -> MonteCarloSpec:
 
 
 def load_spec(path: str | Path) -> MonteCarloSpec:
-    import yaml
-
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError(f"{path}: Monte Carlo specification not found")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
-    return parse_spec(doc, str(path))
+    return parse_spec(read_yaml(path, "Monte Carlo specification"), str(path))
 
 
 @dataclass

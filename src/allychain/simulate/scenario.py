@@ -256,18 +256,23 @@ def parse_scenario(doc: Any, source: str = "<scenario>", base: Path | None = Non
                     export_restrictions=tuple(restr), demand_shocks=tuple(dem), capacity_path=cp, source=src)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file."""
+def read_yaml(path: Path, what: str) -> Any:
+    """The parsed YAML document at ``path``; :class:`ScenarioError` naming ``what`` when the
+    file is missing or not valid YAML."""
     import yaml
 
-    path = Path(path)
     if not path.exists():
-        raise ScenarioError(f"{path}: scenario file not found")
+        raise ScenarioError(f"{path}: {what} not found")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
-    return parse_scenario(doc, source=str(path), base=path.parent)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file."""
+    path = Path(path)
+    return parse_scenario(read_yaml(path, "scenario file"), source=str(path), base=path.parent)
 
 
 def select_nodes(system: SimSystem, nodes: tuple[str, ...] = (), regions: tuple[str, ...] = (),
