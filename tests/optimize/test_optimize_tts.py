@@ -10,8 +10,8 @@ import pytest
 from optimize_reference import loss, random_network, tts_bisect
 
 from allychain.data.native import read_native
+from allychain.lp import solve_lp
 from allychain.optimize import Status
-from allychain.optimize._highs import solve_lp
 from allychain.optimize.montecarlo import triangular_sampler, tts_ttr_montecarlo
 from allychain.optimize.ttr_tts import build_model, disruption_groups, tts_ttr
 from conftest import net

@@ -50,7 +50,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from allychain.errors import InfeasibleError
-from allychain.optimize._highs import LP, LPSolution, solve_lp
+from allychain.lp import LP, LPSolution, solve_lp
 from allychain.optimize._spec import Spec, load_yaml
 from allychain.optimize.result import Result, Status
 

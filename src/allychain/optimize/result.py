@@ -11,21 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 
+from allychain.lp.status import Status
+
 __all__ = ["Status", "Result"]
-
-
-class Status(StrEnum):
-    """Outcome of a solve."""
-
-    optimal = "optimal"
-    infeasible = "infeasible"
-    unbounded = "unbounded"
-    error = "error"
 
 
 @dataclass(frozen=True)

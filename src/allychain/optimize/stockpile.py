@@ -43,8 +43,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from allychain.errors import AllychainError, InfeasibleError, ScenarioError
+from allychain.lp import LP, solve_lp
 from allychain.model.network import Network
-from allychain.optimize._highs import LP, solve_lp
 from allychain.optimize._spec import Spec, load_yaml
 from allychain.optimize.result import Result, Status
 from allychain.optimize.ttr_tts import TTSModel, _Solver, build_model, site_view

@@ -75,8 +75,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from allychain.errors import AllychainError, SolverError
+from allychain.lp import LP, highs, load_lp, new_highs, status_of
 from allychain.model.network import Network
-from allychain.optimize._highs import LP, highs, load_lp, new_highs, status_of
 from allychain.optimize.result import Result, Status
 
 __all__ = [

@@ -1,8 +1,8 @@
 """Thin helpers around :mod:`highspy`: a quiet solver, a model from sparse arrays, statuses.
 
-Everything that touches HiGHS directly lives here, so the modelling modules work on
-plain numpy/scipy arrays.  ``highspy`` is imported lazily (it is in the ``[optimize]``
-extra, not the core install).
+Everything that touches HiGHS directly lives here, so the modelling modules (in
+``optimize`` and ``disclosure``) work on plain numpy/scipy arrays.  ``highspy`` is imported
+lazily (it is in the ``[optimize]`` extra, not the core install).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from allychain.errors import AllychainError, SolverError
-from allychain.optimize.result import Status
+from allychain.lp.status import Status
 
-__all__ = ["LP", "LPSolution", "highs", "new_highs", "load_lp", "solve_lp", "status_of", "INF"]
+__all__ = ["LP", "LPSolution", "highs", "new_highs", "load_lp", "solve_lp", "status_of", "solution_of", "INF"]
 
 INF = math.inf
 _banner_silenced = False
@@ -31,7 +31,7 @@ def highs() -> Any:
         import highspy
     except ImportError:  # pragma: no cover - depends on the install
         raise AllychainError(
-            "the optimisation commands need the HiGHS solver; install it with: pip install 'allychain[optimize]'"
+            "optimisation and disclosure control need the HiGHS solver; install it with: pip install 'allychain[optimize]'"
         ) from None
     return highspy
 
@@ -74,7 +74,9 @@ class LP:
     """A linear programme ``min c·x  s.t.  row_lo ≤ A x ≤ row_hi,  col_lo ≤ x ≤ col_hi``.
 
     ``A`` is a scipy sparse matrix (any format); infinite bounds are ``±inf``.
-    ``sense`` is ``"min"`` or ``"max"``.
+    ``sense`` is ``"min"`` or ``"max"``.  ``integer`` (optional, one bool per column)
+    marks integer columns and makes the programme a MIP (solved by branch and bound;
+    duals are then not meaningful).
     """
 
     c: np.ndarray
@@ -84,6 +86,11 @@ class LP:
     col_lo: np.ndarray
     col_hi: np.ndarray
     sense: str = "min"
+    integer: np.ndarray | None = None
+
+    @property
+    def is_mip(self) -> bool:
+        return self.integer is not None and bool(np.any(self.integer))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -102,6 +109,19 @@ class LPSolution:
     row_dual: np.ndarray
     col_dual: np.ndarray
     highs_status: str = ""
+    mip_gap: float = math.nan
+
+    @property
+    def ok(self) -> bool:
+        """True when the solve reached a proven optimum."""
+        return self.status == Status.optimal
+
+    @property
+    def has_solution(self) -> bool:
+        """True when :attr:`x` holds a feasible point (optimal, or a MIP incumbent at the time limit)."""
+        if self.status == Status.optimal:
+            return True
+        return self.status == Status.time_limit and len(self.x) > 0 and bool(np.all(np.isfinite(self.x)))
 
 
 def _inf(a: np.ndarray, big: float) -> np.ndarray:
@@ -130,6 +150,9 @@ def load_lp(lp: LP, h: Any | None = None) -> Any:
     m.a_matrix_.index_ = A.indices.astype(np.int32)
     m.a_matrix_.value_ = A.data.astype(float)
     m.sense_ = hp.ObjSense.kMaximize if lp.sense == "max" else hp.ObjSense.kMinimize
+    if lp.is_mip:
+        kind = np.where(np.asarray(lp.integer, dtype=bool), hp.HighsVarType.kInteger, hp.HighsVarType.kContinuous)
+        m.integrality_ = list(kind)
     h.passModel(m)
     return h
 
@@ -146,30 +169,58 @@ def status_of(h: Any) -> tuple[Status, str]:
         return Status.infeasible, text
     if ms in (S.kUnbounded, S.kUnboundedOrInfeasible):
         return Status.unbounded, text
+    if ms == S.kTimeLimit:
+        return Status.time_limit, text
     return Status.error, text
 
 
 def solution_of(h: Any, status: Status, text: str) -> LPSolution:
+    """Read the solution of a solved Highs instance (NaN objective unless a solution exists)."""
     sol = h.getSolution()
-    obj = float(h.getInfo().objective_function_value) if status == Status.optimal else math.nan
+    info = h.getInfo()
+    has_point = status == Status.optimal or (status == Status.time_limit and int(info.primal_solution_status) == 2)
+    obj = float(info.objective_function_value) if has_point else math.nan
+    x = np.asarray(sol.col_value, dtype=float)
+    if not has_point:
+        x = np.full(len(x), math.nan)
+    gap = float(info.mip_gap) if h.getLp().integrality_ else math.nan
     return LPSolution(
         status=status,
         objective=obj,
-        x=np.asarray(sol.col_value, dtype=float),
+        x=x,
         row_activity=np.asarray(sol.row_value, dtype=float),
         row_dual=np.asarray(sol.row_dual, dtype=float),
         col_dual=np.asarray(sol.col_dual, dtype=float),
         highs_status=text,
+        mip_gap=gap,
     )
 
 
-def solve_lp(lp: LP, what: str = "linear programme") -> LPSolution:
+def solve_lp(lp: LP, what: str = "linear programme", *, time_limit: float | None = None,
+             mip_rel_gap: float | None = None) -> LPSolution:
     """Solve ``lp`` with HiGHS and return primal and dual values.
 
-    Infeasible and unbounded outcomes are returned with their status (the callers
-    explain them); any other failure raises :class:`SolverError` naming ``what``.
+    Parameters
+    ----------
+    lp
+        The programme.
+    what
+        What it is, for error messages ("allocation", "suppression MIP").
+    time_limit
+        Wall-clock limit in seconds (none by default).  When it is hit the status is
+        :attr:`Status.time_limit` and, for a MIP, ``x`` holds the best solution found
+        (see :attr:`LPSolution.has_solution`).
+    mip_rel_gap
+        Relative optimality gap at which branch and bound stops (HiGHS default 1e-4).
+
+    Infeasible, unbounded and time-limited outcomes are returned with their status (the
+    callers explain them); any other failure raises :class:`SolverError` naming ``what``.
     """
     h = load_lp(lp)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    if mip_rel_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.run()
     status, text = status_of(h)
     if status == Status.error:
