@@ -5,6 +5,8 @@ run the analyses, simulations and optimisations on it.  The CLI, REST API and re
 call the same functions.
 """
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any
 
 from allychain.errors import (
@@ -35,7 +37,7 @@ __all__ = [
 ]
 
 
-def load(spec="builtin"):  # noqa: ANN001, ANN201 - thin re-export, documented in allychain.data.load
+def load(spec: str = "builtin") -> Network:
     """Load a network from a ``--data`` specification (see :func:`allychain.data.load.load`)."""
     from allychain.data.load import load as _load
 

@@ -9,8 +9,9 @@ and *what was expected*; several problems found in one pass travel together in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 

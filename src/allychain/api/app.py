@@ -1,7 +1,9 @@
 """The application factory: one network loaded at start-up, the API, the dashboard.
 
->>> from allychain.api import create_app            # doctest: +SKIP
->>> app = create_app(data="builtin")                # doctest: +SKIP
+>>> from allychain.api import create_app
+>>> app = create_app(data="builtin")
+>>> app.title
+'allychain'
 
 ``/api/…`` answers JSON (errors as ``application/problem+json``); ``/openapi.json``
 describes it; ``/`` serves the dashboard (static files bundled with allychain, no

@@ -8,11 +8,18 @@ alliance) or on stderr where the JSON shape is a list or the output is CSV.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from allychain.cli.render import Format, emit
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from rich.console import Console
+
+    from allychain.analysis.chokepoints import ChokepointRules
+    from allychain.model.network import Network
 
 app = typer.Typer(help="Alliance analysis: concentration, chokepoints, dependencies, alliance view, partners.",
                   no_args_is_help=True)
@@ -37,13 +44,13 @@ def _split(text: str | None) -> list[str] | None:
     return [p.strip() for p in text.split(",") if p.strip()]
 
 
-def _load(data: str):  # noqa: ANN202
+def _load(data: str) -> Network:
     from allychain.data.load import load
 
     return load(data)
 
 
-def _names(n) -> dict[str, str]:  # noqa: ANN001
+def _names(n: Network) -> dict[str, str]:
     names = {str(i): str(nm) for i, nm in zip(n.stages["stage_id"], n.stages["name"], strict=False)}
     names.update({str(i): str(nm) for i, nm in zip(n.items["item_id"], n.items["name"], strict=False)})
     return names
@@ -60,7 +67,7 @@ def _statement(cov: dict[str, Any], fmt: Format, names: dict[str, str]) -> None:
         typer.echo(text, err=True)
 
 
-def _flat(df):  # noqa: ANN001, ANN202
+def _flat(df: pd.DataFrame) -> pd.DataFrame:
     """Lists as '; '-joined text (CSV cells)."""
     out = df.copy()
     for c in out.columns:
@@ -69,7 +76,7 @@ def _flat(df):  # noqa: ANN001, ANN202
     return out
 
 
-def _display(df):  # noqa: ANN001, ANN202
+def _display(df: pd.DataFrame) -> pd.DataFrame:
     """Table view: HHI as whole numbers (10,000 rather than 1e+04)."""
     out = df.copy()
     for c in ("hhi", "hhi_upper"):
@@ -78,7 +85,7 @@ def _display(df):  # noqa: ANN001, ANN202
     return out
 
 
-def _emit_table(df, fmt: Format, title: str, table_cols: list[str]) -> None:  # noqa: ANN001
+def _emit_table(df: pd.DataFrame, fmt: Format, title: str, table_cols: list[str]) -> None:
     if fmt == Format.table:
         emit(_display(df[[c for c in table_cols if c in df.columns]]), fmt, title=title)
     elif fmt == Format.csv:
@@ -87,14 +94,14 @@ def _emit_table(df, fmt: Format, title: str, table_cols: list[str]) -> None:  # 
         emit(df, fmt)
 
 
-def _rules(country_share: float, firm_top3: float, hhi: float, rules: str | None):  # noqa: ANN202
+def _rules(country_share: float, firm_top3: float, hhi: float, rules: str | None) -> ChokepointRules:
     from allychain.analysis.chokepoints import RULE_NAMES, ChokepointRules
 
     enabled = tuple(_split(rules) or RULE_NAMES)
     return ChokepointRules(country_share=country_share, firm_top3=firm_top3, hhi=hhi, enabled=enabled)
 
 
-def _members(n, members: str | None) -> list[str]:  # noqa: ANN001
+def _members(n: Network, members: str | None) -> list[str]:
     from allychain.model.members import resolve_members
 
     return resolve_members(members or DEFAULT_MEMBERS, n)
@@ -170,7 +177,8 @@ def chokepoints_cmd(
         share_bars(out, plot, threshold=r.country_share, title="Chokepoints: largest country's share")
 
 
-def _dependency_plot(n, deps, members: list[str], plot: str, year: int | None, title: str) -> None:  # noqa: ANN001
+def _dependency_plot(n: Network, deps: pd.DataFrame, members: list[str], plot: str, year: int | None,
+                     title: str) -> None:
     from allychain.analysis.snapshot import share_matrix
     from allychain.report.charts import dependency_heatmap
 
@@ -327,11 +335,10 @@ def partners_cmd(
         partner_bars(out if k is None else out.assign(score=out["gain"]), plot)
 
 
-def demo(network, console, members: str = DEFAULT_MEMBERS) -> None:  # noqa: ANN001
+def demo(network: Network, console: Console, members: str = DEFAULT_MEMBERS) -> None:
     """Print a compact alliance analysis (default KOR+NLD) of ``network`` on a Rich ``console``:
     top chokepoints, the alliance's critical dependencies and the best partners, with the
     coverage statement."""
-    import pandas as pd
     from rich.table import Table
 
     from allychain.analysis import best_partners, chokepoints, coverage_text, dependency_report

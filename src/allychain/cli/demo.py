@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from allychain.cli import analyze, optimize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from allychain.model.network import Network
 
 DEMO_SCENARIOS = ("euv-deliveries-halted-kor.yaml", "neon-loss.yaml", "photoresist-licensing-kor.yaml")
 
@@ -47,7 +51,7 @@ def run_demo(data: str = "builtin", members: str = "KOR,NLD", out: Path | None =
     con.print(f"\nOutputs written under {out}")
 
 
-def _simulations(n, con: Console, out: Path) -> None:  # noqa: ANN001
+def _simulations(n: Network, con: Console, out: Path) -> None:
     from rich.table import Table
 
     from allychain.simulate.api import run_scenario

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -147,7 +146,7 @@ def data_export(
 @app.command("items")
 def items_cmd(
     data: str = DataOpt,
-    kind: Optional[str] = typer.Option(None, "--kind", help="Only items of this kind (tool, material, raw_material …)."),
+    kind: str | None = typer.Option(None, "--kind", help="Only items of this kind (tool, material, raw_material …)."),
     fmt: Format = FormatOpt,
 ) -> None:
     """List the items of the value chain."""
@@ -180,7 +179,7 @@ def show_cmd(
 def demo_cmd(
     data: str = DataOpt,
     members: str = typer.Option("KOR,NLD", "--members", "-m", help="Alliance members (ISO alpha-3 or names)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the charts and tables (default: a new temporary folder)."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for the charts and tables (default: a new temporary folder)."),
 ) -> None:
     """The main job end to end: analysis, disruption runs and decisions for an alliance (default KOR+NLD)."""
     from allychain.cli.demo import run_demo

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from allychain.errors import AllychainError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from allychain.model.network import Network
 
 __all__ = ["report_cmd"]
 
@@ -45,9 +49,9 @@ def report_cmd(
     scenarios = [load_scenario(s) for s in scenario or []]  # validate before the long part
     err.print(f"[dim]loading {data} …[/]")
     network = load(data)
-    loaded: dict[str, object] = {}
+    loaded: dict[str, Network] = {}
 
-    def network_for(spec: str | None):  # noqa: ANN202
+    def network_for(spec: str | None) -> Network:
         if spec is None or spec == data:
             return network
         if spec not in loaded:

@@ -84,7 +84,8 @@ def load(spec: str | Network = "builtin") -> Network:
 
     Examples
     --------
-    >>> load("builtin")            # doctest: +SKIP
+    >>> load("builtin")
+    Network('builtin': stages=..., items=..., providers=..., shares=..., ...)
     >>> load("builtin+eto")        # doctest: +SKIP
     >>> load("builtin+/data/eto")  # doctest: +SKIP
     """

@@ -14,8 +14,8 @@ crosswalk (e.g. the built-in dataset's ids for ETO's ``N20``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import reduce
-from typing import Iterable
 
 import pandas as pd
 
@@ -145,7 +145,7 @@ def harmonize(n: Network, crosswalk: pd.DataFrame) -> Network:
     """Rename ``n``'s item, stage and provider ids through ``crosswalk`` (columns ``kind``
     = item|stage|provider, ``id`` = target id, ``external_id`` = id in ``n``)."""
     maps = {
-        kind: dict(zip(g["external_id"].astype(str), g["id"].astype(str)))
+        kind: dict(zip(g["external_id"].astype(str), g["id"].astype(str), strict=True))
         for kind, g in crosswalk.groupby("kind")
     }
     im, pm, sm = maps.get("item", {}), maps.get("provider", {}), maps.get("stage", {})

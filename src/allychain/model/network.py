@@ -17,8 +17,9 @@ itself: capabilities take a network and return new objects.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -154,7 +155,7 @@ class Network:
         for comp in schema.COMPONENTS:
             yield comp, getattr(self, comp)
 
-    def replace(self, **changes: Any) -> "Network":
+    def replace(self, **changes: Any) -> Network:
         """A new network with some tables (or name, io, meta) replaced."""
         allowed = {f.name for f in fields(self)}
         bad = set(changes) - allowed
@@ -184,10 +185,10 @@ class Network:
         return seen
 
     def item_names(self) -> dict[str, str]:
-        return dict(zip(self.items["item_id"], self.items["name"]))
+        return dict(zip(self.items["item_id"], self.items["name"], strict=True))
 
     def provider_names(self) -> dict[str, str]:
-        return dict(zip(self.providers["provider_id"], self.providers["name"]))
+        return dict(zip(self.providers["provider_id"], self.providers["name"], strict=True))
 
     def countries(self) -> list[str]:
         """Provider ids of kind ``country`` (ISO 3166 alpha-3), sorted."""

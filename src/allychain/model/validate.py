@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import networkx as nx
 import numpy as np
@@ -21,7 +21,6 @@ import pandas as pd
 
 from allychain import schema
 from allychain.errors import Problem
-from allychain.model.network import DTYPES
 
 __all__ = ["coerce_table", "check_references", "find_cycles", "errors", "ROW", "ENUMS", "RANGES"]
 
@@ -146,7 +145,7 @@ def coerce_table(
         values = col.to_numpy(dtype=object)
         blank = np.fromiter((_is_blank(v) for v in values), dtype=bool, count=len(values))
         if attr.required:
-            for i in np.flatnonzero(blank):
+            for i in np.flatnonzero(blank).tolist():
                 problems.append(
                     Problem(
                         f"required value '{shown(attr.name)}' is empty",
@@ -158,12 +157,12 @@ def coerce_table(
                 )
         if attr.dtype == "str":
             out = pd.Series(
-                [None if b else str(v).strip() for v, b in zip(values, blank)], index=df.index, dtype="string"
+                [None if b else str(v).strip() for v, b in zip(values, blank, strict=True)], index=df.index, dtype="string"
             )
             enum = ENUMS.get((component, attr.name))
             if enum:
                 bad = ~blank & ~out.isin(enum).fillna(False).to_numpy(dtype=bool)
-                for i in np.flatnonzero(bad):
+                for i in np.flatnonzero(bad).tolist():
                     problems.append(
                         Problem(
                             f"unknown {shown(attr.name)}",
@@ -178,9 +177,10 @@ def coerce_table(
         elif attr.dtype in ("float", "int"):
             parsed = np.full(len(df), np.nan)
             percent_ok = (component, attr.name) == ("shares", "share")
-            for i, (v, b) in enumerate(zip(values, blank)):
+            for i, (v, b) in enumerate(zip(values, blank, strict=True)):
                 if b:
                     continue
+                f: float | None
                 if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
                     f = float(v)
                 else:
@@ -214,7 +214,7 @@ def coerce_table(
                 df[attr.name] = parsed
         elif attr.dtype == "bool":
             out_b: list[object] = []
-            for i, (v, b) in enumerate(zip(values, blank)):
+            for i, (v, b) in enumerate(zip(values, blank, strict=True)):
                 if b:
                     out_b.append(pd.NA)
                     continue
@@ -315,7 +315,7 @@ def find_cycles(relations: pd.DataFrame, file: str = "relations") -> list[Proble
         if not mask.any():
             continue
         g = nx.DiGraph()
-        for s, t, r in zip(relations["source"][mask], relations["target"][mask], rows[mask]):
+        for s, t, r in zip(relations["source"][mask], relations["target"][mask], rows[mask], strict=True):
             g.add_edge(str(s), str(t), row=int(r))
         found = []
         for comp in nx.strongly_connected_components(g):

@@ -21,7 +21,7 @@ def find_item(n: Network, query: str) -> str:
     ids = list(n.items["item_id"].astype(str))
     if query in ids:
         return query
-    by_name = {str(nm).casefold(): str(i) for i, nm in zip(n.items["item_id"], n.items["name"])}
+    by_name = {str(nm).casefold(): str(i) for i, nm in zip(n.items["item_id"], n.items["name"], strict=True)}
     hit = by_name.get(query.casefold())
     if hit:
         return hit
@@ -134,7 +134,7 @@ def relation_graph(n: Network, kinds: tuple[str, ...] = ("goes_into", "is_type_o
     g = nx.DiGraph()
     g.add_nodes_from(n.items["item_id"].astype(str))
     r = n.relations[n.relations["kind"].isin(list(kinds))]
-    for s, t, k in zip(r["source"], r["target"], r["kind"]):
+    for s, t, k in zip(r["source"], r["target"], r["kind"], strict=True):
         g.add_edge(str(s), str(t), kind=str(k))
     return g
 

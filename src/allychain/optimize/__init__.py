@@ -4,12 +4,14 @@ Each model follows build → solve → typed :class:`~allychain.optimize.result.
 The LP solver is HiGHS (``highspy``, in the ``[optimize]`` extra), imported lazily.
 """
 
+from typing import Any
+
 from allychain.optimize.result import Result, Status
 
 __all__ = ["Result", "Status", "tts_ttr", "tts_ttr_montecarlo", "allocate", "size_stockpile", "site_network"]
 
 
-def __getattr__(name: str):  # noqa: ANN202 - lazy re-exports keep 'import allychain' light
+def __getattr__(name: str) -> Any:  # lazy re-exports keep 'import allychain' light
     if name in ("tts_ttr_montecarlo", "triangular_sampler"):
         from allychain.optimize import montecarlo
 

@@ -8,11 +8,15 @@ directly — no pyplot state, safe in servers and tests.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from allychain.errors import AllychainError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
 
 __all__ = ["share_bars", "dependency_heatmap", "complementarity_heatmap", "partner_bars", "check_plot_path"]
 
@@ -30,7 +34,7 @@ def check_plot_path(path: str | Path) -> Path:
     return p
 
 
-def _figure(width: float, height: float):  # noqa: ANN202 - matplotlib types
+def _figure(width: float, height: float) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -39,7 +43,7 @@ def _figure(width: float, height: float):  # noqa: ANN202 - matplotlib types
     return fig
 
 
-def _save(fig, path: str | Path) -> Path:  # noqa: ANN001
+def _save(fig: Figure, path: str | Path) -> Path:
     p = check_plot_path(path)
     fig.savefig(p, format=p.suffix.lower().lstrip("."), dpi=120)
     return p

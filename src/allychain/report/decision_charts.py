@@ -72,7 +72,7 @@ def allocation_chart(members: pd.DataFrame, path: str | Path, title: str = "Emer
     y = np.arange(len(m))
     ax.barh(y, m["received"], color=BLUE, label="received")
     ax.barh(y, m["unmet"], left=m["received"], color=RED, alpha=0.6, label="unmet")
-    for yi, s in zip(y, m["served"], strict=False):
+    for yi, s in zip(y.tolist(), m["served"], strict=True):
         if s == s:
             ax.text(0, yi, f" {s:.0%}", va="center", ha="left", fontsize=8, color="white")
     ax.set_yticks(y, labels, fontsize=8)
@@ -93,7 +93,7 @@ def stockpile_chart(stocks: pd.DataFrame, path: str | Path, title: str = "Least-
     ax = fig.add_subplot()
     y = np.arange(len(s))
     ax.barh(y, vals, color=BLUE)
-    for yi, v, u in zip(y, vals, s["stock"], strict=False):
+    for yi, v, u in zip(y.tolist(), vals.tolist(), s["stock"], strict=True):
         ax.text(v, yi, f" {u:,.4g} units", va="center", fontsize=8)
     ax.set_yticks(y, [f"{a} · {b}" for a, b in zip(s["member"], s["item"], strict=False)], fontsize=8)
     top = float(np.nanmax(vals)) if len(vals) and np.isfinite(vals).any() else 0.0

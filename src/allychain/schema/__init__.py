@@ -8,10 +8,10 @@ readers, writers and ``docs/formats.md`` are all driven by it.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-import csv
 
 __all__ = ["Attribute", "COMPONENTS", "attributes", "required", "key", "columns"]
 
