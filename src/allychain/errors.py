@@ -140,3 +140,8 @@ class DownloadError(AllychainError):
 
 class UnknownMemberError(AllychainError, ValueError):
     """A member name or code could not be resolved to a country or firm."""
+
+
+class OutputError(AllychainError):
+    """A result cannot be written where asked: wrong kind of path, not writable, not an
+    earlier result (without ``--overwrite``), or another run is writing it."""

@@ -134,9 +134,10 @@ def data_export(
 ) -> None:
     """Write the loaded data as a native-format folder (for editing or sharing your own data)."""
     from allychain.data.load import load
-    from allychain.data.native import write_native
+    from allychain.data.native import check_destination, write_native
 
     try:
+        check_destination(dest, overwrite)  # before the data is loaded
         out = write_native(load(data), dest, overwrite=overwrite)
     except FileExistsError as exc:
         raise AllychainError(str(exc)) from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -26,27 +26,47 @@ def report_cmd(
     year: int | None = typer.Option(None, "--year", help="Use shares of this year (default: latest per item)."),
     no_decisions: bool = typer.Option(False, "--no-decisions", help="Leave out unprotected nodes (TTS < TTR)."),
     title: str | None = typer.Option(None, "--title", help="Title of the pack."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out/--pdf file that is not an earlier "
+                                                              "pack."),
 ) -> None:
     """Write the briefing pack: summary, chokepoints, dependencies, alliance, partners, scenarios, methods.
 
     The HTML file holds every style and chart inline and opens offline.
     """
+    from contextlib import ExitStack
+
     from rich.console import Console
 
-    from allychain.data.load import load
-    from allychain.report.briefing import build_briefing, write_briefing
+    from allychain.durable import check_output, lock_output
     from allychain.simulate.scenario import load_scenario
 
     err = Console(stderr=True, highlight=False)
-    for p in (out, pdf):
+
+    for p, what in ((out, "--out"), (pdf, "--pdf")):
         if p is not None and not p.parent.exists():
-            raise AllychainError(f"folder {str(p.parent)!r} of the output file does not exist")
+            raise AllychainError(f"folder {str(p.parent)!r} of the {what} file does not exist")
+        if p is not None:
+            check_output(p, "file", overwrite=overwrite, what=what)
+    if pdf is not None and Path(pdf).resolve() == Path(out).resolve():
+        raise AllychainError("--out and --pdf name the same file")
     if pdf is not None:
         from allychain.report.pdf import pdf_available
 
         if not pdf_available():
             raise AllychainError("--pdf needs WeasyPrint: pip install 'allychain[pdf]'")
     scenarios = [load_scenario(s) for s in scenario or []]  # validate before the long part
+    with ExitStack() as held:  # one writer per file, from here to the end
+        for p in (out, pdf):
+            if p is not None:
+                held.enter_context(lock_output(p))
+        _report(members, data, scenarios, out, pdf, year, no_decisions, title, overwrite, err)
+
+
+def _report(members: str, data: str, scenarios: list[Any], out: Path, pdf: Path | None, year: int | None,
+            no_decisions: bool, title: str | None, overwrite: bool, err: Any) -> None:
+    from allychain.data.load import load
+    from allychain.report.briefing import build_briefing, write_briefing
+
     err.print(f"[dim]loading {data} …[/]")
     network = load(data)
     loaded: dict[str, Network] = {}
@@ -63,11 +83,11 @@ def report_cmd(
 
     pack = build_briefing(network, members, scenarios=scenarios, data_label=data, year=year,
                           decisions=not no_decisions, progress=progress, network_for=network_for, title=title)
-    write_briefing(pack, out)
+    write_briefing(pack, out, overwrite=overwrite)
     typer.echo(str(out))
     if pdf is not None:
         from allychain.report.briefing import render_html
         from allychain.report.pdf import html_to_pdf
 
-        html_to_pdf(render_html(pack), pdf)
+        html_to_pdf(render_html(pack), pdf, overwrite=overwrite)
         typer.echo(str(pdf))

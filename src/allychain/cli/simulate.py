@@ -52,8 +52,26 @@ def simulate_cmd(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format of the summary."),
     out_format: str = typer.Option("csv", "--out-format",
                                    help="Tables written with --out: csv, parquet, netcdf, comma-separated."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that holds other files."),
 ) -> None:
-    """Run one disruption scenario and report production losses by region."""
+    """Run one disruption scenario and report production losses by region.
+
+    --out is written whole or not at all: an earlier result there is replaced only when
+    the new one is complete, and a second run writing the same folder stops at once.
+    """
+    from contextlib import nullcontext
+
+    from allychain.durable import lock_output
+    from allychain.simulate.outputs import check_out
+
+    if out is not None:
+        check_out(out, overwrite)
+    with lock_output(out) if out is not None else nullcontext():
+        _simulate(scenario, data, out, plot, capacity_path, steps, compat, fmt, out_format, overwrite)
+
+
+def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: bool, capacity_path: Path | None,
+              steps: int | None, compat: str | None, fmt: Format, out_format: str, overwrite: bool) -> None:
     from allychain.data.load import load
     from allychain.simulate.api import build_system, capacity_path_array, read_capacity_path, simulate
     from allychain.simulate.outputs import write_result
@@ -83,7 +101,7 @@ def simulate_cmd(
     summary = res.summary(groups=sc.groups or None)
     if out is not None:
         formats = tuple(f.strip().lower() for f in out_format.split(",") if f.strip())
-        written = write_result(res, out, plot=True, summary=summary, formats=formats)
+        written = write_result(res, out, plot=True, summary=summary, formats=formats, overwrite=overwrite)
         typer.echo(f"wrote {len(written)} files to {out} (chart: {written['chart']})", err=True)
     elif plot:
         from allychain.report.sim_charts import plot_production
@@ -121,8 +139,22 @@ def montecarlo_cmd(
                                 help="Local worker processes (same numbers whatever the count)."),
     level: float = typer.Option(0.95, "--level", help="VaR/CVaR level."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that holds other files."),
 ) -> None:
     """Sample many disruptions, run them vectorised, report loss distributions (VaR/CVaR)."""
+    from contextlib import nullcontext
+
+    from allychain.durable import lock_output
+    from allychain.simulate.outputs import check_out
+
+    if out is not None:
+        check_out(out, overwrite)
+    with lock_output(out) if out is not None else nullcontext():
+        _montecarlo(spec, runs, seed, dask, out, data, batch_size, workers, level, fmt, overwrite)
+
+
+def _montecarlo(spec: Path, runs: int | None, seed: int, dask: str | None, out: Path | None, data: str | None,
+                batch_size: int, workers: int, level: float, fmt: Format, overwrite: bool) -> None:
     from allychain.data.load import load
     from allychain.simulate.api import build_system
     from allychain.simulate.montecarlo import load_spec, run_montecarlo
@@ -143,17 +175,14 @@ def montecarlo_cmd(
             client.close()
     risk = res.risk(level)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        res.runs.to_csv(out / "runs.csv", index=False, float_format="%.12g")
-        risk.to_csv(out / "risk.csv", index=False, float_format="%.12g")
-        from allychain.report.sim_charts import plot_loss_distribution
+        from allychain.simulate.outputs import write_montecarlo
 
         losses = res.losses()
         keys = ["total", *[g for g in sp.groups if g in losses]]
         keys += [k for k in losses if k not in keys][: max(0, 4 - len(keys))]
-        chart = plot_loss_distribution({k: losses[k] for k in keys}, out / "losses.png", title=sp.name,
-                                       var_level=level)
-        typer.echo(f"wrote runs.csv, risk.csv, {chart.name} to {out}", err=True)
+        written = write_montecarlo(res.runs, risk, {k: losses[k] for k in keys}, out, title=sp.name, level=level,
+                                   overwrite=overwrite)
+        typer.echo(f"wrote runs.csv, risk.csv, {written['chart'].name} to {out}", err=True)
     emit(risk, fmt, title=f"{sp.name}: share of output lost over {sp.horizon} steps, {n} runs, seed {seed}")
 
 

@@ -26,9 +26,7 @@ import io
 import json
 import logging
 import os
-import shutil
 import socket
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -37,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from allychain.data._fs import replace_folder
+from allychain.durable import output_folder
 from allychain.errors import DataError, DownloadError, Problem
 
 __all__ = [
@@ -258,9 +256,7 @@ def download(
     if target.exists() and not _replaceable(target):
         raise DownloadError(f"{target} exists and does not hold an earlier download; "
                             "choose an empty or new folder with --dest")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.download-", dir=target.parent))
-    try:
+    with output_folder(target, accept=_replaceable, what="--dest") as tmp:
         files: dict[str, dict[str, Any]] = {}
         with _progress(progress) as bar:
             wanted = [(f, True) for f in REQUIRED_FILES[dataset]] + [(f, False) for f in OPTIONAL_FILES[dataset]]
@@ -297,10 +293,6 @@ def download(
             "files": files,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        replace_folder(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     log.info("downloaded %d files from %s to %s", len(files), base, target)
     return target
 

@@ -20,8 +20,6 @@ leaves a half-written folder.  See docs/formats.md.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,14 +28,14 @@ import numpy as np
 import pandas as pd
 
 from allychain import schema
-from allychain.data._fs import replace_folder
 from allychain.data.csvread import decode_text, read_text_csv
+from allychain.durable import check_output, output_folder
 from allychain.errors import DataError, Problem
 from allychain.model import invariants
 from allychain.model.network import IOTables, Network, conform
 from allychain.model.validate import ROW, check_references, coerce_table, errors, find_cycles
 
-__all__ = ["read_native", "write_native", "is_native", "FORMAT", "VERSION"]
+__all__ = ["read_native", "write_native", "check_destination", "is_native", "FORMAT", "VERSION"]
 
 FORMAT = "allychain-network"
 VERSION = 1
@@ -260,24 +258,31 @@ def write_native(network: Network, path: str | Path, overwrite: bool = False) ->
     FileExistsError
         If ``path`` exists and ``overwrite`` is false, or it exists but is not an
         empty or native-format folder.
+    OutputError
+        ``path`` is a file, cannot be written, or another run is writing it (see
+        :mod:`allychain.durable`: one writer at a time, modes kept, leftovers of
+        killed runs removed).
     OSError
         If writing fails (the destination is then unchanged).
     """
+    path = check_destination(path, overwrite)
+    with output_folder(path, accept=_replaceable, what="destination") as tmp:
+        _write_folder(network, tmp)
+    return path
+
+
+def check_destination(path: str | Path, overwrite: bool = False) -> Path:
+    """Check a :func:`write_native` destination before any work (see its Raises)."""
     path = Path(path)
+    if (path.exists() or path.is_symlink()) and not path.is_dir():
+        raise FileExistsError(f"{path} exists and is not a folder; a folder is expected here")
     if path.exists() or path.is_symlink():
         if not overwrite:
             raise FileExistsError(f"{path} exists; pass overwrite=True (CLI: --overwrite) to replace it")
         if not _replaceable(path):
             raise FileExistsError(f"{path} exists and is not an allychain native-format folder (no manifest.json "
                                   "naming format 'allychain-network'); refusing to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    try:
-        _write_folder(network, tmp)
-        replace_folder(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    check_output(path, "folder", overwrite=True, what="destination")
     return path
 
 

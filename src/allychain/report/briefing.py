@@ -440,11 +440,14 @@ def render_html(pack: dict[str, Any]) -> str:
     return env.get_template("briefing.html.j2").render(p=pack)
 
 
-def write_briefing(pack: dict[str, Any], path: str | Path) -> Path:
-    """Write the HTML (atomically: a temporary sibling replaces ``path`` when complete)."""
+def write_briefing(pack: dict[str, Any], path: str | Path, overwrite: bool = False) -> Path:
+    """Write the HTML whole or not at all (:func:`allychain.durable.output_file`: a
+    temporary sibling replaces ``path`` when complete; an existing file that is not an
+    HTML document is replaced only with ``overwrite``)."""
+    from allychain.durable import output_file
+
     path = Path(path)
     html = render_html(pack)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
+    with output_file(path, overwrite=overwrite, what="--out") as tmp:
+        tmp.write_text(html, encoding="utf-8")
     return path

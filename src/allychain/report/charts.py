@@ -25,12 +25,17 @@ RULE_COLOURS = {3: "#8b0000", 2: "#d7301f", 1: "#fc8d59", 0: "#9e9e9e"}
 
 
 def check_plot_path(path: str | Path) -> Path:
-    """The path as a :class:`Path`; raises :class:`AllychainError` unless it ends in .png or .svg."""
+    """The path as a :class:`Path`; raises :class:`AllychainError` unless it ends in .png or
+    .svg, lies in an existing folder that can be written, and is not a folder or a file of
+    another kind (see :func:`allychain.durable.check_output`)."""
+    from allychain.durable import check_output
+
     p = Path(path)
     if p.suffix.lower() not in FORMATS:
         raise AllychainError(f"plot file {str(path)!r} must end in .png or .svg")
     if p.parent and not p.parent.exists():
         raise AllychainError(f"folder {str(p.parent)!r} of the plot file does not exist")
+    check_output(p, "file", what="plot file")
     return p
 
 
@@ -44,8 +49,11 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
+    from allychain.durable import output_file
+
     p = check_plot_path(path)
-    fig.savefig(p, format=p.suffix.lower().lstrip("."), dpi=120)
+    with output_file(p, what="plot file") as tmp:
+        fig.savefig(tmp, format=p.suffix.lower().lstrip("."), dpi=120)
     return p
 
 

@@ -22,8 +22,9 @@ def pdf_available() -> bool:
     return True
 
 
-def html_to_pdf(html: str, path: str | Path) -> Path:
-    """Write ``html`` (a self-contained document) as a PDF file; returns the path.
+def html_to_pdf(html: str, path: str | Path, overwrite: bool = False) -> Path:
+    """Write ``html`` (a self-contained document) as a PDF file, whole or not at all
+    (:func:`allychain.durable.output_file`); returns the path.
 
     Raises
     ------
@@ -35,8 +36,9 @@ def html_to_pdf(html: str, path: str | Path) -> Path:
         import weasyprint
     except (ImportError, OSError) as exc:
         raise AllychainError(f"PDF output needs WeasyPrint: pip install 'allychain[pdf]' ({exc})") from None
+    from allychain.durable import output_file
+
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    weasyprint.HTML(string=html, base_url=None).write_pdf(str(tmp))
-    tmp.replace(path)
+    with output_file(path, overwrite=overwrite, what="--pdf") as tmp:
+        weasyprint.HTML(string=html, base_url=None).write_pdf(str(tmp))
     return path

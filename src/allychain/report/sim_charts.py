@@ -19,6 +19,15 @@ def _plt() -> Any:
     return plt
 
 
+def _save(fig: Any, path: Path) -> Path:
+    """Save whole or not at all (:func:`allychain.durable.output_file`)."""
+    from allychain.durable import output_file
+
+    with output_file(path, what="chart") as tmp:
+        fig.savefig(tmp, format=path.suffix.lower().lstrip(".") or "png")
+    return path
+
+
 def plot_production(result: Any, path: str | Path, title: str | None = None, run: int = 0,
                     max_regions: int = 10) -> Path:
     """Production relative to baseline by region (and in total) per step; returns the file.
@@ -43,9 +52,10 @@ def plot_production(result: Any, path: str | Path, title: str | None = None, run
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    try:
+        return _save(fig, path)
+    finally:
+        plt.close(fig)
 
 
 def plot_loss_distribution(losses: dict[str, np.ndarray], path: str | Path, title: str = "Monte Carlo losses",
@@ -66,6 +76,7 @@ def plot_loss_distribution(losses: dict[str, np.ndarray], path: str | Path, titl
     fig.suptitle(title)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    try:
+        return _save(fig, path)
+    finally:
+        plt.close(fig)
