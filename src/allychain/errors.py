@@ -145,3 +145,15 @@ class UnknownMemberError(AllychainError, ValueError):
 class OutputError(AllychainError):
     """A result cannot be written where asked: wrong kind of path, not writable, not an
     earlier result (without ``--overwrite``), or another run is writing it."""
+
+
+class DisclosureError(AllychainError):
+    """A release would disclose a confidential figure (or cannot be shown not to); nothing was released.
+
+    ``report`` holds the audit table (one row per audited cell, its attacker interval and
+    whether it is safe) where one was computed.
+    """
+
+    def __init__(self, message: str, report: Any = None) -> None:
+        super().__init__(message)
+        self.report = report
