@@ -240,6 +240,11 @@ def release(table: Table, log_: ReleaseLog = ReleaseLog(), *, objective: str = "
     allowed = ~j.published & ~(empty & in_new & ~j.suppressed)
     labels = [f"{i[0]}[{' × '.join(map(str, i[1:-1]))}]" for i in j.ids]
     cost = cell_costs(j.values, objective)
+    out = np.flatnonzero(j.sensitive & j.published)
+    if len(out):
+        raise DisclosureError(f"release of {table.name or 'the table'} refused: sensitive cell(s) "
+                              f"{', '.join(labels[i] for i in out[:5])} already published in an earlier release "
+                              "with the same value; they can no longer be protected")
     withheld = pattern_suppression(j.values, j.equations, j.sensitive & ~j.published, j.lpl, j.upl,
                                    allowed=allowed, suppressed=j.suppressed, cost=cost, labels=labels)
     withheld &= ~j.published
@@ -253,7 +258,10 @@ def release(table: Table, log_: ReleaseLog = ReleaseLog(), *, objective: str = "
                                        targets=bad.tolist())
         report, ok = _joint_audit(j, withheld)
     if not report.safe:
-        raise DisclosureError(f"release of {table.name or 'the table'} refused: {report.summary()}", report=report)
+        bad = report.unsafe
+        names = ", ".join(f"{t}[{c}]" for t, c in zip(bad["table"][:5], bad["cell"][:5], strict=True))
+        raise DisclosureError(f"release of {table.name or 'the table'} refused: {report.summary()} ({names})",
+                              report=report)
     cells = table.cells.copy()
     cells["status"] = np.where(withheld[mine], "suppressed", "published")
     n_sup = int(withheld[mine].sum())
