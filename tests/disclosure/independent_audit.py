@@ -39,7 +39,7 @@ def intervals(releases: list[tuple[pd.DataFrame, pd.DataFrame]]) -> dict[tuple[i
     truth: dict[tuple[int, str, str], float] = {}
     known: dict[tuple[int, str, str], float] = {}
     for r, (pub, true) in enumerate(releases):
-        t = dict(zip(zip(true["item"], true["country"]), true["value"], strict=True))
+        t = dict(zip(zip(true["item"], true["country"], strict=True), true["value"], strict=True))
         for it, co, v, st in pub[["item", "country", "value", "status"]].itertuples(index=False):
             truth[(r, it, co)] = float(t[(it, co)])
             if st == "published":
@@ -93,7 +93,7 @@ def violations(releases: list[tuple[pd.DataFrame, pd.DataFrame]], tol: float = 1
     iv = intervals(releases)
     bad = []
     for r, (pub, true) in enumerate(releases):
-        status = dict(zip(zip(pub["item"], pub["country"]), pub["status"], strict=True))
+        status = dict(zip(zip(pub["item"], pub["country"], strict=True), pub["status"], strict=True))
         for it, co, v, sens, lpl, upl in true[["item", "country", "value", "sensitive", "lpl", "upl"]].itertuples(
                 index=False):
             if not sens:
