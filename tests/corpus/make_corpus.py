@@ -103,6 +103,7 @@ CASES: dict[str, dict[str, str | bytes]] = {
     "cycle_goes_into_3": relations("N1,N2,goes_into", "N2,N3,goes_into", "N3,N1,goes_into"),
     "self_loop": relations("N1,N3,goes_into", "N2,N2,goes_into"),
     "cycle_is_type_of": relations("N1,N3,goes_into", "N1,N2,is_type_of", "N2,N1,is_type_of"),
+    "cycle_mixed_kinds": relations("N1,N2,goes_into", "N2,N3,goes_into", "N3,N1,is_type_of"),
     # --- manifest and folder -------------------------------------------------------
     "bad_manifest_json": {**SHARE_NET, "manifest.json": '{"format": "allychain-network", "version": 1,\n'},
     "manifest_not_object": {**SHARE_NET, "manifest.json": "[1, 2]\n"},

@@ -108,4 +108,22 @@ def load(spec: str | Network = "builtin") -> Network:
                 log.debug("harmonising %s ids through %s's crosswalk", n.name, other.name)
                 n = harmonize(n, cw)
         harmonised.append(n)
-    return merge_all(harmonised, name="+".join(p.strip() for p in parts))
+    merged = merge_all(harmonised, name="+".join(p.strip() for p in parts))
+    _check_combined_cycles(merged, spec)
+    return merged
+
+
+def _check_combined_cycles(n: Network, spec: str) -> None:
+    """Each part is free of cycles, but their relations together may close one."""
+    import re
+    from dataclasses import replace
+
+    from allychain.model.validate import find_cycles
+
+    rel = n.relations
+    if rel is None or rel.empty:
+        return
+    found = find_cycles(rel.reset_index(drop=True), f"relations of {spec} (combined)")
+    if found:  # row numbers of the combined table mean nothing to the user; the ids name the rows
+        raise DataError([replace(p, row=None, message=re.sub(r" \(rows [0-9, ]+\)$", "", p.message))
+                         for p in found])

@@ -21,6 +21,7 @@ import pandas as pd
 
 from allychain import schema
 from allychain.errors import Problem
+from allychain.model.cycles import mixed_cycles
 
 __all__ = ["coerce_table", "check_references", "find_cycles", "errors", "ROW", "ENUMS", "RANGES"]
 
@@ -300,7 +301,8 @@ def check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str
 
 
 def find_cycles(relations: pd.DataFrame, file: str = "relations") -> list[Problem]:
-    """Cycles in ``goes_into`` or in ``is_type_of`` relations (each kind separately).
+    """Cycles in ``goes_into`` or in ``is_type_of`` relations (each kind separately), then
+    cycles through both kinds (:func:`allychain.model.cycles.mixed_cycles`).
 
     An item cannot be an input of itself through any chain, and a variant cannot be
     its own category.
@@ -340,6 +342,7 @@ def find_cycles(relations: pd.DataFrame, file: str = "relations") -> list[Proble
                 )
             )
         problems.extend(sorted(found, key=lambda p: p.row or 0))
+    problems.extend(mixed_cycles(relations, rows, file))  # goes_into and is_type_of together
     return problems
 
 
