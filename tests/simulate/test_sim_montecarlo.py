@@ -11,7 +11,7 @@ import pytest
 from allychain.data.mrio import load_pymrio_test
 from allychain.errors import ScenarioError
 from allychain.simulate import build_system
-from allychain.simulate.montecarlo import load_spec, parse_spec, risk_table, run_montecarlo
+from allychain.simulate.montecarlo import load_spec, parse_spec, risk_table, run_montecarlo, run_seed
 
 SPEC = Path(str(resources.files("allychain").joinpath("scenarios"))) / "pymrio-test-montecarlo.yaml"
 
@@ -34,6 +34,25 @@ def test_same_seed_same_numbers_whatever_the_batch_size(setup):
     # longer experiment are the same runs
     d = run_montecarlo(spec, system, runs=6, seed=7, batch_size=4).runs
     assert np.array_equal(a.to_numpy()[:6], d.to_numpy(), equal_nan=True)
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**63 + 5, 2**130])
+def test_run_seeds_are_the_spawned_children(seed: int) -> None:
+    """run_seed(seed, i) builds SeedSequence(seed).spawn(n)[i] directly: the same state words."""
+    children = np.random.SeedSequence(seed).spawn(300)
+    for i in (0, 1, 127, 128, 299):
+        assert np.array_equal(run_seed(seed, i).generate_state(8), children[i].generate_state(8))
+
+
+def test_results_are_those_of_seeding_by_spawn(setup, monkeypatch):
+    """Bit-identical to the earlier seeding, which spawned every run's seed in each batch."""
+    import allychain.simulate.montecarlo as mc
+
+    spec, system = setup
+    new = run_montecarlo(spec, system, runs=10, seed=11, batch_size=4).runs
+    monkeypatch.setattr(mc, "run_seed", lambda seed, i: np.random.SeedSequence(seed).spawn(10)[i])
+    old = run_montecarlo(spec, system, runs=10, seed=11, batch_size=4).runs
+    assert np.array_equal(new.to_numpy(), old.to_numpy(), equal_nan=True)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

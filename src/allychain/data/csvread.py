@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from allychain.errors import DataError, Problem
+from allychain.files import read_input
 from allychain.model.validate import ROW
 
 __all__ = ["read_text_csv", "decode_text"]
@@ -68,7 +69,7 @@ def decode_text(data: bytes, name: str) -> str:
     return text
 
 
-def read_text_csv(path: Path, required: bool = True) -> pd.DataFrame:
+def read_text_csv(path: Path, required: bool = True, root: Path | None = None) -> pd.DataFrame:
     """Read ``path`` as a table of strings (empty cell → ``None``), header on row 1.
 
     Accepts a UTF-8 byte-order mark and any line ending. The returned frame carries
@@ -80,25 +81,21 @@ def read_text_csv(path: Path, required: bool = True) -> pd.DataFrame:
         The CSV file.
     required
         Kept for callers of earlier versions; a missing file is always an error.
+    root
+        The data folder the file must stay inside once symbolic links are resolved
+        (see :func:`allychain.files.read_input`: also only regular files are read).
 
     Raises
     ------
     DataError
         Naming the file (and row where known) for a missing, unreadable, empty,
-        non-UTF-8 or malformed file.  Every row with the wrong number of fields is
+        non-UTF-8 or malformed file, one that is not a regular file (a FIFO is refused
+        at once), or one that leads outside ``root``.  Every row with the wrong number of fields is
         listed, as are every empty and every duplicate column name.
     """
     path = Path(path)
     name = str(path)
-    if not path.exists():
-        raise DataError(Problem("file not found", file=name, expected="an existing CSV file"))
-    if not path.is_file():
-        raise DataError(Problem("not a file", file=name, expected="a CSV file"))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(Problem(f"cannot read file: {exc.strerror or exc}", file=name,
-                                expected="a readable CSV file")) from None
+    data = read_input(path, root=root, what="CSV file")
     text = decode_text(data, name)
     if not text.strip():
         raise DataError(Problem("file is empty", file=name, expected="a header row (and data rows)"))

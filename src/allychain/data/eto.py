@@ -307,7 +307,7 @@ def _read_file(folder: Path, fname: str, problems: list[Problem]) -> _File | Non
                                 expected=f"an ETO dataset folder with {', '.join(FILES)}"))
         return None
     try:
-        df = read_text_csv(path)
+        df = read_text_csv(path, root=folder)
     except DataError as exc:
         problems.extend(exc.problems)
         return None

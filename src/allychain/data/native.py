@@ -19,7 +19,9 @@ leaves a half-written folder.  See docs/formats.md.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from allychain import schema
 from allychain.data.csvread import decode_text, read_text_csv
 from allychain.durable import check_output, output_folder
 from allychain.errors import DataError, Problem
+from allychain.files import read_input
 from allychain.model import invariants
 from allychain.model.network import IOTables, Network, conform
 from allychain.model.validate import ROW, check_references, coerce_table, errors, find_cycles
@@ -63,7 +66,7 @@ def _manifest(path: Path) -> dict[str, Any]:
         return {"format": FORMAT, "version": VERSION, "name": path.name, "tables": tables}
     where = str(mf)
     try:
-        m = json.loads(decode_text(mf.read_bytes(), where))
+        m = json.loads(decode_text(read_input(mf, root=path, what="manifest"), where))
     except json.JSONDecodeError as exc:
         raise DataError(Problem(f"manifest is not valid JSON: {exc.msg}", file=where, row=exc.lineno,
                                 expected="a JSON object (see docs/formats.md)")) from None
@@ -150,7 +153,7 @@ def read_native(path: str | Path, dataset: str | None = None) -> Network:
         fpath = path / fname
         files[comp] = str(fpath)
         try:
-            df = read_text_csv(fpath)
+            df = read_text_csv(fpath, root=path)
         except DataError as exc:
             problems.extend(exc.problems)
             continue
@@ -167,7 +170,7 @@ def read_native(path: str | Path, dataset: str | None = None) -> Network:
     crosswalks = {}
     for fam, fname in (m.get("crosswalks") or {}).items():
         try:
-            cw = read_text_csv(path / fname)
+            cw = read_text_csv(path / fname, root=path)
         except DataError as exc:
             problems.extend(exc.problems)
             continue
@@ -212,11 +215,16 @@ def _read_io(path: Path, spec: dict[str, Any]) -> IOTables:
     files = {key: path / spec[key] for key in ("Z", "Y")}
     layout = "two header rows (region, sector or category) and two index columns (region, sector)"
     for key, f in files.items():
-        if not f.is_file():
+        if not os.path.lexists(f):
             problems.append(Problem("file not found", file=str(f), expected=f"the {key} table named in the manifest"))
             continue
         try:
-            df = pd.read_csv(f, header=[0, 1], index_col=[0, 1])
+            raw = read_input(f, root=path, what=f"{key} table")
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        try:
+            df = pd.read_csv(io.BytesIO(raw), header=[0, 1], index_col=[0, 1])
         except (OSError, ValueError, IndexError, TypeError, pd.errors.ParserError) as exc:
             problems.append(Problem(f"cannot read the {key} table: {exc}", file=str(f), expected=layout))
             continue
