@@ -126,6 +126,46 @@ class ScenarioError(AllychainError):
     """A scenario or specification file is invalid."""
 
 
+def show_value(value: Any, limit: int = 80) -> str:
+    """``repr`` of a value for a message, shortened: long texts and collections are cut at
+    ``limit`` characters and integers too long to print are described by their digit count."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**18:
+        if value.bit_length() < 13_000:
+            return f"an integer of {len(str(abs(value)))} digits"
+        return f"an integer of about {int(abs(value).bit_length() * 0.30103) + 1} digits"
+    if isinstance(value, float) and hasattr(value, "text"):
+        return repr(value.text)
+    if isinstance(value, float) and value != value:
+        return ".nan"
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return ".inf" if value > 0 else "-.inf"
+    try:
+        text = repr(value)
+    except ValueError:  # pragma: no cover - defensive (int repr limits inside containers)
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class SpecError(ScenarioError):
+    """One invalid value of a specification file (scenario, Monte Carlo, plan, stockpile).
+
+    The message has one format everywhere: ``FILE: key 'KEY.PATH': got VALUE; expected WHAT``.
+    """
+
+    def __init__(self, file: str, key: str, value: Any, expected: str, *, message: str | None = None) -> None:
+        self.file, self.key, self.value, self.expected = str(file), key, value, expected
+        where = f"{self.file}: key '{key}'" if key else self.file
+        text = message if message is not None else f"got {show_value(value)}; expected {expected}"
+        super().__init__(f"{where}: {text}")
+
+
+class AllychainDeprecationWarning(FutureWarning):
+    """A deprecated name (a YAML key, an option) was used; the message names its replacement.
+
+    A :class:`FutureWarning` so that people who run allychain, not only developers, see it.
+    """
+
+
 class InfeasibleError(AllychainError):
     """An optimisation problem has no solution; the message says which constraints conflict."""
 

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from allychain.data.spec import read_allocation_plan as read_plan
 from allychain.errors import InfeasibleError, ScenarioError
-from allychain.optimize.allocation import allocate, plan_from_dict, read_plan
+from allychain.optimize.allocation import allocate, plan_from_dict
 
 NaN = math.nan
 

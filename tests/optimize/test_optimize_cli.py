@@ -81,7 +81,7 @@ def test_bad_plan_has_no_traceback(tmp_path):
     assert "shortfalls[0].amount" in r.stderr and "expected units >= 0" in r.stderr
     assert "Traceback" not in r.output
     r = run("allocate", tmp_path / "missing.yaml")
-    assert r.exit_code == 2 and "no such file" in r.stderr
+    assert r.exit_code == 2 and "not found" in r.stderr
 
 
 def test_infeasible_plan_names_commitments(tmp_path):

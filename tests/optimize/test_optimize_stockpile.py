@@ -7,8 +7,9 @@ import math
 import pytest
 
 from allychain.data.native import read_native
+from allychain.data.spec import read_stockpile_spec as read_spec
 from allychain.errors import InfeasibleError, ScenarioError
-from allychain.optimize.stockpile import read_spec, size_stockpile, spec_from_dict
+from allychain.optimize.stockpile import size_stockpile, spec_from_dict
 from allychain.optimize.ttr_tts import tts_ttr
 from conftest import net
 
@@ -27,7 +28,7 @@ def network(ttr_s=15.0):
 def test_hand_case_stock_and_binding():
     # S down 15 periods: need 5*15 = 75 wafers; S's stock 20 + A's 3*15 = 65 -> stock 10 at KOR
     r = size_stockpile(network(), {"stockpiles": [{"member": "KOR", "item": "wafer", "cost": 2.0}],
-                                   "disruptions": [{"node": "S"}, {"node": "A"}], "period_days": 7})
+                                   "disruptions": [{"nodes": ["S"]}, {"nodes": ["A"]}], "period_days": 7})
     st = r["stockpiles"].iloc[0]
     assert st["stock"] == pytest.approx(10.0)
     assert r.objective == pytest.approx(20.0)
@@ -41,7 +42,7 @@ def test_hand_case_stock_and_binding():
 def test_cheapest_position_is_chosen():
     # a chip stock at KOR serves demand directly (1 chip = 1 wafer here): cheaper per unit wins
     spec = {"stockpiles": [{"member": "KOR", "item": "wafer", "cost": 2.0}, {"member": "KOR", "item": "chip", "cost": 1.5}],
-            "disruptions": [{"node": "S"}]}
+            "disruptions": [{"nodes": ["S"]}]}
     r = size_stockpile(network(), spec)
     s = r["stockpiles"].set_index("item")["stock"]
     assert s["chip"] == pytest.approx(10.0) and s["wafer"] == pytest.approx(0.0)
@@ -50,13 +51,13 @@ def test_cheapest_position_is_chosen():
 
 def test_no_stock_needed_and_cap_infeasible():
     r = size_stockpile(network(ttr_s=8.0), {"stockpiles": [{"member": "KOR", "item": "wafer"}],
-                                            "disruptions": [{"node": "S"}]})
+                                            "disruptions": [{"nodes": ["S"]}]})
     assert r.objective == 0 and not r["disruptions"]["binding"].any()
     with pytest.raises(InfeasibleError, match="caps"):
         size_stockpile(network(), {"stockpiles": [{"member": "KOR", "item": "wafer", "max": 5}],
-                                   "disruptions": [{"node": "S"}]})
+                                   "disruptions": [{"nodes": ["S"]}]})
     with pytest.raises(InfeasibleError, match="'C'"):
-        size_stockpile(network(), {"stockpiles": [{"member": "KOR", "item": "wafer"}], "disruptions": [{"node": "C"}]})
+        size_stockpile(network(), {"stockpiles": [{"member": "KOR", "item": "wafer"}], "disruptions": [{"nodes": ["C"]}]})
 
 
 def test_spec_validation_errors():
@@ -64,8 +65,8 @@ def test_spec_validation_errors():
         spec_from_dict({"stockpiles": [{"member": "KOR", "item": "wafer", "cost": "cheap"}]}, "SPEC.yaml")
     with pytest.raises(ScenarioError, match="no node of DEU uses or makes 'wafer'"):
         size_stockpile(network(), {"stockpiles": [{"member": "DEU", "item": "wafer"}]})
-    with pytest.raises(ScenarioError, match=r"key 'disruptions\[0\]'.*expected a node id"):
-        size_stockpile(network(), {"stockpiles": [{"member": "KOR", "item": "wafer"}], "disruptions": [{"node": "X"}]})
+    with pytest.raises(ScenarioError, match=r"key 'disruptions\[0\].nodes'.*expected a node id"):
+        size_stockpile(network(), {"stockpiles": [{"member": "KOR", "item": "wafer"}], "disruptions": [{"nodes": ["X"]}]})
 
 
 def test_example_spec_makes_tts_reach_ttr(example_dir):

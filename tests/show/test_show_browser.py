@@ -117,7 +117,7 @@ def test_run_scenario_from_ui(page: Any, live_server: str, artefacts: Path) -> N
 
 def test_uploaded_scenario_error_shown(page: Any, live_server: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: broken\nshocks: [{region: UKR, loss: 3}]\n", encoding="utf-8")
+    bad.write_text("name: broken\nshocks: [{countries: [UKR], loss_fraction: 3}]\n", encoding="utf-8")
     ready(page, live_server, "#/scenarios")
     page.set_input_files("#scenario-file", str(bad))
     # the 422 answer is expected here: not a failure of the page

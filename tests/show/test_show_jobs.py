@@ -12,11 +12,11 @@ UPLOAD = """
 name: Neon halved
 data: builtin
 horizon: 40
-groups: {KOR-NLD: [KOR, NLD]}
+alliances: {KOR-NLD: [KOR, NLD]}
 shocks:
-  - region: UKR
-    products: [neon]
-    loss: 0.5
+  - countries: [UKR]
+    items: [neon]
+    loss_fraction: 0.5
     onset: 2
     duration: 10
 """
@@ -43,19 +43,19 @@ def test_builtin_scenarios_listed(client: Any) -> None:
 def test_scenario_job_matches_run_scenario(app: Any, client: Any, network: Any) -> None:
     from allychain.api.routes_jobs import scenario_files
     from allychain.simulate.api import run_scenario
-    from allychain.simulate.scenario import load_scenario
+    from allychain.data.spec import read_scenario as load_scenario
 
     job = run_job(app, client, "/api/jobs/scenario", {"scenario": "euv-deliveries-halted-kor", "steps": 60})
     assert job["status"] == "done" and job["progress"] == 1.0 and job["error"] is None
     res = client.get(f"/api/jobs/{job['id']}/result").json()
     want = run_scenario(load_scenario(scenario_files()["euv-deliveries-halted-kor"]), network, steps=60)
-    summ = want.summary(groups={"KOR-NLD": ["KOR", "NLD"]})
+    summ = want.summary(alliances={"KOR-NLD": ["KOR", "NLD"]})
     assert res["summary"]["total"]["total_loss"] == pytest.approx(summ["total"]["total_loss"])
-    assert res["summary"]["groups"]["KOR-NLD"]["peak_loss_share"] == pytest.approx(
-        summ["groups"]["KOR-NLD"]["peak_loss_share"])
+    assert res["summary"]["alliances"]["KOR-NLD"]["peak_loss_share"] == pytest.approx(
+        summ["alliances"]["KOR-NLD"]["peak_loss_share"])
     assert len(res["series"]["step"]) == len(res["series"]["total"]) == 60
     assert res["series"]["total"][0] == pytest.approx(100.0, abs=1.0)
-    assert "KOR-NLD" in res["series"]["groups"]
+    assert "KOR-NLD" in res["series"]["alliances"]
 
 
 def test_uploaded_scenario(app: Any, client: Any) -> None:
@@ -66,7 +66,7 @@ def test_uploaded_scenario(app: Any, client: Any) -> None:
 
 
 @pytest.mark.parametrize(("body", "status", "kind", "words"), [
-    ({"yaml": "name: x\nshocks: [{region: UKR, loss: 2}]"}, 422, "scenario-error", "loss"),
+    ({"yaml": "name: x\nshocks: [{countries: [UKR], loss_fraction: 2}]"}, 422, "scenario-error", "loss"),
     ({"yaml": "data: /etc\nhorizon: 5"}, 422, "scenario-error", "data"),
     ({"yaml": "capacity_path: /etc/passwd"}, 422, "scenario-error", "capacity_path"),
     ({"yaml": "{{{"}, 422, "scenario-error", "YAML"),
@@ -85,7 +85,7 @@ def test_bad_scenario_requests(client: Any, body: dict[str, Any], status: int, k
 def test_failed_job_reports_problem(app: Any, client: Any) -> None:
     # valid YAML whose node names are not in the data: fails while running
     job = run_job(app, client, "/api/jobs/scenario",
-                  {"yaml": "data: builtin\nhorizon: 5\nshocks: [{nodes: [XXX/none], loss: 0.5}]"})
+                  {"yaml": "data: builtin\nhorizon: 5\nshocks: [{nodes: [XXX/none], loss_fraction: 0.5}]"})
     assert job["status"] == "failed" and job["error"]["type"] == "/problems/scenario-error"
     r = client.get(f"/api/jobs/{job['id']}/result")
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")

@@ -117,7 +117,7 @@ def test_report_errors(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli(), ["report", "--out", str(tmp_path / "missing" / "b.html")])
     assert r.exit_code != 0 and "does not exist" in str(r.exception)
     bad = tmp_path / "bad.yaml"
-    bad.write_text("shocks: [{region: UKR, loss: 7}]", encoding="utf-8")
+    bad.write_text("shocks: [{countries: [UKR], loss_fraction: 7}]", encoding="utf-8")
     r = CliRunner().invoke(cli(), ["report", "--scenario", str(bad), "--out", str(tmp_path / "b.html")])
     assert r.exit_code != 0 and "loss" in str(r.exception)
     assert not (tmp_path / "b.html").exists()

@@ -54,10 +54,10 @@ def test_bad_scenario_exits_cleanly(tmp_path):
     from allychain.cli.main import main  # noqa: F401  (error handling lives in main)
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text("shocks:\n  - nodes: [reg1/food]\n    loss: 3\n")
+    bad.write_text("shocks:\n  - nodes: [reg1/food]\n    loss_fraction: 3\n")
     r = runner.invoke(app, ["simulate", str(bad)])
     assert r.exit_code != 0
-    assert "shocks[0].loss" in str(r.exception)
+    assert "shocks[0].loss_fraction" in str(r.exception)
 
 
 def test_montecarlo_command(tmp_path):

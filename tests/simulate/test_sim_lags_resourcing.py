@@ -167,7 +167,7 @@ def test_switches_in_scenario_yaml():
     from allychain.simulate.scenario import parse_scenario
 
     doc = {"name": "x", "parameters": {"transport_lags": True, "lead_time": 3, "resourcing_limit": 0.1},
-           "shocks": [{"nodes": ["reg1/food"], "loss": 0.5, "onset": 1, "duration": 5}]}
+           "shocks": [{"nodes": ["reg1/food"], "loss_fraction": 0.5, "onset": 1, "duration": 5}]}
     sc = parse_scenario(doc, "s.yaml")
     assert sc.params.transport_lags and sc.params.lead_time == 3 and sc.params.resourcing_limit == 0.1
     assert not sc.params.with_compat("boario").transport_lags

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from allychain.data.mrio import load_pymrio_test
+from allychain.data.spec import read_montecarlo as load_spec
 from allychain.errors import ScenarioError
 from allychain.simulate import build_system
-from allychain.simulate.montecarlo import load_spec, parse_spec, risk_table, run_montecarlo, run_seed
+from allychain.simulate.montecarlo import parse_spec, risk_table, run_montecarlo, run_seed
 
 SPEC = Path(str(resources.files("allychain").joinpath("scenarios"))) / "pymrio-test-montecarlo.yaml"
 
@@ -85,12 +86,12 @@ def test_runs_joining_at_their_first_shock_match_runs_from_step_zero(setup):
     assert late.keys() == full.keys()
     for k in late:
         assert np.allclose(late[k], full[k], rtol=1e-9, atol=1e-12, equal_nan=True), k
-    assert (late["hazards_hit"] < 2).any()  # some runs start late or never
+    assert (late["shocks_hit"] < 2).any()  # some runs start late or never
 
 
 def test_zero_probability_hazards_lose_nothing(setup):
     spec, system = setup
-    doc = {"horizon": 30, "hazards": [{"candidates": {"region": "reg1"}, "probability": 0.0, "loss": 0.9}]}
+    doc = {"horizon": 30, "shocks": [{"candidates": {"countries": "reg1"}, "probability": 0.0, "loss_fraction": 0.9}]}
     res = run_montecarlo(parse_spec(doc), system, runs=5, seed=1)
     assert np.allclose(res.runs["total|total_loss"], 0.0, atol=1e-6)
 
@@ -104,7 +105,7 @@ def test_risk_table_hand_computed():
 
 
 def test_spec_validation_names_key():
-    with pytest.raises(ScenarioError, match=r"'hazards\[0\].loss'.*dist"):
-        parse_spec({"hazards": [{"candidates": {"region": "reg1"}, "loss": {"dist": "weird"}}]}, "mc.yaml")
-    with pytest.raises(ScenarioError, match="'hazards'"):
-        parse_spec({"hazards": []}, "mc.yaml")
+    with pytest.raises(ScenarioError, match=r"'shocks\[0\].loss_fraction'.*dist"):
+        parse_spec({"shocks": [{"candidates": {"countries": "reg1"}, "loss_fraction": {"dist": "weird"}}]}, "mc.yaml")
+    with pytest.raises(ScenarioError, match="'shocks'"):
+        parse_spec({"shocks": []}, "mc.yaml")

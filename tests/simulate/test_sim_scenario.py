@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from allychain.data.mrio import load_pymrio_test
+from allychain.data.spec import read_scenario as load_scenario
 from allychain.errors import ScenarioError
 from allychain.simulate import Params, build_system, simulate
 from allychain.simulate.api import run_scenario
-from allychain.simulate.scenario import load_scenario, parse_scenario, to_forcing
+from allychain.simulate.scenario import parse_scenario, to_forcing
 
 SCEN = Path(str(resources.files("allychain").joinpath("scenarios")))
 
@@ -35,11 +36,11 @@ def _write(tmp_path, text, name="s.yaml"):
 
 @pytest.mark.parametrize("text, key, expected", [
     ("horizon: -3\n", "horizon", "positive"),
-    ("shocks:\n  - nodes: [reg1/food]\n    loss: 1.5\n", "shocks[0].loss", "between 0 and 1"),
-    ("shocks:\n  - nodes: [reg1/food]\n", "shocks[0].loss", "share of capacity lost"),
-    ("shocks:\n  - loss: 0.5\n", "shocks[0]", "naming what is hit"),
-    ("shocks:\n  - nodes: [reg1/food]\n    loss: 0.5\n    recovery: {profile: cubic, steps: 3}\n",
-     "shocks[0].recovery.profile", "linear or exponential or step"),
+    ("shocks:\n  - nodes: [reg1/food]\n    loss_fraction: 1.5\n", "shocks[0].loss_fraction", "from 0 to 1"),
+    ("shocks:\n  - nodes: [reg1/food]\n", "shocks[0].loss_fraction", "share of capacity lost"),
+    ("shocks:\n  - loss_fraction: 0.5\n", "shocks[0]", "naming what is hit"),
+    ("shocks:\n  - nodes: [reg1/food]\n    loss_fraction: 0.5\n    recovery: {profile: cubic, steps: 3}\n",
+     "shocks[0].recovery.profile", "one of linear, exponential, step"),
     ("parameters: {psi: 2}\n", "parameters", "psi"),
     ("parameters: {speed: 2}\n", "parameters.speed", "one of"),
     ("shock: []\n", "shock", "one of the keys"),
@@ -55,20 +56,20 @@ def test_validation_errors_name_file_key_value_expected(tmp_path, text, key, exp
 
 
 def test_unknown_node_and_region_are_named(tmp_path, system):
-    sc = parse_scenario({"shocks": [{"nodes": ["reg9/food"], "loss": 0.5}]}, source="x.yaml")
+    sc = parse_scenario({"shocks": [{"nodes": ["reg9/food"], "loss_fraction": 0.5}]}, source="x.yaml")
     with pytest.raises(ScenarioError, match=r"x.yaml: key 'shocks\[0\]': node 'reg9/food'"):
         to_forcing(sc, system)
-    sc = parse_scenario({"shocks": [{"region": "mars", "loss": 0.5}]}, source="x.yaml")
-    with pytest.raises(ScenarioError, match="region 'mars' is not in the data"):
+    sc = parse_scenario({"shocks": [{"countries": "mars", "loss_fraction": 0.5}]}, source="x.yaml")
+    with pytest.raises(ScenarioError, match="country 'mars' is not in the data"):
         to_forcing(sc, system)
 
 
 def test_shock_profiles_give_documented_capacity_path(system):
     sc = parse_scenario({"horizon": 40, "shocks": [
-        {"nodes": ["reg1/food"], "loss": 0.5, "onset": 2, "duration": 3, "recovery": {"profile": "linear",
+        {"nodes": ["reg1/food"], "loss_fraction": 0.5, "onset": 2, "duration": 3, "recovery": {"profile": "linear",
                                                                                           "steps": 4}},
-        {"nodes": ["reg2/food"], "loss": 0.8, "onset": 0, "duration": 2, "recovery": {"profile": "step"}},
-        {"nodes": ["reg3/food"], "loss": 1.0, "onset": 0, "duration": 0, "recovery": {"profile": "exponential",
+        {"nodes": ["reg2/food"], "loss_fraction": 0.8, "onset": 0, "duration": 2, "recovery": {"profile": "step"}},
+        {"nodes": ["reg3/food"], "loss_fraction": 1.0, "onset": 0, "duration": 0, "recovery": {"profile": "exponential",
                                                                                           "steps": 10}},
     ]})
     f = to_forcing(sc, system)
@@ -81,7 +82,7 @@ def test_shock_profiles_give_documented_capacity_path(system):
 
 
 def test_region_shock_hits_every_node_of_the_region(system):
-    sc = parse_scenario({"shocks": [{"region": "reg2", "loss": 0.4, "duration": 5}]})
+    sc = parse_scenario({"shocks": [{"countries": "reg2", "loss_fraction": 0.4, "duration": 5}]})
     d = to_forcing(sc, system).capacity_loss(0)[0]
     reg = np.asarray(system.node_region)
     assert np.allclose(d[reg == "reg2"], 0.4) and np.all(d[reg != "reg2"] == 0)
@@ -90,7 +91,7 @@ def test_region_shock_hits_every_node_of_the_region(system):
 def test_capacity_path_file_matches_array(tmp_path, net, system):
     _write(tmp_path, "step,reg3/food,reg2/trade\n5,0.5,0.1\n6,0.5,0\n7,0.25,0\n", "cp.csv")
     sc_path = _write(tmp_path, "horizon: 30\ncapacity_path: cp.csv\n")
-    res = run_scenario(sc_path, net)
+    res = run_scenario(load_scenario(sc_path), net)
     arr = np.zeros((30, system.n))
     arr[5:7, system.node_index("reg3/food")] = 0.5
     arr[7, system.node_index("reg3/food")] = 0.25
@@ -98,16 +99,21 @@ def test_capacity_path_file_matches_array(tmp_path, net, system):
     ref = simulate(net, 30, capacity_path=arr)
     assert np.array_equal(res.arrays["production"], ref.arrays["production"])
     bad = _write(tmp_path, "step,reg3/food\n1,1.5\n", "bad.csv")
-    with pytest.raises(ScenarioError, match=r"row 2, column 'reg3/food'.*between 0 and 1"):
-        run_scenario(parse_scenario({"capacity_path": str(bad)}), net)
+    with pytest.raises(ScenarioError, match=r"row 2, column 'reg3/food'.*fraction from 0 to 1"):
+        load_scenario(_write(tmp_path, f"capacity_path: {bad}\n", "b.yaml"))
     wrong = _write(tmp_path, "step,reg3/fud\n1,0.5\n", "wrong.csv")
     with pytest.raises(ScenarioError, match="'reg3/fud' is not a node"):
-        run_scenario(parse_scenario({"capacity_path": str(wrong)}), net)
+        run_scenario(load_scenario(_write(tmp_path, f"capacity_path: {wrong}\n", "w.yaml")), net)
+    late = _write(tmp_path, "step,reg3/food\n30,0.5\n", "late.csv")
+    with pytest.raises(ScenarioError, match="step 30 is beyond the run; expected steps from 0 to 29"):
+        run_scenario(load_scenario(_write(tmp_path, f"horizon: 30\ncapacity_path: {late}\n", "l.yaml")), net)
+    with pytest.raises(ScenarioError, match="was not read"):
+        run_scenario(parse_scenario({"capacity_path": str(bad)}), net)
 
 
 def test_export_ban_shifts_orders_and_full_licence_changes_nothing(net, system):
     base = simulate(net, 60)
-    doc = {"horizon": 60, "export_restrictions": [{"from": "reg2", "to": "reg1", "products": ["manufactoring"],
+    doc = {"horizon": 60, "export_restrictions": [{"from": "reg2", "to": "reg1", "items": ["manufactoring"],
                                                    "licensed_fraction": 1.0}]}
     same = run_scenario(parse_scenario(doc), net)
     assert np.allclose(same.arrays["production"], base.arrays["production"], rtol=1e-13)
@@ -126,7 +132,7 @@ def test_export_ban_shifts_orders_and_full_licence_changes_nothing(net, system):
 
 
 def test_demand_shock_by_consumer_region(net, system):
-    doc = {"horizon": 5, "demand_shocks": [{"consumers": ["reg4"], "change": -0.5}]}
+    doc = {"horizon": 5, "demand_shocks": [{"consumers": ["reg4"], "change_fraction": -0.5}]}
     res = run_scenario(parse_scenario(doc), net)
     fd = system.fd
     reg4 = [c for c in fd.columns if c[0] == "reg4"]
@@ -139,9 +145,9 @@ def test_demand_shock_by_consumer_region(net, system):
 @pytest.mark.parametrize("path", sorted(SCEN.glob("pymrio-test-*.yaml")), ids=lambda p: p.stem)
 def test_example_scenarios_validate(path):
     if "montecarlo" in path.stem:
-        from allychain.simulate.montecarlo import load_spec
+        from allychain.data.spec import read_montecarlo
 
-        assert load_spec(path).hazards
+        assert read_montecarlo(path).shocks
     else:
         sc = load_scenario(path)
         assert sc.shocks or sc.export_restrictions or sc.demand_shocks
@@ -150,10 +156,13 @@ def test_example_scenarios_validate(path):
 @pytest.mark.parametrize("name", ["euv-deliveries-halted-kor", "photoresist-licensing-kor", "neon-loss",
                                   "fab-earthquake-twn"])
 def test_semiconductor_scenarios_run_on_builtin(name):
-    res = run_scenario(SCEN / f"{name}.yaml", steps=120)
-    s = res.summary(groups={"KOR-NLD": ["KOR", "NLD"]})
+    from allychain.data.load import load
+
+    sc = load_scenario(SCEN / f"{name}.yaml")
+    res = run_scenario(sc, load(sc.data), steps=120)
+    s = res.summary(alliances={"KOR-NLD": ["KOR", "NLD"]})
     assert s["total"]["total_loss"] > 0
-    assert "KOR-NLD" in s["groups"]
+    assert "KOR-NLD" in s["alliances"]
 
 
 def test_params_in_yaml_reach_the_engine(tmp_path, net):

@@ -41,14 +41,14 @@ def scenario_files() -> dict[str, Path]:
 
 
 def _describe_scenario(sid: str, path: Path) -> dict[str, Any] | None:
-    from allychain.simulate.scenario import load_scenario
+    from allychain.data.spec import read_scenario
 
     try:
-        sc = load_scenario(path)
+        sc = read_scenario(path)
     except ScenarioError:
         return None
     return {"id": sid, "name": sc.name, "description": sc.description.strip(), "data": sc.data,
-            "horizon": sc.horizon, "groups": sc.groups}
+            "horizon": sc.horizon, "alliances": sc.alliances}
 
 
 @router.get("/scenarios", summary="The built-in scenarios (runnable as jobs)")
@@ -91,21 +91,13 @@ class ReportJob(BaseModel):
 
 
 def parse_uploaded(text: str) -> Any:
-    """A scenario from uploaded YAML text: no local files (capacity_path), data only by name."""
-    import yaml
+    """A scenario from uploaded YAML text, through the same reader as files
+    (:func:`allychain.data.spec.parse_scenario_text`): no local files, data only by name."""
+    from allychain.data.spec import parse_scenario_text
 
-    from allychain.simulate.scenario import parse_scenario
-
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"uploaded scenario: not valid YAML ({exc})") from None
-    if isinstance(doc, dict) and "capacity_path" in doc:
-        raise ScenarioError("uploaded scenario: key 'capacity_path' refers to a file on the server; "
-                            "run such scenarios with 'allychain simulate' instead")
-    sc = parse_scenario(doc, source="uploaded scenario", base=None)
+    sc = parse_scenario_text(text, "uploaded scenario")
     if sc.horizon > MAX_STEPS:
-        raise ScenarioError(f"uploaded scenario: key 'horizon': value {sc.horizon}; expected at most {MAX_STEPS}")
+        raise ScenarioError(f"uploaded scenario: key 'horizon': got {sc.horizon}; expected at most {MAX_STEPS}")
     return sc
 
 
@@ -124,8 +116,8 @@ def _accepted(job: Any) -> JSONResponse:
 
 @router.post("/jobs/scenario", status_code=202, summary="Run a scenario as a job (built-in id or uploaded YAML)")
 def submit_scenario(request: Request, body: ScenarioJob) -> JSONResponse:
+    from allychain.data.spec import read_scenario
     from allychain.report.briefing import run_scenario_outcome
-    from allychain.simulate.scenario import load_scenario
 
     if (body.scenario is None) == (body.yaml is None):
         raise ApiProblem(422, "validation-error", "Invalid request",
@@ -135,7 +127,7 @@ def submit_scenario(request: Request, body: ScenarioJob) -> JSONResponse:
         if body.scenario not in files:
             raise ApiProblem(404, "unknown-scenario", "Unknown scenario",
                              f"no built-in scenario {body.scenario!r}; known: {', '.join(files)}")
-        sc = load_scenario(files[body.scenario])
+        sc = read_scenario(files[body.scenario])
     else:
         sc = parse_uploaded(body.yaml or "")
     spec = _scenario_network(request, sc)
@@ -153,8 +145,8 @@ def submit_scenario(request: Request, body: ScenarioJob) -> JSONResponse:
 
 @router.post("/jobs/report", status_code=202, summary="Build a briefing pack (HTML) as a job")
 def submit_report(request: Request, body: ReportJob) -> JSONResponse:
+    from allychain.data.spec import read_scenario
     from allychain.model.members import resolve_members
-    from allychain.simulate.scenario import load_scenario
 
     st = state_of(request)
     mem = resolve_members(body.members or st.members, st.network)
@@ -163,7 +155,7 @@ def submit_report(request: Request, body: ReportJob) -> JSONResponse:
     if unknown:
         raise ApiProblem(404, "unknown-scenario", "Unknown scenario",
                          f"no built-in scenario {', '.join(map(repr, unknown))}; known: {', '.join(files)}")
-    scs = [load_scenario(files[s]) for s in body.scenarios]
+    scs = [read_scenario(files[s]) for s in body.scenarios]
     for sc in scs:
         _scenario_network(request, sc)
 

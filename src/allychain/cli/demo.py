@@ -54,6 +54,7 @@ def run_demo(data: str = "builtin", members: str = "KOR,NLD", out: Path | None =
 def _simulations(n: Network, con: Console, out: Path) -> None:
     from rich.table import Table
 
+    from allychain.data.spec import read_scenario
     from allychain.simulate.api import run_scenario
     from allychain.simulate.outputs import write_result
 
@@ -63,9 +64,9 @@ def _simulations(n: Network, con: Console, out: Path) -> None:
         tab.add_column(col, justify="left" if col == "scenario" else "right")
     charts = []
     for fname in DEMO_SCENARIOS:
-        res = run_scenario(here / fname, network=n)
+        res = run_scenario(read_scenario(here / fname), n)
         written = write_result(res, out / Path(fname).stem, plot=True)
-        s = res.summary(groups=res.meta.get("groups") or None)
+        s = res.summary(alliances=res.meta.get("alliances") or None)
         reg = s.get("regions", {})
 
         def pct(d: dict | None, key: str) -> str:

@@ -135,9 +135,10 @@ def allocate_cmd(
 ) -> None:
     """Emergency allocation of key items: minimise weighted unmet shortfall under MOU commitments."""
     with _clean_errors():
-        from allychain.optimize.allocation import allocate_plan, read_plan
+        from allychain.data.spec import read_allocation_plan
+        from allychain.optimize.allocation import allocate_plan
 
-        p = read_plan(plan)
+        p = read_allocation_plan(plan)
         if fairness is not None:
             p.fairness = fairness
         res = allocate_plan(p)
@@ -169,9 +170,10 @@ def stockpile_cmd(
     """Least-cost stockpiles (days of cover) per key item and member so that TTS ≥ TTR."""
     with _clean_errors():
         from allychain.data.load import load
-        from allychain.optimize.stockpile import read_spec, size_stockpile
+        from allychain.data.spec import read_stockpile_spec
+        from allychain.optimize.stockpile import size_stockpile
 
-        s = read_spec(spec)
+        s = read_stockpile_spec(spec)
         source = data or s.data or "builtin"
         if data is None and s.data and not Path(s.data).is_absolute() and (spec.parent / s.data).exists():
             source = str(spec.parent / s.data)

@@ -37,8 +37,8 @@ def report_cmd(
 
     from rich.console import Console
 
+    from allychain.data.spec import read_scenario
     from allychain.durable import check_output, lock_output
-    from allychain.simulate.scenario import load_scenario
 
     err = Console(stderr=True, highlight=False)
 
@@ -54,7 +54,7 @@ def report_cmd(
 
         if not pdf_available():
             raise AllychainError("--pdf needs WeasyPrint: pip install 'allychain[pdf]'")
-    scenarios = [load_scenario(s) for s in scenario or []]  # validate before the long part
+    scenarios = [read_scenario(s) for s in scenario or []]  # validate before the long part
     with ExitStack() as held:  # one writer per file, from here to the end
         for p in (out, pdf):
             if p is not None:

@@ -20,7 +20,7 @@ def _summary_table(summary: dict[str, Any]) -> Any:
     import pandas as pd
 
     rows = [{"name": "total", **summary["total"]}]
-    rows += [{"name": f"group {g}", **v} for g, v in (summary.get("groups") or {}).items()]
+    rows += [{"name": f"group {g}", **v} for g, v in (summary.get("alliances") or {}).items()]
     rows += [{"name": r, **v} for r, v in summary["regions"].items()]
     df = pd.DataFrame(rows)
     for c in ("total_loss_share", "peak_loss_share"):
@@ -73,32 +73,25 @@ def simulate_cmd(
 def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: bool, capacity_path: Path | None,
               steps: int | None, compat: str | None, fmt: Format, out_format: str, overwrite: bool) -> None:
     from allychain.data.load import load
-    from allychain.simulate.api import build_system, capacity_path_array, read_capacity_path, simulate
+    from allychain.data.spec import read_capacity_path, read_scenario
+    from allychain.simulate.api import run_scenario
     from allychain.simulate.outputs import write_result
-    from allychain.simulate.scenario import Scenario, load_scenario, to_forcing
+    from allychain.simulate.scenario import Scenario
 
     if compat not in (None, "boario", "none"):
         raise ScenarioError(f"--compat {compat!r}; expected boario")
     if steps is not None and steps < 1:
         raise ScenarioError(f"--steps {steps}; expected a positive number of steps")
-    sc = load_scenario(scenario) if scenario is not None else Scenario(name="capacity path" if capacity_path
-                                                                       else "baseline")
+    sc = read_scenario(scenario) if scenario is not None else Scenario(
+        name="capacity path" if capacity_path else "baseline", horizon=365)
+    extra = read_capacity_path(capacity_path) if capacity_path is not None else None
     network = load(data or sc.data or "pymrio-test")
-    params = sc.params.with_compat(compat or sc.compat)
-    system = build_system(network, params)
-    forcing = to_forcing(sc, system)
-    if capacity_path is not None:
-        import numpy as np
-
-        path = capacity_path_array(system, read_capacity_path(capacity_path), source=str(capacity_path))
-        forcing.path = path if forcing.path is None else np.maximum(
-            *[np.pad(a, ((0, max(len(path), len(forcing.path)) - len(a)), (0, 0))) for a in (path, forcing.path)])
-    T = steps or (sc.horizon if scenario is not None else 365)
+    T = steps or sc.horizon
     with _progress(T, "simulating") as prog:
         task = prog.add_task("steps", total=T)
-        res = simulate(system, T, forcing=forcing, params=params, progress=lambda t: prog.advance(task))
-    res.meta.update({"scenario": sc.name, "compat": compat or sc.compat, "groups": sc.groups})
-    summary = res.summary(groups=sc.groups or None)
+        res = run_scenario(sc, network, steps=T, compat=None if compat == "none" else compat, capacity_path=extra,
+                           progress=lambda t: prog.advance(task))
+    summary = res.summary(alliances=sc.alliances or None)
     if out is not None:
         formats = tuple(f.strip().lower() for f in out_format.split(",") if f.strip())
         written = write_result(res, out, plot=True, summary=summary, formats=formats, overwrite=overwrite)
@@ -111,7 +104,7 @@ def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: b
     if fmt == Format.json:
         emit(summary, fmt)
     else:
-        emit(_summary_table(summary), fmt, title=f"{sc.name}: production loss over {T} steps ({system.unit})")
+        emit(_summary_table(summary), fmt, title=f"{sc.name}: production loss over {T} steps ({summary.get('unit') or 'per step'})")
 
 
 def _client(address: str) -> Any:
@@ -128,7 +121,7 @@ def _client(address: str) -> Any:
 
 
 def montecarlo_cmd(
-    spec: Path = typer.Argument(..., help="Monte Carlo specification YAML (hazards with distributions)."),
+    spec: Path = typer.Argument(..., help="Monte Carlo specification YAML (random shocks with distributions)."),
     runs: int | None = typer.Option(None, "--runs", "-n", help="Number of sampled runs (default: spec's runs)."),
     seed: int = typer.Option(0, "--seed", "-s", help="Seed: the same seed gives the same numbers."),
     dask: str | None = typer.Option(None, "--dask", help="Run batches on a Dask cluster: ADDRESS or local."),
@@ -156,10 +149,11 @@ def montecarlo_cmd(
 def _montecarlo(spec: Path, runs: int | None, seed: int, dask: str | None, out: Path | None, data: str | None,
                 batch_size: int, workers: int, level: float, fmt: Format, overwrite: bool) -> None:
     from allychain.data.load import load
+    from allychain.data.spec import read_montecarlo
     from allychain.simulate.api import build_system
-    from allychain.simulate.montecarlo import load_spec, run_montecarlo
+    from allychain.simulate.montecarlo import run_montecarlo
 
-    sp = load_spec(spec)
+    sp = read_montecarlo(spec)
     if not 0 < level < 1:
         raise ScenarioError(f"--level {level}; expected a number between 0 and 1")
     system = build_system(load(data or sp.data or "pymrio-test"), sp.params)
@@ -178,7 +172,7 @@ def _montecarlo(spec: Path, runs: int | None, seed: int, dask: str | None, out: 
         from allychain.simulate.outputs import write_montecarlo
 
         losses = res.losses()
-        keys = ["total", *[g for g in sp.groups if g in losses]]
+        keys = ["total", *[g for g in sp.alliances if g in losses]]
         keys += [k for k in losses if k not in keys][: max(0, 4 - len(keys))]
         written = write_montecarlo(res.runs, risk, {k: losses[k] for k in keys}, out, title=sp.name, level=level,
                                    overwrite=overwrite)
@@ -191,14 +185,17 @@ def demo(console: Any, out: Path | None = None) -> Path:
     loss summary and the path of the chart file, and returns that path."""
     import tempfile
 
+    from allychain.data.load import load
+    from allychain.data.spec import read_scenario
     from allychain.simulate.api import run_scenario
     from allychain.simulate.outputs import write_result
 
     here = Path(__file__).resolve().parents[1] / "scenarios" / "pymrio-test-earthquake-reg2.yaml"
-    res = run_scenario(here, steps=180)
+    sc = read_scenario(here)
+    res = run_scenario(sc, load(sc.data or "pymrio-test"), steps=180)
     out = out or Path(tempfile.mkdtemp(prefix="allychain-sim-"))
     written = write_result(res, out, plot=True)
-    s = res.summary(groups=res.meta.get("groups") or None)
+    s = res.summary(alliances=res.meta.get("alliances") or None)
     t = s["total"]
     console.print(f"[bold]disruption simulation[/] — {res.meta['scenario']} (pymrio test system, 180 days): "
                   f"world output lost {t['total_loss_share'] * 100:.2f} % of the period, peak "

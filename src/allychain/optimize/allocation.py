@@ -42,7 +42,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,10 +50,10 @@ import scipy.sparse as sp
 
 from allychain.errors import InfeasibleError
 from allychain.lp import LP, LPSolution, solve_lp
-from allychain.optimize._spec import Spec, load_yaml
+from allychain.model.spec import Spec
 from allychain.optimize.result import Result, Status
 
-__all__ = ["AllocationPlan", "read_plan", "plan_from_dict", "allocate", "allocate_plan"]
+__all__ = ["AllocationPlan", "plan_from_dict", "allocate", "allocate_plan"]
 
 TOL = 1e-7  # units
 COMMITMENT_COLUMNS = ["name", "from", "to", "item", "min", "max", "min_share", "max_share"]
@@ -80,6 +79,24 @@ class AllocationPlan:
 
 
 PLAN_KEYS = ("items", "members", "shortfalls", "supply", "commitments", "fairness", "description")
+
+
+def _check_names(top: Spec, short: pd.DataFrame, supply: pd.DataFrame, comm: pd.DataFrame,
+                 priorities: Mapping[str, float], units: Mapping[str, str]) -> None:
+    """A commitment names members of the plan (listed under ``members`` or holding a
+    shortfall or supply row); items must be listed under ``items`` when it is given."""
+    members = set(priorities) | set(short["member"]) | set(supply["member"])
+    for i, rec in enumerate(comm.to_dict("records")):
+        for col in ("from", "to"):
+            if rec[col] not in members:
+                top.fail(rec[col], f"a member of the plan ({', '.join(sorted(members))}); this one is unknown",
+                         f"commitments[{i}].{col}")
+    if units:
+        for table, frame in (("shortfalls", short), ("commitments", comm)):
+            for i, v in enumerate(frame["item"] if len(frame) else []):
+                if v not in units:
+                    top.fail(v, f"an item listed under 'items' ({', '.join(sorted(units))}); this one is unknown",
+                             f"{table}[{i}].item")
 
 
 def plan_from_dict(d: Mapping[str, Any], file: str = "<plan>") -> AllocationPlan:
@@ -134,12 +151,9 @@ def plan_from_dict(d: Mapping[str, Any], file: str = "<plan>") -> AllocationPlan
             r.fail(None, "at least one of min, max, min_share, max_share")
         rows.append(rec)
     comm = pd.DataFrame(rows, columns=COMMITMENT_COLUMNS)
+    _check_names(top, short, supply, comm, priorities, units)
     return AllocationPlan(short, supply, comm, priorities, top.flag("fairness", False), units, file)
 
-
-def read_plan(path: str | Path) -> AllocationPlan:
-    """Read and validate a PLAN.yaml file."""
-    return plan_from_dict(load_yaml(path), str(path))
 
 
 # --------------------------------------------------------------------------- model

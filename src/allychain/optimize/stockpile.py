@@ -35,21 +35,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from allychain.errors import AllychainError, InfeasibleError, ScenarioError
+from allychain.errors import AllychainError, InfeasibleError, ScenarioError, SpecError
 from allychain.lp import LP, solve_lp
+from allychain.model.disruption import TARGET_KEYS, TARGET_RENAMED, read_target
 from allychain.model.network import Network
-from allychain.optimize._spec import Spec, load_yaml
+from allychain.model.spec import Spec
 from allychain.optimize.result import Result, Status
 from allychain.optimize.ttr_tts import TTSModel, _Solver, build_model, site_view
 
-__all__ = ["StockpileSpec", "read_spec", "spec_from_dict", "size_stockpile"]
+__all__ = ["StockpileSpec", "spec_from_dict", "size_stockpile"]
 
 
 @dataclass
@@ -76,8 +76,10 @@ SPEC_KEYS = ("description", "data", "period_days", "disruptions", "stockpiles")
 def spec_from_dict(d: Mapping[str, Any], file: str = "<spec>") -> StockpileSpec:
     """Validate a SPEC mapping (schema in docs/decisions.md).
 
-    Disruption entries name ``node`` or ``nodes``, or select nodes by ``country``
-    and/or ``product`` (resolved against the network in :func:`size_stockpile`).
+    Disruption entries name what is hit with the shared target keys (``nodes``,
+    ``countries``, ``items``; see :mod:`allychain.model.disruption`), resolved against the
+    network in :func:`size_stockpile`; the old keys ``node``, ``country`` and ``product``
+    are still read, with a deprecation warning.
     """
     top = Spec(dict(d), file)
     top.check_keys(SPEC_KEYS)
@@ -93,30 +95,17 @@ def spec_from_dict(d: Mapping[str, Any], file: str = "<spec>") -> StockpileSpec:
     stock = pd.DataFrame(rows)
     selectors = []
     for r in top.records("disruptions"):
-        r.check_keys(("name", "node", "nodes", "country", "product", "ttr"))
-        sel: dict[str, Any] = {"key": r.key}
-        if r.has("node"):
-            sel["nodes"] = [r.text("node")]
-        elif r.has("nodes"):
-            sel["nodes"] = [str(x) for x in r.seq("nodes")]
-            if not sel["nodes"]:
-                r.fail([], "a non-empty list of node ids", "nodes")
-        elif r.has("country") or r.has("product"):
-            sel["country"] = r.text("country", None)
-            sel["product"] = r.text("product", None)
-        else:
-            r.fail(None, "one of node, nodes, country, product")
-        sel["name"] = r.text("name", None)
-        sel["ttr"] = r.num("ttr", None, low=0, expected="periods >= 0")
-        selectors.append(sel)
+        r.check_keys(("name", *TARGET_KEYS, "ttr"), TARGET_RENAMED)
+        target = read_target(r)
+        if target.providers:
+            r.fail(list(target.providers), "nodes, countries and/or items (site networks have no provider ids)",
+                   "providers")
+        selectors.append({"key": r.key, "target": target, "name": r.text("name", None),
+                          "ttr": r.num("ttr", None, low=0, expected="periods >= 0")})
     return StockpileSpec(stockpiles=stock, period_days=top.num("period_days", 30.0, low=1e-9,
                                                                 expected="days per period > 0"),
                          data=top.text("data", None), file=file, selectors=selectors)
 
-
-def read_spec(path: str | Path) -> StockpileSpec:
-    """Read and validate a SPEC.yaml file."""
-    return spec_from_dict(load_yaml(path), str(path))
 
 
 def _resolve(spec: StockpileSpec, net: Network) -> tuple[dict[str, list[str]] | None, dict[str, float]]:
@@ -127,23 +116,22 @@ def _resolve(spec: StockpileSpec, net: Network) -> tuple[dict[str, list[str]] | 
     ttr: dict[str, float] = {}
     known = set(nodes["node_id"].astype(str))
     for sel in spec.selectors:
-        if "nodes" in sel:
-            bad = [n for n in sel["nodes"] if n not in known]
-            if bad:
-                raise ScenarioError(f"{spec.file}: key '{sel['key']}': got {bad[0]!r}; expected a node id of the network")
-            ids = sel["nodes"]
-        else:
-            mask = pd.Series(True, index=nodes.index)
-            for col in ("country", "product"):
-                if sel.get(col):
-                    mask &= nodes[col].astype(str) == sel[col]
-            ids = list(nodes.loc[mask, "node_id"].astype(str))
-            if not ids:
-                what = ", ".join(f"{c}={sel[c]}" for c in ("country", "product") if sel.get(c))
-                raise ScenarioError(f"{spec.file}: key '{sel['key']}': got {what!r}; expected a selection matching "
-                                    "at least one node")
-        name = sel["name"] or ("/".join(x for x in (sel.get("country"), sel.get("product")) if x)
-                               if "nodes" not in sel else ", ".join(ids))
+        t = sel["target"]
+        bad = [n for n in t.nodes if n not in known]
+        if bad:
+            raise SpecError(spec.file, sel["key"] + ".nodes", bad[0], "a node id of the network")
+        mask = nodes["node_id"].astype(str).isin(t.nodes).to_numpy()
+        if t.countries or t.items:
+            sel_mask = pd.Series(True, index=nodes.index)
+            for col, wanted in (("country", t.countries), ("product", t.items)):
+                if wanted:
+                    sel_mask &= nodes[col].astype(str).isin(wanted)
+            if not sel_mask.any():
+                what = ", ".join(f"{k}={list(v)}" for k, v in (("countries", t.countries), ("items", t.items)) if v)
+                raise SpecError(spec.file, sel["key"], what, "a selection matching at least one node")
+            mask |= sel_mask.to_numpy()
+        ids = list(nodes.loc[mask, "node_id"].astype(str))
+        name = sel["name"] or ("/".join([*t.countries, *t.items]) if not t.nodes else ", ".join(ids))
         out[name] = ids
         if sel["ttr"] is not None:
             ttr[name] = sel["ttr"]

@@ -68,7 +68,7 @@ def scenario_series(res: Any, groups: dict[str, list[str]] | None = None, max_re
                     max_points: int = 1000) -> dict[str, Any]:
     """Production in percent of baseline per step: total, each group, the regions losing most.
 
-    Returns ``{"step": [...], "total": [...], "groups": {name: [...]}, "regions": {name: [...]}}``;
+    Returns ``{"step": [...], "total": [...], "alliances": {name: [...]}, "regions": {name: [...]}}``;
     long runs are thinned to at most ``max_points`` steps.
     """
     x = res.arrays["production"][:, 0, :]
@@ -86,7 +86,7 @@ def scenario_series(res: Any, groups: dict[str, list[str]] | None = None, max_re
     worst = (1 - rel).clip(lower=0).sum().sort_values(ascending=False)
     worst = [str(r) for r in worst.index[:max_regions] if worst[r] > 1e-9]
     out = {"step": [int(i) for i in idx], "total": pct(np.ones(len(x0), dtype=bool)),
-           "groups": {g: pct(np.isin(reg, m)) for g, m in (groups or {}).items() if np.isin(reg, m).any()},
+           "alliances": {g: pct(np.isin(reg, m)) for g, m in (groups or {}).items() if np.isin(reg, m).any()},
            "regions": {r: pct(reg == r) for r in worst}}
     return out
 
@@ -108,10 +108,10 @@ def run_scenario_outcome(scenario: Any, network: Network, steps: int | None = No
             prog((t + 1) / total, f"step {t + 1} of {total}")
 
     res = run_scenario(scenario, network, steps=total, progress=on_step)
-    groups = scenario.groups or {}
-    summary = res.summary(groups=groups or None)
+    groups = scenario.alliances or {}
+    summary = res.summary(alliances=groups or None)
     return {"scenario": {"name": scenario.name, "description": scenario.description.strip(),
-                         "data": scenario.data or network.name, "horizon": total, "groups": groups},
+                         "data": scenario.data or network.name, "horizon": total, "alliances": groups},
             "unit": summary.get("unit"), "summary": summary, "series": scenario_series(res, groups)}
 
 
@@ -132,7 +132,7 @@ def scenario_chart(outcome: dict[str, Any], path: Path) -> Path:
 
     for k, (r, v) in enumerate(s["regions"].items()):
         ax.plot(steps, arr(v), lw=1.1, color=palette[k % len(palette)], label=str(r))
-    for g, v in s["groups"].items():
+    for g, v in s["alliances"].items():
         ax.plot(steps, arr(v), lw=2.4, ls="--", color="#6a3d9a", label=f"{g} (group)")
     ax.plot(steps, arr(s["total"]), lw=2.4, color="black", label="total")
     ax.axhline(100, color="grey", lw=0.8, ls=":")
@@ -270,10 +270,12 @@ def build_briefing(
 
     scenario_results = []
     for sc in scenarios:
-        from allychain.simulate.scenario import Scenario, load_scenario
+        from allychain.simulate.scenario import Scenario
 
         if not isinstance(sc, Scenario):
-            sc = load_scenario(sc)
+            from allychain.data.spec import read_scenario
+
+            sc = read_scenario(sc)
         step(f"scenario: {sc.name}")
         if network_for is not None:
             net = network_for(sc.data)
@@ -287,7 +289,7 @@ def build_briefing(
         out["chart"] = _svg_uri(partial(scenario_chart, out))
         summ = out["summary"]
         rows = [{"name": "total (all regions)", **summ["total"]}]
-        rows += [{"name": f"{g} (group)", **v} for g, v in (summ.get("groups") or {}).items()]
+        rows += [{"name": f"{g} (group)", **v} for g, v in (summ.get("alliances") or {}).items()]
         rows += [{"name": r, **summ["regions"][r]} for r in out["series"]["regions"] if r in summ["regions"]]
         out["table"] = rows
         scenario_results.append(out)
@@ -400,7 +402,7 @@ def _summary(pack: dict[str, Any]) -> list[str]:
                    + ", ".join(f"{r['country_name']} (+{r['gain']:.0f})" for r in best) + ".")
     for s in pack["scenarios"]:
         t = s["summary"]["total"]
-        grp = next(iter((s["summary"].get("groups") or {}).items()), None)
+        grp = next(iter((s["summary"].get("alliances") or {}).items()), None)
         text = f"Scenario “{s['scenario']['name']}”: world output falls by up to {t['peak_loss_share'] * 100:.1f} %"
         if grp:
             text += f"; {grp[0]} loses up to {grp[1]['peak_loss_share'] * 100:.1f} %"

@@ -6,7 +6,7 @@ Layers: :mod:`~allychain.simulate.kernels` (one step's physics, pure numpy) →
 ``docs/simulation.md`` for the equations.
 """
 
-from allychain.simulate.api import build_system, capacity_path_array, read_capacity_path, run_scenario, simulate
+from allychain.simulate.api import build_system, capacity_path_array, merge_paths, run_scenario, simulate
 from allychain.simulate.forcing import Forcing, ShockArrays
 from allychain.simulate.params import Params
 from allychain.simulate.recorder import SimResult, loss_metrics
@@ -16,7 +16,7 @@ __all__ = [
     "simulate",
     "run_scenario",
     "build_system",
-    "read_capacity_path",
+    "merge_paths",
     "capacity_path_array",
     "Forcing",
     "ShockArrays",

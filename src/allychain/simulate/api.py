@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,10 @@ from allychain.simulate.params import Params
 from allychain.simulate.recorder import Recorder, SimResult
 from allychain.simulate.system import SimSystem, from_iotables
 
-__all__ = ["build_system", "simulate", "run_scenario", "read_capacity_path", "capacity_path_array"]
+if TYPE_CHECKING:
+    from allychain.simulate.scenario import Scenario
+
+__all__ = ["build_system", "simulate", "run_scenario", "capacity_path_array", "merge_paths"]
 
 
 def build_system(network: Network | SimSystem, params: Params | None = None, **options: Any) -> SimSystem:
@@ -43,6 +46,30 @@ def build_system(network: Network | SimSystem, params: Params | None = None, **o
                         "nodes/edges/bom, or items with shares")
 
 
+def _path_array(system: SimSystem, capacity_path: np.ndarray | pd.DataFrame, steps: int) -> np.ndarray:
+    if isinstance(capacity_path, pd.DataFrame):
+        return capacity_path_array(system, capacity_path, steps=steps)
+    arr = np.asarray(capacity_path, dtype=float)
+    if arr.ndim != 2 or arr.shape[1] != system.n:
+        raise ScenarioError(f"capacity path of shape {arr.shape}; expected (steps, {system.n}): one column per node")
+    return arr
+
+
+def merge_paths(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    """Two capacity-loss paths (``(T, n)`` or ``(B, T, n)``) combined by the maximum; the
+    shorter one loses nothing after its end.  Neither input is changed."""
+    if a is None or b is None:
+        return b if a is None else a
+    T = max(a.shape[-2], b.shape[-2])
+
+    def pad(x: np.ndarray) -> np.ndarray:
+        width = [(0, 0)] * x.ndim
+        width[-2] = (0, T - x.shape[-2])
+        return np.pad(x, width)
+
+    return np.maximum(pad(a), pad(b))
+
+
 def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing | None = None,
              capacity_path: np.ndarray | pd.DataFrame | None = None, params: Params | None = None,
              compat: str | None = None, stocks: bool = False,
@@ -56,11 +83,12 @@ def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing
     steps
         Steps to simulate (days for annual tables).
     forcing
-        Exogenous drivers for a batch of runs; default: no shock, one run.
+        Exogenous drivers for a batch of runs; default: no shock, one run.  Not changed.
     capacity_path
-        Share of capacity lost per step and node (``(T, n)`` array, or a DataFrame with
-        node-id columns and a step index, see :func:`read_capacity_path`); combined with
-        ``forcing`` by the maximum.
+        Share of capacity lost per step and node (``(T, n)`` array, or a
+        DataFrame with node-id columns and a step index, see
+        :func:`allychain.data.spec.read_capacity_path`); combined with ``forcing`` by the
+        maximum.
     params
         Model parameters (:class:`Params`).
     compat
@@ -70,55 +98,21 @@ def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing
     """
     params = (params or Params()).with_compat(compat)
     system = build_system(network, params)
-    forcing = forcing or Forcing(batch=1, n=system.n)
+    forcing = forcing or Forcing(batch=1, n=system.n, e=system.e)
     if capacity_path is not None:
-        path = capacity_path_array(system, capacity_path) if isinstance(capacity_path, pd.DataFrame) \
-            else np.asarray(capacity_path, dtype=float)
-        forcing.path = path if forcing.path is None else np.maximum(forcing.path, path)
+        forcing = dataclasses.replace(forcing, path=merge_paths(forcing.path, _path_array(system, capacity_path,
+                                                                                          steps)))
     static = prepare(system, params)
     rec = Recorder(system, steps, forcing.batch, stocks=stocks, relevant=static.relevant)
     run(system, forcing, steps, params, observers=[rec], progress=progress, static=static)
     return rec.result(params, meta={"compat": compat})
 
 
-def read_capacity_path(path: str | Path) -> pd.DataFrame:
-    """Read ``capacity_path`` CSV: a ``step`` column, then one column per shocked node
-    (named as in the data) holding the share of capacity lost at that step (0–1)."""
-    path = Path(path)
-    if not path.exists():
-        raise ScenarioError(f"{path}: capacity path file not found; expected a CSV with a 'step' column")
-    try:
-        df = pd.read_csv(path)
-    except Exception as exc:
-        raise ScenarioError(f"{path}: cannot read CSV ({exc})") from None
-    if "step" not in df.columns:
-        raise ScenarioError(f"{path}: column 'step' missing (got {list(df.columns)[:5]}); expected a 'step' column "
-                            "then one column per node")
-    steps = pd.to_numeric(df["step"], errors="coerce")
-    bad = steps.isna() | (steps < 0) | (steps != steps.round())
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise ScenarioError(f"{path}: row {row}, column 'step': value {df['step'].iloc[row - 2]!r}; "
-                            "expected a non-negative integer")
-    if steps.duplicated().any():
-        raise ScenarioError(f"{path}: column 'step': step {int(steps[steps.duplicated()].iloc[0])} repeated")
-    vals = df.drop(columns="step").apply(pd.to_numeric, errors="coerce")
-    for col in vals.columns:
-        v = vals[col]
-        badv = v.isna() | (v < 0) | (v > 1)
-        if badv.any():
-            row = int(np.flatnonzero(badv.to_numpy())[0]) + 2
-            raise ScenarioError(f"{path}: row {row}, column {col!r}: value {df[col].iloc[row - 2]!r}; expected a "
-                                "share of capacity lost between 0 and 1")
-    vals.index = steps.astype(int).to_numpy()
-    vals.index.name = "step"
-    return vals
-
-
 def capacity_path_array(system: SimSystem, frame: pd.DataFrame, steps: int | None = None,
                         source: str = "capacity path") -> np.ndarray:
     """A ``(T, n)`` loss array from a capacity-path table (columns node ids, index steps).
-    Nodes not listed and steps not listed lose nothing."""
+    Nodes not listed and steps not listed lose nothing; a step at or beyond ``steps`` (the
+    length of the run) is an error, not silently ignored."""
     idx = system._index()
     unknown = [c for c in frame.columns if c not in idx]
     if unknown:
@@ -126,8 +120,11 @@ def capacity_path_array(system: SimSystem, frame: pd.DataFrame, steps: int | Non
         hint = f" (similar: {', '.join(close)})" if close else f" (e.g. {', '.join(system.node_ids[:3])})"
         raise ScenarioError(f"{source}: column {unknown[0]!r} is not a node of the data; expected node ids as "
                             f"in the data{hint}")
-    T = int(frame.index.max()) + 1 if len(frame) else 0
-    T = max(T, steps or 0)
+    last = int(frame.index.max()) if len(frame) else -1
+    if steps is not None and last >= steps:
+        raise ScenarioError(f"{source}: step {last} is beyond the run; expected steps from 0 to {steps - 1} "
+                            f"(the run has {steps} steps: raise --steps or the horizon, or drop the row)")
+    T = steps if steps is not None else last + 1
     out = np.zeros((T, system.n))
     if len(frame):
         rows = frame.index.to_numpy(dtype=int)
@@ -136,27 +133,23 @@ def capacity_path_array(system: SimSystem, frame: pd.DataFrame, steps: int | Non
     return out
 
 
-def run_scenario(scenario: Any, network: Network | SimSystem | None = None, *, data: str | None = None,
-                 steps: int | None = None, compat: str | None = None, stocks: bool = False,
-                 progress: Callable[[int], None] | None = None) -> SimResult:
-    """Run a :class:`~allychain.simulate.scenario.Scenario` (or a YAML path).
+def run_scenario(scenario: Scenario, network: Network | SimSystem, *, steps: int | None = None,
+                 compat: str | None = None, capacity_path: pd.DataFrame | np.ndarray | None = None,
+                 stocks: bool = False, progress: Callable[[int], None] | None = None) -> SimResult:
+    """Run a :class:`~allychain.simulate.scenario.Scenario` on ``network``.
 
-    The network is ``network``, else loaded from ``data``, else from the scenario's
-    ``data`` key, else ``pymrio-test``.
+    The scenario is read by :func:`allychain.data.spec.read_scenario` (or built in Python);
+    the network by :func:`allychain.load` — this function reads no files.  ``capacity_path``
+    adds a capacity path (combined with the scenario's by the maximum).
     """
-    from allychain.simulate.scenario import Scenario, load_scenario, to_forcing
+    from allychain.simulate.scenario import to_forcing
 
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    if network is None:
-        from allychain.data.load import load
-
-        network = load(data or scenario.data or "pymrio-test")
     params = scenario.params.with_compat(compat or scenario.compat)
     system = build_system(network, params)
-    forcing = to_forcing(scenario, system)
-    res = simulate(system, steps or scenario.horizon, forcing=forcing, params=params, stocks=stocks,
+    T = steps or scenario.horizon
+    forcing = to_forcing(scenario, system, steps=T)
+    res = simulate(system, T, forcing=forcing, capacity_path=capacity_path, params=params, stocks=stocks,
                    progress=progress)
-    res.meta.update({"scenario": scenario.name, "description": scenario.description, "groups": scenario.groups,
-                     "compat": compat or scenario.compat})
+    res.meta.update({"scenario": scenario.name, "description": scenario.description,
+                     "alliances": scenario.alliances, "compat": compat or scenario.compat})
     return res

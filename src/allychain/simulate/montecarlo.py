@@ -12,22 +12,22 @@ Specification (YAML)::
     horizon: 180
     runs: 200                      # --runs overrides
     parameters: {psi: 0.8}
-    groups: {alliance: [reg1, reg2]}
-    hazards:
+    alliances: {alliance: [reg1, reg2]}
+    shocks:                        # random shocks (formerly 'hazards')
       - name: plant fire
-        candidates: {products: [manufactoring]}     # nodes that can be hit
+        candidates: {items: [manufactoring]}        # nodes that can be hit (target keys)
         pick: 1                    # nodes hit per occurrence (default: all candidates)
         probability: 0.5           # chance it occurs in a run
-        loss: {dist: uniform, low: 0.2, high: 0.9}
+        loss_fraction: {dist: uniform, low: 0.2, high: 0.9}
         onset: {dist: integer, low: 0, high: 60}
         duration: {dist: lognormal, median: 20, sigma: 0.5}
         recovery: {profile: linear, steps: 30}
       - name: regional earthquake
         regional: true             # one region of the candidates, all its candidate nodes
         correlation: 0.8           # Gaussian-copula correlation of node losses
-        candidates: {region: [reg2, reg3]}
+        candidates: {countries: [reg2, reg3]}
         probability: 0.2
-        loss: {dist: beta, a: 2, b: 5}
+        loss_fraction: {dist: beta, a: 2, b: 5}
         duration: 10
 """
 
@@ -43,15 +43,16 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sparse
 
-from allychain.errors import ScenarioError
+from allychain.model.disruption import PROFILES, TARGET_KEYS, TARGET_RENAMED, Target, read_target
+from allychain.model.spec import Spec
 from allychain.simulate.engine import initial_state, join, prepare, step
-from allychain.simulate.forcing import PROFILES, profile_value
+from allychain.simulate.forcing import profile_value
 from allychain.simulate.params import Params
 from allychain.simulate.recorder import loss_metrics
-from allychain.simulate.scenario import _check_keys, _err, _num, _strs, read_yaml, select_nodes
+from allychain.simulate.scenario import read_alliances, read_params, select_nodes
 from allychain.simulate.system import SimSystem
 
-__all__ = ["Dist", "Hazard", "MonteCarloSpec", "MCResult", "load_spec", "parse_spec", "run_montecarlo",
+__all__ = ["Dist", "RandomShock", "Hazard", "MonteCarloSpec", "MCResult", "parse_spec", "run_montecarlo",
            "risk_table", "NodeShocks"]
 
 _DISTS = {"uniform": ("low", "high"), "normal": ("mean", "sd"), "lognormal": ("median", "sigma"),
@@ -91,42 +92,47 @@ class Dist:
         return self.ppf(rng.random(size))
 
 
-def _dist(src: str, key: str, v: Any, lo: float | None = None, hi: float | None = None) -> Dist:
+def _dist(spec: Spec, name: str, default: Any, low: float = -math.inf, high: float = math.inf) -> Dist:
+    """A number (a constant) or ``{dist: NAME, …parameters}`` under ``name``."""
+    v = spec.data.get(name, default)
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        _num(src, key, v, lo, hi)
-        return Dist("constant", (float(v),))
+        return Dist("constant", (spec.number(v, name, low, high),))
     if not isinstance(v, dict) or v.get("dist") not in _DISTS:
-        raise _err(src, key, v, "a number or {dist: " + "|".join(_DISTS) + ", …parameters}")
+        spec.fail(v, "a number or {dist: " + "|".join(_DISTS) + ", …parameters}", name)
+    d = spec.sub(name)
     names = _DISTS[v["dist"]]
-    _check_keys(src, key + ".", v, {"dist", *names})
-    missing = [n for n in names if n not in v]
-    if missing:
-        raise _err(src, f"{key}.{missing[0]}", None, f"parameters {', '.join(names)} for dist {v['dist']}")
-    args = tuple(_num(src, f"{key}.{n}", v[n]) for n in names)
+    d.check_keys(("dist", *names))
+    args = tuple(d.num(n, expected=f"a finite number (parameter {n} of dist {v['dist']})") for n in names)
     if v["dist"] in ("uniform", "integer", "triangular") and args[-1] < args[0]:
-        raise _err(src, key, v, "high >= low")
+        spec.fail(v, "high >= low", name)
     if v["dist"] in ("beta",) and min(args) <= 0:
-        raise _err(src, key, v, "a > 0 and b > 0")
+        spec.fail(v, "a > 0 and b > 0", name)
     if v["dist"] in ("normal", "lognormal") and args[1] < 0:
-        raise _err(src, key, v, "a non-negative spread")
+        spec.fail(v, "a non-negative spread", name)
     return Dist(v["dist"], args)
 
 
 @dataclass(frozen=True)
-class Hazard:
+class RandomShock:
+    """A shock drawn at random: which of the ``candidates`` it hits (``pick`` nodes, or one
+    country's when ``regional``), whether it occurs (``probability``), and the
+    distributions of its loss fraction, onset, duration and recovery steps."""
+
     name: str
-    nodes: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    products: tuple[str, ...] = ()
+    candidates: Target = field(default_factory=Target)
     pick: int | None = None
     probability: float = 1.0
     regional: bool = False
     correlation: float = 0.0
-    loss: Dist = Dist("constant", (0.5,))
+    loss_fraction: Dist = Dist("constant", (0.5,))
     onset: Dist = Dist("constant", (0.0,))
     duration: Dist = Dist("constant", (1.0,))
     profile: str = "linear"
     recovery: Dist = Dist("constant", (0.0,))
+
+
+#: previous name of :class:`RandomShock`
+Hazard = RandomShock
 
 
 @dataclass(frozen=True)
@@ -136,78 +142,46 @@ class MonteCarloSpec:
     horizon: int = 365
     runs: int = 100
     params: Params = field(default_factory=Params)
-    groups: dict[str, list[str]] = field(default_factory=dict)
-    hazards: tuple[Hazard, ...] = ()
+    alliances: dict[str, list[str]] = field(default_factory=dict)
+    shocks: tuple[RandomShock, ...] = ()
     source: str = "<spec>"
 
 
+def _random_shock(h: Spec, i: int) -> RandomShock:
+    h.check_keys(("name", "candidates", "pick", "probability", "regional", "correlation", "loss_fraction", "onset",
+                  "duration", "recovery"), {"loss": "loss_fraction"})
+    if not isinstance(h.data.get("candidates"), dict):
+        h.fail(h.data.get("candidates"), "a mapping with " + ", ".join(TARGET_KEYS), "candidates")
+    cand = h.sub("candidates")
+    cand.check_keys(TARGET_KEYS, TARGET_RENAMED)
+    rec = h.sub("recovery") if h.has("recovery") else Spec({"profile": "step", "steps": 0}, h.file, h.path("recovery"))
+    rec.check_keys(("profile", "steps"))
+    regional = h.flag("regional", False)
+    return RandomShock(
+        name=h.text("name", f"shock{i}"), candidates=read_target(cand),
+        pick=h.integer("pick", None, low=1, expected="a number of nodes >= 1"),
+        probability=h.num("probability", 1.0, 0, 1, "a probability from 0 to 1"), regional=regional,
+        correlation=h.num("correlation", 1.0 if regional else 0.0, 0, 1, "a correlation from 0 to 1"),
+        loss_fraction=_dist(h, "loss_fraction", 0.5, 0, 1), onset=_dist(h, "onset", 0, 0),
+        duration=_dist(h, "duration", 1, 0), profile=rec.text("profile", "linear", choices=PROFILES),
+        recovery=_dist(rec, "steps", 0, 0))
+
+
 def parse_spec(doc: Any, source: str = "<spec>") -> MonteCarloSpec:
-    """Validate a Monte Carlo specification mapping."""
-    src = source
-    if not isinstance(doc, dict):
-        raise ScenarioError(f"{src}: the file must hold a mapping (name, horizon, hazards …)")
-    _check_keys(src, "", doc, {"name", "description", "data", "horizon", "runs", "parameters", "groups", "hazards",
-                               "compat"})
-    pd_ = doc.get("parameters") or {}
-    if not isinstance(pd_, dict):
-        raise _err(src, "parameters", pd_, "a mapping")
-    for k, v in pd_.items():
-        if k not in Params.names():
-            raise _err(src, f"parameters.{k}", v, f"one of {', '.join(Params.names())}")
-    try:
-        params = Params(**pd_).with_compat(doc.get("compat"))
-    except (ValueError, TypeError) as exc:
-        raise ScenarioError(f"{src}: key 'parameters': {exc}") from None
-    hz = doc.get("hazards")
-    if not isinstance(hz, list) or not hz:
-        raise _err(src, "hazards", hz, "a non-empty list of hazards")
-    hazards = []
-    for i, h in enumerate(hz):
-        key = f"hazards[{i}]"
-        if not isinstance(h, dict):
-            raise _err(src, key, h, "a mapping")
-        _check_keys(src, key + ".", h, {"name", "candidates", "pick", "probability", "regional", "correlation",
-                                        "loss", "onset", "duration", "recovery"})
-        cand = h.get("candidates")
-        if not isinstance(cand, dict):
-            raise _err(src, key + ".candidates", cand, "a mapping with nodes, region and/or products")
-        _check_keys(src, key + ".candidates.", cand, {"nodes", "region", "regions", "country", "products", "items",
-                                                      "sectors"})
-        rec = h.get("recovery", {"profile": "step", "steps": 0})
-        if not isinstance(rec, dict):
-            raise _err(src, key + ".recovery", rec, "{profile: linear|exponential|step, steps: number or dist}")
-        prof = rec.get("profile", "linear")
-        if prof not in PROFILES:
-            raise _err(src, key + ".recovery.profile", prof, " or ".join(PROFILES))
-        pick = h.get("pick")
-        hazards.append(Hazard(
-            name=str(h.get("name", f"hazard{i}")),
-            nodes=_strs(src, key + ".candidates.nodes", cand.get("nodes")),
-            regions=_strs(src, key + ".candidates.region", cand.get("region", cand.get("regions",
-                                                                                         cand.get("country")))),
-            products=_strs(src, key + ".candidates.products", cand.get("products", cand.get("items",
-                                                                                            cand.get("sectors")))),
-            pick=None if pick is None else _num(src, key + ".pick", pick, 1, integer=True),
-            probability=_num(src, key + ".probability", h.get("probability", 1.0), 0, 1),
-            regional=bool(h.get("regional", False)),
-            correlation=_num(src, key + ".correlation", h.get("correlation", 1.0 if h.get("regional") else 0.0),
-                             0, 1),
-            loss=_dist(src, key + ".loss", h.get("loss", 0.5)),
-            onset=_dist(src, key + ".onset", h.get("onset", 0)),
-            duration=_dist(src, key + ".duration", h.get("duration", 1)),
-            profile=prof,
-            recovery=_dist(src, key + ".recovery.steps", rec.get("steps", 0)),
-        ))
-    groups = {str(g): list(_strs(src, f"groups.{g}", v)) for g, v in (doc.get("groups") or {}).items()}
-    return MonteCarloSpec(name=str(doc.get("name", Path(source).stem)), data=doc.get("data"),
-                          horizon=_num(src, "horizon", doc.get("horizon", 365), 1, integer=True),
-                          runs=_num(src, "runs", doc.get("runs", 100), 1, integer=True), params=params,
-                          groups=groups, hazards=tuple(hazards), source=src)
-
-
-def load_spec(path: str | Path) -> MonteCarloSpec:
-    path = Path(path)
-    return parse_spec(read_yaml(path, "Monte Carlo specification"), str(path))
+    """Validate a Monte Carlo specification mapping (read by
+    :func:`allychain.data.spec.read_montecarlo`)."""
+    top = Spec(doc, source)
+    top.check_keys(("name", "description", "data", "horizon", "runs", "parameters", "alliances", "shocks", "compat"),
+                   {"hazards": "shocks", "groups": "alliances"})
+    compat = top.text("compat", None, choices=("boario",))
+    shocks = top.records("shocks", required=True)
+    if not shocks:
+        top.fail([], "a non-empty list of random shocks", "shocks")
+    return MonteCarloSpec(name=top.text("name", Path(source).stem), data=top.text("data", None),
+                          horizon=top.integer("horizon", 365, low=1, expected="a positive number of steps"),
+                          runs=top.integer("runs", 100, low=1, expected="a number of runs >= 1"),
+                          params=read_params(top, compat), alliances=read_alliances(top),
+                          shocks=tuple(_random_shock(h, i) for i, h in enumerate(shocks)), source=source)
 
 
 @dataclass
@@ -261,8 +235,8 @@ class NodeShocks:
 
 
 def _candidates(spec: MonteCarloSpec, system: SimSystem) -> list[np.ndarray]:
-    return [np.flatnonzero(select_nodes(system, h.nodes, h.regions, h.products, spec.source,
-                                        f"hazards[{i}].candidates")) for i, h in enumerate(spec.hazards)]
+    return [np.flatnonzero(select_nodes(system, h.candidates, spec.source, f"shocks[{i}].candidates"))
+            for i, h in enumerate(spec.shocks)]
 
 
 def _hazard_regions(system: SimSystem, cands: list[np.ndarray]) -> list[tuple[np.ndarray, list[str]]]:
@@ -282,7 +256,7 @@ def sample_run(spec: MonteCarloSpec, system: SimSystem, cands: list[np.ndarray],
     if regions_of is None:
         regions_of = _hazard_regions(system, cands)
     out = []
-    for h, c, (creg, regions) in zip(spec.hazards, cands, regions_of, strict=False):
+    for h, c, (creg, regions) in zip(spec.shocks, cands, regions_of, strict=False):
         occurs = rng.random() < h.probability
         nc = len(c)
         hit = np.zeros(nc, dtype=bool)
@@ -299,7 +273,7 @@ def sample_run(spec: MonteCarloSpec, system: SimSystem, cands: list[np.ndarray],
         mag = np.zeros(nc)
         if occurs and hit.any():  # the quantile function only where it is used
             u = special.ndtr(math.sqrt(rho) * zc + math.sqrt(1 - rho) * zi[hit])
-            mag[hit] = np.clip(h.loss.ppf(u), 0.0, 1.0)
+            mag[hit] = np.clip(h.loss_fraction.ppf(u), 0.0, 1.0)
         onset = float(max(0.0, round(float(h.onset.sample(rng)))))
         dur = float(max(0.0, round(float(h.duration.sample(rng)))))
         rec = float(max(0.0, float(h.recovery.sample(rng))))
@@ -332,13 +306,13 @@ def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, in
     order = np.argsort(node, kind="stable")
     params_ = np.concatenate([np.concatenate(d, axis=1)[None] for d in draws]) if cands else np.zeros((B, 4, 0))
     params_ = params_[:, :, order]
-    prof = np.concatenate([np.full(len(c), PROFILES.index(h.profile)) for h, c in zip(spec.hazards, cands, strict=False)])[order]
+    prof = np.concatenate([np.full(len(c), PROFILES.index(h.profile)) for h, c in zip(spec.shocks, cands, strict=False)])[order]
     shocks = NodeShocks(node=node[order], magnitude=params_[:, 0], onset=params_[:, 1], duration=params_[:, 2],
                         recovery=params_[:, 3], profile=np.broadcast_to(prof, params_[:, 0].shape), n=system.n)
     regions = system.regions
     reg = np.asarray(system.node_region, dtype=str)
     members = [np.flatnonzero(reg == r) for r in regions]
-    groups = {g: np.isin(regions, m) for g, m in spec.groups.items()}
+    groups = {g: np.isin(regions, m) for g, m in spec.alliances.items()}
     T = spec.horizon
     # only the per-region output is kept: a sparse (regions × nodes) indicator product adds
     # each region's nodes in a fixed order, so results do not depend on the batch size
@@ -385,7 +359,7 @@ def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, in
         m = loss_metrics(s, np.full(B, b))
         for k, v in m.items():
             res[f"{nm}|{k}"] = v
-    res["hazards_hit"] = np.array([sum(int((d[0] > 0).any()) for d in dr) for dr in draws])
+    res["shocks_hit"] = np.array([sum(int((d[0] > 0).any()) for d in dr) for dr in draws])
     return res
 
 

@@ -109,7 +109,7 @@ def _write_tables(result: SimResult, out: Path, plot: bool, run: int, summary: d
         p = out / "final_demand_unmet_by_consumer.csv"
         result.unmet_by_consumer(run).to_csv(p, float_format="%.12g")
         written["final_demand_unmet_by_consumer"] = p
-    summ = summary or result.summary(run, groups=result.meta.get("groups") or None)
+    summ = summary or result.summary(run, alliances=result.meta.get("alliances") or None)
     summ = {"scenario": result.meta.get("scenario"), "compat": result.meta.get("compat"), **summ}
     p = out / "summary.json"
     p.write_text(json.dumps(_jsonable(summ), indent=2) + "\n", encoding="utf-8")

@@ -163,9 +163,9 @@ class SimResult:
                           attrs={"unit": self.system.unit, **{f"param_{k}": str(v) for k, v in
                                                               self.params.to_dict().items()}})
 
-    def summary(self, run: int = 0, groups: dict[str, list[str]] | None = None) -> dict[str, Any]:
-        """Loss metrics for the whole system, each region, and each named group of regions
-        (e.g. alliance members)."""
+    def summary(self, run: int = 0, alliances: dict[str, list[str]] | None = None) -> dict[str, Any]:
+        """Loss metrics for the whole system, each region, and each named alliance
+        (a group of countries reported together)."""
         x = self.arrays["production"][:, run, :]
         sysx0 = self.system.x0
         out: dict[str, Any] = {"steps": self.steps, "unit": f"{self.system.unit} per step" if self.system.unit
@@ -182,9 +182,9 @@ class SimResult:
         out["total"] = one(np.ones(self.system.n, dtype=bool))
         reg = np.asarray(self.system.node_region)
         out["regions"] = {r: one(reg == r) for r in self.system.regions}
-        if groups:
-            out["groups"] = {g: one(np.isin(reg, members)) for g, members in groups.items()
-                             if np.isin(reg, members).any()}
+        if alliances:
+            out["alliances"] = {g: one(np.isin(reg, members)) for g, members in alliances.items()
+                                if np.isin(reg, members).any()}
         return out
 
 

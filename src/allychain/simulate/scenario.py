@@ -1,27 +1,31 @@
-"""Scenarios as YAML: shocks, export restrictions, demand shocks, horizon, parameters.
+"""Scenarios: shocks, trade restrictions, demand shocks, horizon, parameters.
 
-Example (every key optional except at least one driver, or none for a baseline run)::
+A scenario file is read by :func:`allychain.data.spec.read_scenario` (the one reader
+boundary for specification files); :func:`parse_scenario` gives the checked mapping its
+meaning.  Example (every key optional except at least one driver, or none for a baseline)::
 
     name: reg3 food plant fire
     data: pymrio-test            # --data overrides it
     horizon: 365                 # steps (days for annual tables)
     compat: boario               # optional: BoARIO 0.7 mode
     parameters: {psi: 0.8, inventory_days: 90, inventory_tau: 60}
-    groups: {alliance: [reg1, reg2]}          # regions reported together
-    shocks:                      # capacity loss
-      - nodes: [reg3/food]       # or region: reg2 (every node of it), optionally with products: [...]
-        loss: 0.5                # share of capacity lost, 0-1
+    alliances: {alliance: [reg1, reg2]}       # countries reported together
+    shocks:                      # capacity loss (see allychain.model.disruption)
+      - nodes: [reg3/food]       # or countries: [reg2], items: [...], providers: [...]
+        loss_fraction: 0.5       # share of capacity lost, 0-1
         onset: 10                # first step
         duration: 30             # steps at full loss
         recovery: {profile: linear, steps: 60}   # linear | exponential | step
-    export_restrictions:
-      - {from: NLD, to: KOR, products: [euv_lithography], licensed_fraction: 0.0, onset: 0, duration: 180}
+    export_restrictions:         # a trade link between countries
+      - {from: NLD, to: KOR, items: [euv_lithography], licensed_fraction: 0.0, onset: 0, duration: 180}
     demand_shocks:
-      - {region: reg1, change: -0.1, onset: 0, duration: 90}
+      - {countries: [reg1], change_fraction: -0.1, onset: 0, duration: 90}
     capacity_path: loss.csv      # step column + one column per node (relative to this file)
 
-Every error is a :class:`~allychain.errors.ScenarioError` naming the file, the key, the
-value and what was expected.
+The previous names (``groups``, ``steps``, ``loss``, ``change``, ``region``, ``products`` …)
+are still read, with an :class:`~allychain.errors.AllychainDeprecationWarning`.  Every
+error is a :class:`~allychain.errors.SpecError` naming the file, the key path, the value and
+what was expected.
 """
 
 from __future__ import annotations
@@ -32,331 +36,231 @@ from typing import Any
 
 import numpy as np
 
-from allychain.errors import ScenarioError
-from allychain.simulate.forcing import PROFILES, Forcing, ShockArrays
+from allychain.errors import ScenarioError, SpecError
+from allychain.model.disruption import (
+    PROFILES,
+    TARGET_KEYS,
+    TARGET_RENAMED,
+    Shock,
+    Target,
+    TradeRestriction,
+    read_shock,
+    read_target,
+)
+from allychain.model.spec import Spec
+from allychain.simulate.forcing import Forcing, ShockArrays
 from allychain.simulate.params import Params
 from allychain.simulate.system import SimSystem
 
-__all__ = ["Scenario", "Shock", "ExportRestriction", "DemandShock", "load_scenario", "parse_scenario", "to_forcing",
-           "select_nodes"]
+__all__ = ["Scenario", "Shock", "TradeRestriction", "ExportRestriction", "DemandShock", "parse_scenario",
+           "to_forcing", "select_nodes", "read_params", "read_alliances"]
 
-_TOP = {"name", "description", "data", "horizon", "steps", "compat", "parameters", "groups", "shocks",
-        "export_restrictions", "demand_shocks", "capacity_path"}
+#: previous name of :class:`TradeRestriction`
+ExportRestriction = TradeRestriction
 
-
-@dataclass(frozen=True)
-class Shock:
-    """Capacity loss at a set of nodes (by id, or every node of a region, optionally of
-    some products)."""
-
-    loss: float
-    onset: int = 0
-    duration: int = 1
-    profile: str = "linear"
-    recovery: int = 0
-    nodes: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    products: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ExportRestriction:
-    """Flows of ``products`` from ``exporters`` to ``importers`` limited to
-    ``licensed_fraction`` of their normal share, from ``onset`` for ``duration`` steps."""
-
-    exporters: tuple[str, ...]
-    importers: tuple[str, ...]
-    products: tuple[str, ...] = ()
-    licensed_fraction: float = 0.0
-    onset: int = 0
-    duration: int | None = None
+_TOP = ("name", "description", "data", "horizon", "compat", "parameters", "alliances", "shocks",
+        "export_restrictions", "demand_shocks", "capacity_path")
+_TOP_RENAMED = {"groups": "alliances", "steps": "horizon"}
 
 
 @dataclass(frozen=True)
 class DemandShock:
-    """Final demand for the output of some nodes changed by ``change`` (−0.2 = −20 %);
-    ``consumers`` limits it to the final demand of those regions (IO tables)."""
+    """Final demand for the output of ``target`` (everything when empty) changed by
+    ``change_fraction`` (−0.2 = −20 %); ``consumers`` limits it to the final demand of those
+    countries (IO tables)."""
 
-    change: float
+    change_fraction: float
     onset: int = 0
     duration: int | None = None
-    nodes: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    products: tuple[str, ...] = ()
+    target: Target = field(default_factory=Target)
     consumers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Scenario:
+    """A validated scenario.  ``capacity`` holds the capacity path read from
+    ``capacity_path`` (a step-indexed frame, see :func:`allychain.data.spec.read_capacity_path`)."""
+
     name: str = "scenario"
     description: str = ""
     data: str | None = None
     horizon: int = 365
     compat: str | None = None
     params: Params = field(default_factory=Params)
-    groups: dict[str, list[str]] = field(default_factory=dict)
+    alliances: dict[str, list[str]] = field(default_factory=dict)
     shocks: tuple[Shock, ...] = ()
-    export_restrictions: tuple[ExportRestriction, ...] = ()
+    export_restrictions: tuple[TradeRestriction, ...] = ()
     demand_shocks: tuple[DemandShock, ...] = ()
     capacity_path: Path | None = None
+    capacity: Any = None
     source: str = "<scenario>"
 
 
-def _err(src: str, key: str, value: Any, expected: str) -> ScenarioError:
-    return ScenarioError(f"{src}: key '{key}': value {value!r}; expected {expected}")
+def read_params(top: Spec, compat: str | None = None) -> Params:
+    """``parameters:`` as :class:`Params` (names and values checked)."""
+    sub = top.sub("parameters")
+    sub.check_keys(Params.names())
+    for k, v in sub.data.items():
+        if not isinstance(v, (bool, str, dict, list)) and v is not None:
+            sub.number(v, k)
+    try:
+        return Params(**sub.data).with_compat(compat)
+    except (ValueError, TypeError) as exc:
+        raise SpecError(top.file, "parameters", sub.data, str(exc)) from None
 
 
-def _num(src: str, key: str, v: Any, lo: float | None = None, hi: float | None = None, integer: bool = False,
-         expected: str | None = None) -> Any:
-    exp = expected or ("an integer" if integer else "a number") + (
-        f" between {lo} and {hi}" if lo is not None and hi is not None else f" >= {lo}" if lo is not None else "")
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise _err(src, key, v, exp)
-    if integer and float(v) != int(v):
-        raise _err(src, key, v, exp)
-    if (lo is not None and v < lo) or (hi is not None and v > hi) or v != v:
-        raise _err(src, key, v, exp)
-    return int(v) if integer else float(v)
+def read_alliances(top: Spec) -> dict[str, list[str]]:
+    """``alliances:`` — name → member countries, reported together."""
+    return {g: list(top.sub("alliances").names(g)) for g in top.mapping("alliances")}
 
 
-def _strs(src: str, key: str, v: Any) -> tuple[str, ...]:
-    if v is None:
-        return ()
-    if isinstance(v, str):
-        return (v,)
-    if isinstance(v, list) and all(isinstance(x, (str, int)) for x in v):
-        return tuple(str(x) for x in v)
-    raise _err(src, key, v, "a name or a list of names")
+def _restriction(r: Spec) -> TradeRestriction:
+    r.check_keys(("from", "to", "items", "licensed_fraction", "onset", "duration", "name"),
+                 {"products": "items", "sectors": "items"})
+    if not r.has("from") or not r.has("to"):
+        r.fail(dict(r.data), "'from' (exporting country) and 'to' (importing country, or '*')")
+    return TradeRestriction(
+        exporters=r.names("from"), importers=r.names("to"), items=r.names("items"),
+        licensed_fraction=r.num("licensed_fraction", 0.0, 0, 1, "a fraction from 0 to 1"),
+        onset=r.integer("onset", 0, low=0, expected="a step >= 0"),
+        duration=r.integer("duration", None, low=0, expected="a number of steps >= 0"), name=r.text("name", ""))
 
 
-def _check_keys(src: str, where: str, d: dict[str, Any], allowed: set[str]) -> None:
-    for k in d:
-        if k not in allowed:
-            raise _err(src, f"{where}{k}", d[k], f"one of the keys {', '.join(sorted(allowed))}")
-
-
-def _recovery(src: str, key: str, d: dict[str, Any]) -> tuple[str, int]:
-    rec = d.get("recovery", {"profile": "step", "steps": 0})
-    if isinstance(rec, (int, float)) and not isinstance(rec, bool):
-        return "linear", _num(src, key + ".recovery", rec, 0, integer=True)
-    if not isinstance(rec, dict):
-        raise _err(src, key + ".recovery", rec, "a mapping {profile: linear|exponential|step, steps: N}")
-    _check_keys(src, key + ".recovery.", rec, {"profile", "steps"})
-    prof = rec.get("profile", "linear")
-    if prof not in PROFILES:
-        raise _err(src, key + ".recovery.profile", prof, " or ".join(PROFILES))
-    steps = _num(src, key + ".recovery.steps", rec.get("steps", 0 if prof == "step" else None), 0, integer=True,
-                 expected="a number of steps >= 0")
-    return prof, steps
-
-
-def _targets(src: str, key: str, d: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    nodes = _strs(src, key + ".nodes", d.get("nodes"))
-    regions = _strs(src, key + ".region", d.get("region", d.get("regions", d.get("country"))))
-    products = _strs(src, key + ".products", d.get("products", d.get("items", d.get("sectors"))))
-    if not nodes and not regions and not products:
-        raise _err(src, key, d, "'nodes', 'region' (or 'country') and/or 'products' naming what is hit")
-    return {"nodes": nodes, "regions": regions, "products": products}
-
-
-_TARGET_KEYS = {"nodes", "region", "regions", "country", "products", "items", "sectors", "name"}
+def _demand(d: Spec) -> DemandShock:
+    d.check_keys((*TARGET_KEYS, "change_fraction", "onset", "duration", "consumers", "name"),
+                 {**TARGET_RENAMED, "change": "change_fraction"})
+    return DemandShock(
+        change_fraction=d.num("change_fraction", low=-1, expected="a relative change of final demand >= -1, "
+                              "e.g. -0.2"),
+        onset=d.integer("onset", 0, low=0, expected="a step >= 0"),
+        duration=d.integer("duration", None, low=0, expected="a number of steps >= 0"),
+        target=read_target(d, required=False), consumers=d.names("consumers"))
 
 
 def parse_scenario(doc: Any, source: str = "<scenario>", base: Path | None = None) -> Scenario:
-    """Validate a scenario mapping (from YAML) and return a :class:`Scenario`."""
-    src = source
-    if doc is None:
-        doc = {}
-    if not isinstance(doc, dict):
-        raise ScenarioError(f"{src}: the file must hold a mapping of keys (name, horizon, shocks …); "
-                            f"got {type(doc).__name__}")
-    _check_keys(src, "", doc, _TOP)
-    horizon = _num(src, "horizon", doc.get("horizon", doc.get("steps", 365)), 1, integer=True,
-                   expected="a positive number of steps")
-    compat = doc.get("compat")
-    if compat not in (None, "boario"):
-        raise _err(src, "compat", compat, "boario or nothing")
-    params_doc = doc.get("parameters") or {}
-    if not isinstance(params_doc, dict):
-        raise _err(src, "parameters", params_doc, "a mapping of parameter names to values")
-    for k, v in params_doc.items():
-        if k not in Params.names():
-            raise _err(src, f"parameters.{k}", v, f"one of {', '.join(Params.names())}")
-    try:
-        params = Params(**params_doc)
-    except (ValueError, TypeError) as exc:
-        raise ScenarioError(f"{src}: key 'parameters': {exc}") from None
-    groups_doc = doc.get("groups") or {}
-    if not isinstance(groups_doc, dict):
-        raise _err(src, "groups", groups_doc, "a mapping of group names to lists of regions")
-    groups = {str(g): list(_strs(src, f"groups.{g}", v)) for g, v in groups_doc.items()}
-
-    def seq(key: str) -> list[Any]:
-        v = doc.get(key) or []
-        if not isinstance(v, list):
-            raise _err(src, key, v, "a list of mappings")
-        for i, item in enumerate(v):
-            if not isinstance(item, dict):
-                raise _err(src, f"{key}[{i}]", item, "a mapping")
-        return v
-
-    shocks = []
-    for i, d in enumerate(seq("shocks")):
-        key = f"shocks[{i}]"
-        _check_keys(src, key + ".", d, _TARGET_KEYS | {"loss", "onset", "duration", "recovery"})
-        if "loss" not in d:
-            raise _err(src, key + ".loss", None, "the share of capacity lost, between 0 and 1")
-        prof, rec = _recovery(src, key, d)
-        shocks.append(Shock(loss=_num(src, key + ".loss", d["loss"], 0, 1), onset=_num(src, key + ".onset",
-                            d.get("onset", 0), 0, integer=True), duration=_num(src, key + ".duration",
-                            d.get("duration", 1), 0, integer=True), profile=prof, recovery=rec,
-                            **_targets(src, key, d)))
-    restr = []
-    for i, d in enumerate(seq("export_restrictions")):
-        key = f"export_restrictions[{i}]"
-        _check_keys(src, key + ".", d, {"from", "to", "products", "items", "sectors", "licensed_fraction", "onset",
-                                        "duration", "name"})
-        if "from" not in d or "to" not in d:
-            raise _err(src, key, d, "'from' (exporting country/region) and 'to' (importer, or '*')")
-        restr.append(ExportRestriction(
-            exporters=_strs(src, key + ".from", d["from"]), importers=_strs(src, key + ".to", d["to"]),
-            products=_strs(src, key + ".products", d.get("products", d.get("items", d.get("sectors")))),
-            licensed_fraction=_num(src, key + ".licensed_fraction", d.get("licensed_fraction", 0.0), 0, 1),
-            onset=_num(src, key + ".onset", d.get("onset", 0), 0, integer=True),
-            duration=None if d.get("duration") is None else _num(src, key + ".duration", d["duration"], 0,
-                                                                 integer=True)))
-    dem = []
-    for i, d in enumerate(seq("demand_shocks")):
-        key = f"demand_shocks[{i}]"
-        _check_keys(src, key + ".", d, _TARGET_KEYS | {"change", "onset", "duration", "consumers"})
-        if "change" not in d:
-            raise _err(src, key + ".change", None, "a relative change of final demand, e.g. -0.2")
-        t: dict[str, tuple[str, ...]] = {"nodes": (), "regions": (), "products": ()}
-        if any(k in d for k in ("nodes", "region", "regions", "country", "products", "items", "sectors")):
-            t = _targets(src, key, d)
-        dem.append(DemandShock(change=_num(src, key + ".change", d["change"], -1), onset=_num(
-            src, key + ".onset", d.get("onset", 0), 0, integer=True), duration=None if d.get("duration") is None
-            else _num(src, key + ".duration", d["duration"], 0, integer=True),
-            consumers=_strs(src, key + ".consumers", d.get("consumers")), **t))
-    cpath = doc.get("capacity_path")
+    """Validate a scenario mapping (already read, see :func:`allychain.data.spec.read_scenario`)
+    and return a :class:`Scenario`.  ``capacity_path`` is resolved against ``base`` but not
+    read here."""
+    top = Spec(doc, source)
+    top.check_keys(_TOP, _TOP_RENAMED)
+    compat = top.text("compat", None, choices=("boario",))
     cp = None
-    if cpath is not None:
-        if not isinstance(cpath, str):
-            raise _err(src, "capacity_path", cpath, "a CSV file name")
-        cp = Path(cpath)
+    if top.has("capacity_path"):
+        cp = Path(top.text("capacity_path"))
         if not cp.is_absolute() and base is not None:
             cp = base / cp
-        if not cp.exists():
-            raise _err(src, "capacity_path", cpath, f"an existing CSV file (looked for {cp})")
-    data = doc.get("data")
-    if data is not None and not isinstance(data, str):
-        raise _err(src, "data", data, "a data specification such as pymrio-test or builtin")
-    return Scenario(name=str(doc.get("name", Path(source).stem)), description=str(doc.get("description", "")),
-                    data=data, horizon=horizon, compat=compat, params=params, groups=groups, shocks=tuple(shocks),
-                    export_restrictions=tuple(restr), demand_shocks=tuple(dem), capacity_path=cp, source=src)
+    return Scenario(name=top.text("name", Path(source).stem), description=top.text("description", ""),
+                    data=top.text("data", None),
+                    horizon=top.integer("horizon", 365, low=1, expected="a positive number of steps"),
+                    compat=compat, params=read_params(top), alliances=read_alliances(top),
+                    shocks=tuple(read_shock(s) for s in top.records("shocks")),
+                    export_restrictions=tuple(_restriction(r) for r in top.records("export_restrictions")),
+                    demand_shocks=tuple(_demand(d) for d in top.records("demand_shocks")),
+                    capacity_path=cp, source=source)
 
 
-def read_yaml(path: Path, what: str) -> Any:
-    """The parsed YAML document at ``path``; :class:`ScenarioError` naming ``what`` when the
-    file is missing or not valid YAML."""
-    import yaml
+def select_nodes(system: SimSystem, target: Target, source: str = "<scenario>", key: str = "nodes") -> np.ndarray:
+    """Boolean mask of the nodes ``target`` hits: the listed node ids, plus every node
+    matching all of the listed countries, items and providers.
 
-    if not path.exists():
-        raise ScenarioError(f"{path}: {what} not found")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file."""
-    path = Path(path)
-    return parse_scenario(read_yaml(path, "scenario file"), source=str(path), base=path.parent)
-
-
-def select_nodes(system: SimSystem, nodes: tuple[str, ...] = (), regions: tuple[str, ...] = (),
-                 products: tuple[str, ...] = (), source: str = "<scenario>", key: str = "nodes") -> np.ndarray:
-    """Boolean mask of nodes: the listed ids, plus every node of the listed regions
-    (restricted to the listed products when both are given)."""
+    Node ids are ``PROVIDER/ITEM`` (see :mod:`allychain.model.flows`); a node's country is
+    its region in the system.
+    """
     mask = np.zeros(system.n, dtype=bool)
     idx = system._index()
-    for k in nodes:
+    for k in target.nodes:
         if k not in idx:
-            raise ScenarioError(f"{source}: key '{key}': node {k!r} is not in the data; expected node ids such as "
-                                f"{', '.join(system.node_ids[:3])}")
+            raise SpecError(source, key, k, f"a node id of the data such as {', '.join(system.node_ids[:3])}",
+                            message=f"node {k!r} is not in the data; expected node ids such as "
+                                    f"{', '.join(system.node_ids[:3])}")
         mask[idx[k]] = True
     reg = np.asarray(system.node_region, dtype=str)
     prod_names = np.asarray(system.products, dtype=str)[system.node_product]
-    for r in regions:
-        if r not in set(reg.tolist()):
-            raise ScenarioError(f"{source}: key '{key}': region {r!r} is not in the data; expected one of "
-                                f"{', '.join(system.regions[:10])}")
-    for p in products:
-        if p not in system.products:
-            raise ScenarioError(f"{source}: key '{key}': product {p!r} is not in the data; expected one of "
-                                f"{', '.join(system.products[:10])}")
-    if regions or products:
+    prov = np.asarray([str(n).rsplit("/", 1)[0] for n in system.node_ids], dtype=str)
+    for what, wanted, known in (("country", target.countries, system.regions),
+                                ("item", target.items, system.products),
+                                ("provider", target.providers, list(dict.fromkeys(prov.tolist())))):
+        present = set(known)
+        for r in wanted:
+            if r not in present:
+                raise SpecError(source, key, r, f"a {what} of the data",
+                                message=f"{what} {r!r} is not in the data; expected one of {', '.join(known[:10])}")
+    if target.countries or target.items or target.providers:
         sel = np.ones(system.n, dtype=bool)
-        if regions:
-            sel &= np.isin(reg, regions)
-        if products:
-            sel &= np.isin(prod_names, products)
+        if target.countries:
+            sel &= np.isin(reg, target.countries)
+        if target.items:
+            sel &= np.isin(prod_names, target.items)
+        if target.providers:
+            sel &= np.isin(prov, target.providers)
         mask |= sel
     return mask
 
 
-def to_forcing(scenario: Scenario, system: SimSystem, batch: int = 1) -> Forcing:
-    """The scenario's drivers as a :class:`Forcing` on ``system``."""
+def _demand_forcing(scenario: Scenario, system: SimSystem, forcing: Forcing, batch: int) -> None:
     src = scenario.source
-    T = scenario.horizon
+    for i, d in enumerate(scenario.demand_shocks):
+        key = f"demand_shocks[{i}]"
+        mask = (select_nodes(system, d.target, src, key) if not d.target.is_empty()
+                else np.ones(system.n, dtype=bool))
+        change = np.where(mask, d.change_fraction, 0.0)
+        if d.consumers:
+            if system.fd is None:
+                raise SpecError(src, key + ".consumers", list(d.consumers), "no 'consumers' (this data has no "
+                                "final demand by consumer country)")
+            cols = [c for c in system.fd.columns if (c[0] if isinstance(c, tuple) else c) in d.consumers]
+            if not cols:
+                raise SpecError(src, key + ".consumers", list(d.consumers), "consumer countries of the "
+                                "final-demand table")
+            part = system.fd[cols].to_numpy().sum(axis=1)
+            share = np.divide(part, system.y0, out=np.zeros(system.n), where=system.y0 != 0)
+            change = change * share
+        end = scenario.horizon if d.duration is None else d.onset + d.duration
+        forcing.demand.append((np.broadcast_to(change, (batch, system.n)), d.onset, end))
+
+
+def _trade_forcing(scenario: Scenario, system: SimSystem, forcing: Forcing, batch: int) -> None:
+    src = scenario.source
+    reg = np.asarray(system.node_region, dtype=str)
+    prod_names = np.asarray(system.products, dtype=str)[system.node_product]
+    regions = set(reg.tolist())
+    for i, r in enumerate(scenario.export_restrictions):
+        key = f"export_restrictions[{i}]"
+        for who in (*r.exporters, *[x for x in r.importers if x != "*"]):
+            if who not in regions:
+                raise SpecError(src, key, who, f"a country of the data ({', '.join(system.regions[:10])})")
+        for p in r.items:
+            if p not in system.products:
+                raise SpecError(src, key + ".items", p, f"an item of the data ({', '.join(system.products[:10])})")
+        sup_ok = np.isin(reg[system.edge_sup], r.exporters)
+        buy_ok = np.ones(system.e, dtype=bool) if "*" in r.importers else np.isin(reg[system.edge_buyer], r.importers)
+        buy_ok &= reg[system.edge_buyer] != reg[system.edge_sup]  # domestic flows are not exports
+        prod_ok = np.isin(prod_names[system.edge_sup], r.items) if r.items else np.ones(system.e, dtype=bool)
+        end = scenario.horizon if r.duration is None else r.onset + r.duration
+        forcing.licences.append((sup_ok & buy_ok & prod_ok, np.full(batch, r.licensed_fraction), r.onset, end))
+
+
+def to_forcing(scenario: Scenario, system: SimSystem, batch: int = 1, steps: int | None = None) -> Forcing:
+    """The scenario's drivers as a new :class:`Forcing` on ``system`` (``steps``: the run's
+    length, default the horizon; capacity-path steps beyond it are reported)."""
+    src = scenario.source
     K = len(scenario.shocks)
     members = np.zeros((batch, K, system.n), dtype=bool)
     mag, on, dur, rec, prof = (np.zeros((batch, K)) for _ in range(5))
     for k, s in enumerate(scenario.shocks):
-        members[:, k] = select_nodes(system, s.nodes, s.regions, s.products, src, f"shocks[{k}]")
-        mag[:, k], on[:, k], dur[:, k], rec[:, k] = s.loss, s.onset, s.duration, s.recovery
-        prof[:, k] = PROFILES.index(s.profile)
+        members[:, k] = select_nodes(system, s.target, src, f"shocks[{k}]")
+        mag[:, k], on[:, k], dur[:, k], rec[:, k] = s.loss_fraction, s.onset, s.duration, s.recovery.steps
+        prof[:, k] = PROFILES.index(s.recovery.profile)
     forcing = Forcing(batch=batch, n=system.n, e=system.e,
                       shocks=ShockArrays(members, mag, on, dur, rec, prof.astype(int)) if K else None)
-    reg = np.asarray(system.node_region, dtype=str)
-    for i, d in enumerate(scenario.demand_shocks):
-        key = f"demand_shocks[{i}]"
-        mask = (select_nodes(system, d.nodes, d.regions, d.products, src, key) if (d.nodes or d.regions or d.products)
-                else np.ones(system.n, dtype=bool))
-        change = np.where(mask, d.change, 0.0)
-        if d.consumers:
-            if system.fd is None:
-                raise _err(src, key + ".consumers", list(d.consumers), "no 'consumers' (this data has no final "
-                           "demand by consumer region)")
-            cols = [c for c in system.fd.columns if (c[0] if isinstance(c, tuple) else c) in d.consumers]
-            if not cols:
-                raise _err(src, key + ".consumers", list(d.consumers), "consumer regions of the final-demand table")
-            part = system.fd[cols].to_numpy().sum(axis=1)
-            share = np.divide(part, system.y0, out=np.zeros(system.n), where=system.y0 != 0)
-            change = change * share
-        end = T if d.duration is None else d.onset + d.duration
-        forcing.demand.append((np.broadcast_to(change, (batch, system.n)), d.onset, end))
-    prod_names = np.asarray(system.products, dtype=str)[system.node_product]
-    for i, r in enumerate(scenario.export_restrictions):
-        key = f"export_restrictions[{i}]"
-        regions = set(reg.tolist())
-        for who in (*r.exporters, *[x for x in r.importers if x != "*"]):
-            if who not in regions:
-                raise _err(src, key, who, f"a region of the data ({', '.join(system.regions[:10])})")
-        for p in r.products:
-            if p not in system.products:
-                raise _err(src, key + ".products", p, f"a product of the data ({', '.join(system.products[:10])})")
-        sup_ok = np.isin(reg[system.edge_sup], r.exporters)
-        buy_ok = np.ones(system.e, dtype=bool) if "*" in r.importers else np.isin(reg[system.edge_buyer], r.importers)
-        buy_ok &= reg[system.edge_buyer] != reg[system.edge_sup]  # domestic flows are not exports
-        prod_ok = np.isin(prod_names[system.edge_sup], r.products) if r.products else np.ones(system.e, dtype=bool)
-        emask = sup_ok & buy_ok & prod_ok
-        end = T if r.duration is None else r.onset + r.duration
-        forcing.licences.append((emask, np.full(batch, r.licensed_fraction), r.onset, end))
-    if scenario.capacity_path is not None:
-        from allychain.simulate.api import capacity_path_array, read_capacity_path
+    _demand_forcing(scenario, system, forcing, batch)
+    _trade_forcing(scenario, system, forcing, batch)
+    if scenario.capacity_path is not None and scenario.capacity is None:
+        raise ScenarioError(f"{src}: key 'capacity_path': the file {scenario.capacity_path} was not read; read "
+                            "scenarios with allychain.data.spec.read_scenario")
+    if scenario.capacity is not None:
+        from allychain.simulate.api import capacity_path_array
 
-        frame = read_capacity_path(scenario.capacity_path)
-        forcing.path = capacity_path_array(system, frame, source=f"{src}: capacity_path {scenario.capacity_path}")
+        forcing.path = capacity_path_array(system, scenario.capacity, steps=steps or scenario.horizon,
+                                           source=f"{src}: key 'capacity_path' ({scenario.capacity_path})")
     return forcing
