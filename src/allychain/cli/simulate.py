@@ -89,7 +89,7 @@ def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: b
     T = steps or sc.horizon
     with _progress(T, "simulating") as prog:
         task = prog.add_task("steps", total=T)
-        res = run_scenario(sc, network, steps=T, compat=None if compat == "none" else compat, capacity_path=extra,
+        res = run_scenario(sc, network, steps=T, compat=compat, capacity_path=extra,
                            progress=lambda t: prog.advance(task))
     summary = res.summary(alliances=sc.alliances or None)
     if out is not None:
