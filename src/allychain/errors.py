@@ -197,3 +197,7 @@ class DisclosureError(AllychainError):
     def __init__(self, message: str, report: Any = None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class TextInputError(AllychainError, ValueError):
+    """A document cannot be read as text: too large, binary, undecodable, or an unreadable PDF."""

@@ -19,7 +19,7 @@ import pycountry
 from allychain.errors import UnknownMemberError
 from allychain.model.network import Network
 
-__all__ = ["resolve_member", "resolve_members", "country_name", "is_iso3"]
+__all__ = ["resolve_member", "resolve_members", "country_name", "is_iso3", "country_terms"]
 
 #: Common English names and codes that ISO 3166 (as shipped by pycountry) does not list.
 COMMON_NAMES: dict[str, str] = {
@@ -72,6 +72,24 @@ def _country_names() -> dict[str, str]:
             if v:
                 out[str(v).casefold()] = c.alpha_3
     out.update(COMMON_NAMES)
+    return out
+
+
+@lru_cache(maxsize=1)
+def country_terms() -> dict[str, str]:
+    """Country names as written (ISO name, official and common name, common English names) → alpha-3.
+
+    For finding countries in text: the ISO names keep their capitals; the common
+    names are title-cased (``South Korea``) and short ones upper-cased (``UK``, ``U.S.``).
+    """
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            v = getattr(c, attr, None)
+            if v:
+                out[str(v)] = c.alpha_3
+    for k, v in COMMON_NAMES.items():
+        out[k.upper() if len(k.replace(".", "")) <= 3 else k.title().replace("Of ", "of ")] = v
     return out
 
 
