@@ -25,6 +25,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from allychain.model.network import Network
 from allychain.watch.dates import DateHit, assign_dates, find_dates, parse_document_date
@@ -60,7 +61,7 @@ class _Sent:
     spans: list[_Span] = field(default_factory=list)
 
 
-def _mentions(gaz: Gazetteer, doc, text: str) -> list[_Span]:  # noqa: ANN001 - spaCy Doc
+def _mentions(gaz: Gazetteer, doc: Any, text: str) -> list[_Span]:
     """Gazetteer and code matches over the whole text, longest first, not overlapping."""
     cands: list[tuple[int, int, Entry]] = []
     for rx in (CONTROL_RE, HS_RE):
@@ -85,7 +86,7 @@ def _mentions(gaz: Gazetteer, doc, text: str) -> list[_Span]:  # noqa: ANN001 - 
     return sorted(out, key=lambda x: x.start)
 
 
-def _sentences(doc, text: str) -> list[_Sent]:  # noqa: ANN001
+def _sentences(doc: Any, text: str) -> list[_Sent]:
     out = []
     for s in doc.sents:
         a, b = s.start_char, s.end_char
