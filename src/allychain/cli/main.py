@@ -111,6 +111,10 @@ def data_download(
         None, "--source", help="Base address of the CSV files (http(s)://…/ or a local folder); "
         "default: the public repository georgetown-cset/eto-chip-explorer, folder data/."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for the server before giving up."),
+    deadline: float = typer.Option(900.0, "--deadline", help="Seconds the whole download may take."),
+    max_size: float = typer.Option(512.0, "--max-size", help="Megabytes all files together may have."),
+    allow_fewer_rows: bool = typer.Option(False, "--allow-fewer-rows",
+                                          help="Accept tables with fewer rows than the cached copy."),
 ) -> None:
     """Fetch a public dataset into the user cache, with progress and checks.
 
@@ -119,11 +123,29 @@ def data_download(
     """
     from allychain.data.download import download
 
-    path = download(dataset, dest=dest, source=source, timeout=timeout, progress=True)
+    path = download(dataset, dest=dest, source=source, timeout=timeout, progress=True, deadline=deadline,
+                    max_bytes=int(max_size * 2**20), allow_fewer_rows=allow_fewer_rows)
+    _show_release(path)
     if dataset == "eto":
         typer.echo("ETO Advanced Semiconductor Supply Chain Dataset — CSET Emerging Technology Observatory, "
                    "licence CC BY-NC 4.0 (non-commercial use; attribute CSET/ETO).", err=True)
     typer.echo(str(path))
+
+
+def _show_release(path: Path) -> None:
+    """Rows, checksum and change of each downloaded table, on stderr."""
+    import json
+
+    from allychain.data.download import MANIFEST
+
+    try:
+        files = json.loads((path / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError):
+        return
+    for name, rec in files.items():
+        if "rows" in rec:
+            typer.echo(f"  {name}: {rec['rows']:,} rows, sha256 {rec['sha256'][:16]}…, {rec.get('change', 'new')}",
+                       err=True)
 
 
 @data_app.command("export")

@@ -5,8 +5,11 @@ Technology Observatory in the public repository ``georgetown-cset/eto-chip-explo
 (folder ``data/``, licence CC BY-NC 4.0).  :func:`download` fetches its CSV files with
 the standard library (``urllib``), shows progress on stderr, checks every file
 (non-empty, UTF-8, expected header columns, and the whole folder through
-:func:`allychain.data.eto.read_eto`), writes ``checksums.json`` (SHA-256 per file,
-source, time) and only then moves the folder into place.  Everything is written to a
+:func:`allychain.data.eto.read_eto`), compares rows and checksums with the copy it
+would replace (:mod:`allychain.data.verify`: a table that lost rows is refused),
+writes ``checksums.json`` (SHA-256, bytes, rows and change per file, source, time)
+and only then moves the folder into place.  A whole download is bounded in time
+(``deadline``) and size (``max_bytes``), besides the per-read ``timeout``.  Everything is written to a
 temporary sibling folder first, so a failed download never leaves half-written files
 and never touches an existing copy.
 
@@ -19,22 +22,22 @@ Where the files go
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import http.client
-import io
 import json
 import logging
 import os
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from allychain.data.verify import compare_releases, previous_records, table_record
 from allychain.durable import output_folder
 from allychain.errors import DataError, DownloadError, Problem
 
@@ -47,6 +50,9 @@ __all__ = [
     "OPTIONAL_FILES",
     "MANIFEST",
     "TIMEOUT",
+    "DEADLINE",
+    "MAX_BYTES",
+    "Limits",
 ]
 
 log = logging.getLogger(__name__)
@@ -62,6 +68,8 @@ OPTIONAL_FILES: dict[str, tuple[str, ...]] = {
 }
 MANIFEST = "checksums.json"
 TIMEOUT = 30.0  # seconds without data before giving up on a connection
+DEADLINE = 900.0  # seconds for a whole download
+MAX_BYTES = 512 * 2**20  # bytes of all files of a download together (the ETO release has about 10 MB)
 _CHUNK = 1 << 16
 
 
@@ -117,21 +125,69 @@ class _NotFound(DownloadError):
     """The server answered 404 for a file."""
 
 
-def _fetch(url: str, target: Path, timeout: float, dest: Path, advance: Callable[[int, int | None], None]) -> int:
-    """Stream ``url`` into ``target``; return the number of bytes written."""
+@dataclass
+class Limits:
+    """What one download may cost: an overall deadline and a size cap for all files together.
+
+    Parameters
+    ----------
+    deadline
+        Seconds for the whole download (connections, every file, the checks start
+        after); the per-read ``timeout`` alone lets a server dribbling a byte every few
+        seconds hold a download forever.
+    max_bytes
+        Bytes all files together may have; a larger ``Content-Length`` is refused
+        before reading and a stream is cut when it passes the cap (an endless stream).
+    """
+
+    deadline: float = DEADLINE
+    max_bytes: int = MAX_BYTES
+    _end: float = field(default=0.0, repr=False)
+    _used: int = field(default=0, repr=False)
+
+    def start(self) -> Limits:
+        self._end = time.monotonic() + self.deadline
+        self._used = 0
+        return self
+
+    def left_s(self) -> float:
+        return self._end - time.monotonic()
+
+    def take(self, url: str, n: int) -> None:
+        self._used += n
+        if self._used > self.max_bytes:
+            raise DownloadError(f"{url}: the download passed the size limit of {self.max_bytes:,} bytes "
+                                "(--max-size); an endless or wrong file? Nothing was replaced")
+        if self.left_s() < 0:
+            raise DownloadError(f"{url}: the download did not finish within {self.deadline:g} s (--deadline); "
+                                "the server is too slow or stalls. Nothing was replaced")
+
+
+def _fetch(url: str, target: Path, timeout: float, dest: Path, advance: Callable[[int, int | None], None],
+           limits: Limits | None = None) -> int:
+    """Stream ``url`` into ``target`` within ``limits``; return the number of bytes written."""
+    limits = limits or Limits().start()
     req = urllib.request.Request(url, headers={"User-Agent": "allychain (dataset downloader)"})
     offline = f"copy the CSV files into {dest} or pass --source"
+    wait = max(0.001, min(timeout, limits.left_s()))
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with urllib.request.urlopen(req, timeout=wait) as resp:
             length = resp.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
+            if total is not None and total > limits.max_bytes - limits._used:
+                raise DownloadError(f"{url}: the server announces {total:,} bytes, more than the size limit of "
+                                    f"{limits.max_bytes:,} bytes (--max-size) allows; nothing was replaced")
             advance(0, total)
             done = 0
             with open(target, "wb") as fh:
                 while True:
-                    chunk = resp.read(_CHUNK)
+                    limits.take(url, 0)
+                    # read1: whatever has arrived (up to a chunk), so the deadline is checked between
+                    # the bytes of a server that dribbles; read() would wait for a whole chunk
+                    chunk = resp.read1(_CHUNK) if hasattr(resp, "read1") else resp.read(_CHUNK)
                     if not chunk:
                         break
+                    limits.take(url, len(chunk))
                     fh.write(chunk)
                     done += len(chunk)
                     advance(len(chunk), total)
@@ -146,10 +202,10 @@ def _fetch(url: str, target: Path, timeout: float, dest: Path, advance: Callable
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise DownloadError(f"{url}: no answer within {timeout:g} s; try again later or {offline}") from None
+            raise DownloadError(f"{url}: no answer within {wait:g} s; try again later or {offline}") from None
         raise DownloadError(f"cannot reach {url}: {reason}; you appear to be offline — {offline}") from None
     except TimeoutError:
-        raise DownloadError(f"{url}: no data within {timeout:g} s; try again later or {offline}") from None
+        raise DownloadError(f"{url}: no data within {wait:g} s; try again later or {offline}") from None
     except (http.client.HTTPException, ConnectionError) as exc:
         raise DownloadError(f"{url}: transfer failed ({type(exc).__name__}: {exc}); try again") from None
 
@@ -170,40 +226,6 @@ def _progress(enabled: bool) -> Any:
 
 
 # -- checking -----------------------------------------------------------------------------------------------------
-def _check_file(path: Path, url: str) -> None:
-    """Non-empty, UTF-8, and (for a known ETO file) the expected header columns."""
-    data = path.read_bytes()
-    if not data.strip():
-        raise DownloadError(f"{url}: the file is empty")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DownloadError(f"{url}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                            "the server sent something else than the CSV file") from None
-    from allychain.data.eto import REQUIRED
-
-    spec = REQUIRED.get(path.name)
-    if spec is None:
-        return
-    try:
-        header = next(csv.reader(io.StringIO(text, newline="")))
-    except (csv.Error, StopIteration):
-        header = []
-    have = {h.strip().lower() for h in header}
-    missing = [c for c, alts in spec.items() if not ({c, *alts} & have)]
-    if missing:
-        raise DownloadError(f"{url}: header lacks columns {', '.join(missing)} (got {', '.join(header[:8]) or 'none'}); "
-                            "is this the ETO dataset?")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _replaceable(dest: Path) -> bool:
     """An existing ``dest`` may be replaced only when it is empty or an earlier download/copy."""
     if not dest.is_dir():
@@ -219,6 +241,9 @@ def download(
     source: str | None = None,
     timeout: float = TIMEOUT,
     progress: bool = True,
+    deadline: float = DEADLINE,
+    max_bytes: int = MAX_BYTES,
+    allow_fewer_rows: bool = False,
 ) -> Path:
     """Download a public dataset, check it, and move it into place.
 
@@ -236,56 +261,46 @@ def download(
         Seconds to wait for a connection or for data before giving up.
     progress
         Show a progress bar (bytes per file) on stderr.
+    deadline
+        Seconds the whole download may take.
+    max_bytes
+        Bytes all files together may have.
+    allow_fewer_rows
+        Accept tables with fewer rows than the cached copy (see
+        :mod:`allychain.data.verify`).
 
     Returns
     -------
     Path
-        The folder holding the checked files and ``checksums.json``.
+        The folder holding the checked files and ``checksums.json`` (per file: SHA-256,
+        bytes, rows, and ``change`` against the copy it replaced).
 
     Raises
     ------
     DownloadError
         Unknown dataset, unreachable server (offline), HTTP error such as 404 for a
-        required file, a truncated or non-CSV file, or files that do not read as the
+        required file, a truncated, oversized or non-CSV file, a deadline passed, a
+        table with fewer rows than the cached copy, or files that do not read as the
         dataset.  Nothing is left behind and an existing copy is untouched.
     """
     if dataset not in DEFAULT_SOURCES:
         raise DownloadError(f"unknown dataset {dataset!r}; expected one of {', '.join(DEFAULT_SOURCES)}")
+    if not (deadline > 0 and max_bytes > 0 and timeout > 0):
+        raise DownloadError("--timeout, --deadline and --max-size must be positive")
     target = Path(dest).expanduser() if dest is not None else cache_dir() / dataset
     base = _base_url(source, dataset)
     if target.exists() and not _replaceable(target):
         raise DownloadError(f"{target} exists and does not hold an earlier download; "
                             "choose an empty or new folder with --dest")
+    limits = Limits(deadline=deadline, max_bytes=max_bytes).start()
     with output_folder(target, accept=_replaceable, what="--dest") as tmp:
-        files: dict[str, dict[str, Any]] = {}
-        with _progress(progress) as bar:
-            wanted = [(f, True) for f in REQUIRED_FILES[dataset]] + [(f, False) for f in OPTIONAL_FILES[dataset]]
-            for fname, required in wanted:
-                url = urllib.parse.urljoin(base, urllib.parse.quote(fname))
-                task = bar.add_task(fname, total=None)
-
-                def advance(n: int, total: int | None, task: Any = task) -> None:
-                    bar.update(task, advance=n, total=total)
-
-                try:
-                    size = _fetch(url, tmp / fname, timeout, target, advance)
-                except _NotFound:
-                    if required:
-                        raise
-                    bar.remove_task(task)
-                    (tmp / fname).unlink(missing_ok=True)
-                    log.debug("optional file %s not found; skipped", url)
-                    continue
-                except DownloadError as exc:
-                    if required:
-                        raise
-                    bar.remove_task(task)
-                    (tmp / fname).unlink(missing_ok=True)
-                    log.warning("optional file skipped: %s", exc)
-                    continue
-                _check_file(tmp / fname, url)
-                files[fname] = {"sha256": _sha256(tmp / fname), "bytes": size, "url": url}
+        previous = previous_records(target, REQUIRED_FILES[dataset])
+        files = _fetch_all(dataset, base, tmp, target, timeout, limits, progress)
         _check_dataset(dataset, tmp, base)
+        changes = compare_releases(previous, {f: r for f, r in files.items() if f in REQUIRED_FILES[dataset]},
+                                   allow_fewer_rows=allow_fewer_rows)
+        for fname, change in changes.items():
+            files[fname]["change"] = change
         manifest = {
             "dataset": dataset,
             "source": base,
@@ -295,6 +310,39 @@ def download(
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     log.info("downloaded %d files from %s to %s", len(files), base, target)
     return target
+
+
+def _fetch_all(dataset: str, base: str, tmp: Path, target: Path, timeout: float, limits: Limits,
+               progress: bool) -> dict[str, dict[str, Any]]:
+    """Fetch and check every file of ``dataset`` into ``tmp``; returns their records."""
+    files: dict[str, dict[str, Any]] = {}
+    with _progress(progress) as bar:
+        wanted = [(f, True) for f in REQUIRED_FILES[dataset]] + [(f, False) for f in OPTIONAL_FILES[dataset]]
+        for fname, required in wanted:
+            url = urllib.parse.urljoin(base, urllib.parse.quote(fname))
+            task = bar.add_task(fname, total=None)
+
+            def advance(n: int, total: int | None, task: Any = task) -> None:
+                bar.update(task, advance=n, total=total)
+
+            try:
+                _fetch(url, tmp / fname, timeout, target, advance, limits)
+            except _NotFound:
+                if required:
+                    raise
+                bar.remove_task(task)
+                (tmp / fname).unlink(missing_ok=True)
+                log.debug("optional file %s not found; skipped", url)
+                continue
+            except DownloadError as exc:
+                if required or "--deadline" in str(exc) or "--max-size" in str(exc):
+                    raise
+                bar.remove_task(task)
+                (tmp / fname).unlink(missing_ok=True)
+                log.warning("optional file skipped: %s", exc)
+                continue
+            files[fname] = {**table_record(tmp / fname, url), "url": url}
+    return files
 
 
 def _check_dataset(dataset: str, folder: Path, base: str) -> None:
