@@ -201,3 +201,69 @@ class DisclosureError(AllychainError):
 
 class TextInputError(AllychainError, ValueError):
     """A document cannot be read as text: too large, binary, undecodable, or an unreadable PDF."""
+
+
+class WorkspaceError(AllychainError):
+    """A workspace request cannot be served (see the subclasses for the HTTP answer)."""
+
+    status = 400
+    kind = "workspace-error"
+    title = "Request cannot be served"
+
+
+class AuthenticationError(WorkspaceError):
+    """No valid credentials: missing, unknown, expired or revoked token, or a wrong password."""
+
+    status, kind, title = 401, "unauthenticated", "Authentication required"
+
+
+class PermissionDenied(WorkspaceError):
+    """The caller's roles do not allow the action (the permission matrix has no grant)."""
+
+    status, kind, title = 403, "forbidden", "Not permitted"
+
+
+class NotFound(WorkspaceError):
+    """No such object — or one the caller may not know exists (answered the same way)."""
+
+    status, kind, title = 404, "not-found", "Not found"
+
+
+class Conflict(WorkspaceError):
+    """The object already exists or its state does not allow the action."""
+
+    status, kind, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(WorkspaceError):
+    """An If-Match version is stale: someone changed the object since it was read."""
+
+    status, kind, title = 412, "precondition-failed", "Stale version"
+
+
+class TooManyAttempts(WorkspaceError):
+    """Too many failed logins for this account; try again later."""
+
+    status, kind, title = 429, "too-many-attempts", "Too many failed attempts"
+
+
+class AuditChainError(WorkspaceError):
+    """The audit chain does not verify; ``seq`` names the first bad record."""
+
+    status, kind, title = 500, "audit-chain-broken", "Audit chain broken"
+
+    def __init__(self, message: str, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.seq = seq
+
+
+class PayloadTooLarge(WorkspaceError):
+    """An upload exceeds the workspace's size limit."""
+
+    status, kind, title = 413, "payload-too-large", "Upload too large"
+
+
+class UnsupportedMediaType(WorkspaceError):
+    """An upload in a content type the workspace does not take."""
+
+    status, kind, title = 415, "unsupported-media-type", "Unsupported content type"

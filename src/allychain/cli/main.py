@@ -43,6 +43,9 @@ def _register_capabilities() -> None:
 
     app.command("report")(report_cli.report_cmd)
     app.command("serve")(serve_cli.serve_cmd)
+    from allychain.cli import workspace as workspace_cli
+
+    app.add_typer(workspace_cli.app, name="workspace")
 
 
 _register_capabilities()

@@ -19,7 +19,7 @@ from allychain.errors import DataError, Problem
 from allychain.files import read_input
 from allychain.model.validate import ROW
 
-__all__ = ["read_text_csv", "decode_text"]
+__all__ = ["read_text_csv", "parse_text_csv", "decode_text"]
 
 _UTF8_HINT = "a UTF-8 encoded CSV file (in a spreadsheet: save as 'CSV UTF-8')"
 _WIDE_BOMS = (
@@ -96,6 +96,19 @@ def read_text_csv(path: Path, required: bool = True, root: Path | None = None) -
     path = Path(path)
     name = str(path)
     data = read_input(path, root=root, what="CSV file")
+    return parse_text_csv(data, name)
+
+
+def parse_text_csv(data: bytes, name: str) -> pd.DataFrame:
+    """Parse the bytes of a CSV file as :func:`read_text_csv` does a path.
+
+    ``name`` is the file name the messages show (e.g. an uploaded file's name).
+
+    Raises
+    ------
+    DataError
+        For empty, non-UTF-8 or malformed text (see :func:`read_text_csv`).
+    """
     text = decode_text(data, name)
     if not text.strip():
         raise DataError(Problem("file is empty", file=name, expected="a header row (and data rows)"))

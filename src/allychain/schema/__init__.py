@@ -4,6 +4,11 @@
 the network model: column, dtype, unit, default, whether required, whether part of
 the table's key, which table it references, and a description.  Validation,
 readers, writers and ``docs/formats.md`` are all driven by it.
+
+``submissions.csv`` describes, in the same columns plus the accepted values
+(``allowed``, ``pattern``, ``min``, ``max``), the tables organisations submit to
+the workspace (``capacity``, ``inventory``, ``sourcing``); they are checked by the
+same boundary tier and :func:`rules` gives their extra constraints.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["Attribute", "COMPONENTS", "attributes", "required", "key", "columns"]
+__all__ = ["Attribute", "COMPONENTS", "SUBMISSIONS", "Rule", "attributes", "required", "key", "columns", "rules"]
 
 COMPONENTS: tuple[str, ...] = (
     "stages",
@@ -27,6 +32,9 @@ COMPONENTS: tuple[str, ...] = (
     "bom",
     "alliances",
 )
+
+#: tables organisations submit to the workspace (schema in submissions.csv)
+SUBMISSIONS: tuple[str, ...] = ("capacity", "inventory", "sourcing")
 
 
 @dataclass(frozen=True)
@@ -42,11 +50,27 @@ class Attribute:
     description: str
 
 
+@dataclass(frozen=True)
+class Rule:
+    """Accepted values of a submitted column beyond its dtype (from submissions.csv)."""
+
+    component: str
+    name: str
+    allowed: tuple[str, ...]
+    pattern: str
+    min: float | None
+    max: float | None
+
+
+def _records(name: str) -> list[dict[str, str]]:
+    text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
 @lru_cache(maxsize=1)
 def _table() -> dict[str, tuple[Attribute, ...]]:
-    text = resources.files(__package__).joinpath("components.csv").read_text(encoding="utf-8")
-    out: dict[str, list[Attribute]] = {c: [] for c in COMPONENTS}
-    for rec in csv.DictReader(text.splitlines()):
+    out: dict[str, list[Attribute]] = {c: [] for c in (*COMPONENTS, *SUBMISSIONS)}
+    for rec in _records("components.csv") + _records("submissions.csv"):
         out[rec["component"]].append(
             Attribute(
                 component=rec["component"],
@@ -81,3 +105,21 @@ def required(component: str) -> list[str]:
 
 def key(component: str) -> list[str]:
     return [a.name for a in attributes(component) if a.key]
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict[tuple[str, str], Rule]:
+    out = {}
+    for rec in _records("submissions.csv"):
+        out[rec["component"], rec["attribute"]] = Rule(
+            component=rec["component"], name=rec["attribute"],
+            allowed=tuple(v for v in rec["allowed"].split(";") if v), pattern=rec["pattern"],
+            min=float(rec["min"]) if rec["min"] else None, max=float(rec["max"]) if rec["max"] else None)
+    return out
+
+
+def rules(component: str) -> tuple[Rule, ...]:
+    """The accepted-value rules of a submitted table's columns, in schema order."""
+    if component not in SUBMISSIONS:
+        raise KeyError(f"unknown submission table {component!r}; expected one of {', '.join(SUBMISSIONS)}")
+    return tuple(r for (c, _), r in _rules().items() if c == component)

@@ -1,0 +1,224 @@
+"""Repositories: the only code that queries the workspace tables.
+
+A :class:`Repo` wraps one database transaction (see :meth:`Store.transaction`);
+the services in :mod:`allychain.workspace` call its methods and never see SQL.
+Objects returned stay readable after the transaction ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from allychain.errors import Conflict
+from allychain.store.models import (
+    AuditEvent,
+    AuditHead,
+    Organisation,
+    Submission,
+    SubmissionVersion,
+    Token,
+    User,
+    UserRole,
+)
+
+__all__ = ["Repo", "Store"]
+
+
+class Store:
+    """A workspace database: its engine and a factory of transactions.
+
+    Use :func:`allychain.store.open_store` to get one.
+    """
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Repo]:
+        """One transaction: committed when the block ends, rolled back on any exception."""
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield Repo(session)
+        except IntegrityError as exc:
+            raise Conflict(f"the change conflicts with stored data ({type(exc.orig).__name__})") from None
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class Repo:
+    """Queries and inserts of one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    # organisations -----------------------------------------------------------------
+    def add_org(self, org: Organisation) -> Organisation:
+        self.s.add(org)
+        self.s.flush()
+        return org
+
+    def get_org(self, org_id: str) -> Organisation | None:
+        return self.s.get(Organisation, org_id)
+
+    def list_orgs(self, org_id: str | None = None) -> Sequence[Organisation]:
+        q = select(Organisation).order_by(Organisation.id)
+        if org_id is not None:
+            q = q.where(Organisation.id == org_id)
+        return self.s.scalars(q).all()
+
+    # users and roles ---------------------------------------------------------------
+    def add_user(self, user: User) -> User:
+        self.s.add(user)
+        self.s.flush()
+        return user
+
+    def get_user(self, user_id: int) -> User | None:
+        return self.s.get(User, user_id)
+
+    def user_by_name(self, name: str) -> User | None:
+        return self.s.scalars(select(User).where(User.name == name)).first()
+
+    def list_users(self, org_id: str | None = None) -> Sequence[User]:
+        q = select(User).order_by(User.name)
+        if org_id is not None:
+            q = q.where(User.org_id == org_id)
+        return self.s.scalars(q).all()
+
+    def roles_of(self, user_id: int) -> list[str]:
+        return sorted(self.s.scalars(select(UserRole.role).where(UserRole.user_id == user_id)).all())
+
+    def grant(self, user_id: int, role: str, at: dt.datetime) -> bool:
+        if self.s.get(UserRole, (user_id, role)) is not None:
+            return False
+        self.s.add(UserRole(user_id=user_id, role=role, granted_at=at))
+        self.s.flush()
+        return True
+
+    def revoke_role(self, user_id: int, role: str) -> bool:
+        row = self.s.get(UserRole, (user_id, role))
+        if row is None:
+            return False
+        self.s.delete(row)
+        self.s.flush()
+        return True
+
+    def count_users(self) -> int:
+        return int(self.s.scalar(select(func.count()).select_from(User)) or 0)
+
+    # tokens and sessions -----------------------------------------------------------
+    def add_token(self, token: Token) -> Token:
+        self.s.add(token)
+        self.s.flush()
+        return token
+
+    def get_token(self, token_id: str) -> Token | None:
+        return self.s.get(Token, token_id)
+
+    def list_tokens(self, user_id: int, kind: str = "api") -> Sequence[Token]:
+        q = select(Token).where(Token.user_id == user_id, Token.kind == kind).order_by(Token.created_at)
+        return self.s.scalars(q).all()
+
+    # submissions -------------------------------------------------------------------
+    def add_submission(self, sub: Submission, version: SubmissionVersion) -> None:
+        self.s.add(sub)
+        self.s.flush()
+        self.s.add(version)
+        self.s.flush()
+
+    def get_submission(self, sub_id: str, lock: bool = False) -> Submission | None:
+        q = select(Submission).where(Submission.id == sub_id)
+        if lock:
+            q = q.with_for_update()
+        return self.s.scalars(q).first()
+
+    def by_idempotency_key(self, org_id: str, key: str) -> Submission | None:
+        q = select(Submission).where(Submission.org_id == org_id, Submission.idempotency_key == key)
+        return self.s.scalars(q).first()
+
+    def list_submissions(self, org_id: str | None = None, kind: str | None = None,
+                         include_withdrawn: bool = True) -> Sequence[Submission]:
+        q = select(Submission).order_by(Submission.created_at, Submission.id)
+        if org_id is not None:
+            q = q.where(Submission.org_id == org_id)
+        if kind is not None:
+            q = q.where(Submission.kind == kind)
+        if not include_withdrawn:
+            q = q.where(Submission.withdrawn_at.is_(None))
+        return self.s.scalars(q).all()
+
+    def add_version(self, sub: Submission, version: SubmissionVersion) -> None:
+        self.s.add(version)
+        sub.current_version = version.version
+        self.s.flush()
+
+    def versions(self, sub_id: str) -> Sequence[SubmissionVersion]:
+        q = select(SubmissionVersion).where(SubmissionVersion.submission_id == sub_id).order_by(
+            SubmissionVersion.version)
+        return self.s.scalars(q).all()
+
+    def get_version(self, sub_id: str, version: int) -> SubmissionVersion | None:
+        return self.s.get(SubmissionVersion, (sub_id, version))
+
+    def current_versions(self, kind: str) -> Sequence[tuple[Submission, SubmissionVersion]]:
+        """The latest version of every submission of ``kind`` not withdrawn."""
+        q = (select(Submission, SubmissionVersion)
+             .join(SubmissionVersion, (SubmissionVersion.submission_id == Submission.id)
+                   & (SubmissionVersion.version == Submission.current_version))
+             .where(Submission.kind == kind, Submission.withdrawn_at.is_(None))
+             .order_by(Submission.org_id, Submission.created_at, Submission.id))
+        return [(a, b) for a, b in self.s.execute(q).all()]
+
+    def flush(self) -> None:
+        self.s.flush()
+
+    # audit trail -------------------------------------------------------------------
+    def audit_head(self) -> AuditHead:
+        """The chain's head, locked until the transaction ends (appends queue here)."""
+        head = self.s.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+        if head is None:
+            raise Conflict("the audit head record is missing: the workspace database is damaged")
+        return head
+
+    def audit_append(self, head: AuditHead, fields: dict[str, Any]) -> None:
+        self.s.add(AuditEvent(**fields))
+        head.seq, head.hash = fields["seq"], fields["hash"]
+        self.s.flush()
+
+    def audit_events(self, after: int = 0, limit: int | None = None, actor: str | None = None,
+                     action: str | None = None, since: str | None = None) -> Sequence[AuditEvent]:
+        q = select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq)
+        if actor is not None:
+            q = q.where(AuditEvent.actor == actor)
+        if action is not None:
+            q = q.where(AuditEvent.action == action)
+        if since is not None:
+            q = q.where(AuditEvent.at >= since)
+        if limit is not None:
+            q = q.limit(limit)
+        return self.s.scalars(q).all()
+
+    def count_events(self, action: str, actor: str, outcome: str, since: str) -> int:
+        q = select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == action, AuditEvent.actor == actor, AuditEvent.outcome == outcome,
+            AuditEvent.at >= since)
+        return int(self.s.scalar(q) or 0)
+
+    def head_row(self) -> Any:
+        return self.s.get(AuditHead, 1)
