@@ -42,8 +42,8 @@ def test_builtin_scenarios_listed(client: Any) -> None:
 
 def test_scenario_job_matches_run_scenario(app: Any, client: Any, network: Any) -> None:
     from allychain.api.routes_jobs import scenario_files
-    from allychain.simulate.api import run_scenario
     from allychain.data.spec import read_scenario as load_scenario
+    from allychain.simulate.api import run_scenario
 
     job = run_job(app, client, "/api/jobs/scenario", {"scenario": "euv-deliveries-halted-kor", "steps": 60})
     assert job["status"] == "done" and job["progress"] == 1.0 and job["error"] is None

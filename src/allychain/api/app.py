@@ -76,12 +76,13 @@ def create_app(data: str | Network = "builtin", members: str | list[str] | None 
     app.state.allychain = state
     install_handlers(app)
 
-    from allychain.api import routes_analysis, routes_jobs, routes_network
+    from allychain.api import routes_analysis, routes_jobs, routes_network, routes_watch
 
     app.include_router(routes_network.router)
     app.include_router(routes_analysis.router)
     app.include_router(routes_analysis.decisions)
     app.include_router(routes_jobs.router)
+    app.include_router(routes_watch.router)
     _mount_web(app)
 
     log.info("allychain API ready on %s (%.2f s)", network, time.perf_counter() - t0)

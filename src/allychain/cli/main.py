@@ -46,6 +46,9 @@ def _register_capabilities() -> None:
     from allychain.cli import workspace as workspace_cli
 
     app.add_typer(workspace_cli.app, name="workspace")
+    from allychain.cli import watch as watch_cli
+
+    app.add_typer(watch_cli.app, name="watch")
 
 
 _register_capabilities()

@@ -86,10 +86,13 @@ def _origin_share(n: Network, item: str, countries: list[str], firms: list[str])
         if not ids:
             continue
         s = share_snapshot(n, level=level)
-        rows = s[(s["item_id"] == item) & s["provider_id"].isin(ids)]
+        of_item = s[s["item_id"] == item]
+        rows = of_item[of_item["provider_id"].isin(ids)]
         known = rows["share"].dropna()
         if len(known):
             vals.append(float(known.sum()))
+        elif rows.empty and of_item["share"].notna().all() and of_item["share"].sum() >= 99.5:
+            vals.append(0.0)  # every supplier is listed with a known share, and the origin is not among them
     return max(vals) if vals else float("nan")
 
 

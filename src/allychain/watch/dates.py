@@ -74,8 +74,11 @@ def find_dates(text: str, offset: int = 0, language: str = "en") -> list[DateHit
             s, e = m.span()
             if any(s < b and a < e for a, b in taken):
                 continue
+            txt = m.group(0)
+            if txt.endswith(".") and not re.search(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.$", txt):
+                txt, e = txt[:-1], e - 1  # a sentence's full stop, not an abbreviation's
             taken.append((s, e))
-            hits.append(DateHit(s + offset, e + offset, m.group(0), kind, m.groups()))
+            hits.append(DateHit(s + offset, e + offset, txt, kind, m.groups()))
     return sorted(hits, key=lambda h: h.start)
 
 

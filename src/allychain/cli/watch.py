@@ -1,0 +1,110 @@
+"""``allychain watch …``: events read from text (see :mod:`allychain.watch`).
+
+``watch extract FILE… | -`` reads plain text, HTML or PDF files (or standard input)
+and prints their events: one JSON object per line (``--format jsonl``, the default),
+one JSON array (``json``) or a table.  ``--link`` adds, per event, the members exposed
+through all tiers (:func:`allychain.services.watch.link_event`).  A file that cannot be
+read (too large, binary) is reported on stderr and the others are still read; the exit
+status is then 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+app = typer.Typer(help="Watch: events (export controls, sanctions, fires, outages …) read from text.",
+                  no_args_is_help=True)
+
+
+class WatchFormat(StrEnum):
+    jsonl = "jsonl"
+    json = "json"
+    table = "table"
+
+
+def _read(path: str, max_chars: int) -> tuple[str, str]:
+    from allychain.errors import TextInputError
+    from allychain.watch import read_document
+
+    if path == "-":
+        return "stdin", read_document(sys.stdin.buffer.read(), "stdin", max_chars=max_chars)
+    p = Path(path)
+    if not p.is_file():
+        raise TextInputError(f"{path}: no such file")
+    return path, read_document(p.read_bytes(), p.name, max_chars=max_chars)
+
+
+def _row(ev: dict[str, Any]) -> dict[str, Any]:
+    return {"document": ev["document"], "type": ev["type"], "items": ev["item_ids"],
+            "unlinked": ev["unlinked_names"], "imposing": ev["imposing_ids"], "targeted": ev["targeted_ids"],
+            "locations": ev["location_ids"], "firms": ev["firm_ids"], "announced": ev["announced_date"],
+            "effective": ev["effective_date"]}
+
+
+@app.command("extract")
+def extract_cmd(
+    files: list[str] = typer.Argument(..., help="Text, HTML or PDF files; '-' reads standard input."),
+    date: str | None = typer.Option(None, "--date", help="Document date (YYYY-MM-DD) for relative dates such "
+                                    "as 'next month' (default: none; such dates stay unresolved)."),
+    data: str = typer.Option("builtin", "--data", "-d", help="Network whose items, firms and countries are linked."),
+    fmt: WatchFormat = typer.Option(WatchFormat.jsonl, "--format", "-f", help="jsonl (one event per line), json "
+                                    "(an array) or table."),
+    link: bool = typer.Option(False, "--link", help="Add the members exposed to each event (through all tiers)."),
+    members: str = typer.Option("KOR,NLD", "--members", "-m", help="Members for --link (codes, names, alliance)."),
+    language: str = typer.Option("en", "--language", help="Lexicon language."),
+    max_chars: int = typer.Option(1_000_000, "--max-chars", min=1, help="Longest document read (characters)."),
+    time_budget: float = typer.Option(20.0, "--time-budget", min=0, help="Seconds per document after which the "
+                                      "rest of it is not read (a warning says so)."),
+) -> None:
+    """Events in documents, with the character span of every field."""
+    from allychain.cli.main import _err
+    from allychain.data.load import load
+    from allychain.errors import AllychainError
+    from allychain.watch import extract
+
+    n = load(data)
+    events: list[dict[str, Any]] = []
+    failed = 0
+    for f in files:
+        try:
+            name, text = _read(f, max_chars)
+            x = extract(n, text, date=date, language=language, document=name, max_chars=max_chars,
+                        time_budget=time_budget)
+        except AllychainError as exc:
+            _err(str(exc))
+            failed += 1
+            continue
+        for w in x.warnings:
+            typer.echo(f"warning: {name}: {w}", err=True)
+        if link:
+            from allychain.services.watch import link_events
+
+            out = link_events(n, x.events, members)
+        else:
+            out = [e.to_dict() for e in x.events]
+        for ev in out:
+            events.append(ev)
+            if fmt == WatchFormat.jsonl:
+                sys.stdout.write(json.dumps(ev, ensure_ascii=False) + "\n")
+        typer.echo(f"{name}: {len(x.events)} event(s) in {x.sentences} sentence(s), {x.seconds:.2f} s", err=True)
+    if fmt == WatchFormat.json:
+        sys.stdout.write(json.dumps(events, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == WatchFormat.table:
+        import pandas as pd
+
+        from allychain.cli.render import Format, emit
+
+        rows = [dict(_row(e["event"] if link else e),
+                     **({"exposed": e["exposed_members"]} if link else {})) for e in events]
+        emit(pd.DataFrame(rows, columns=list(_row({k: None for k in (
+            "document", "type", "item_ids", "unlinked_names", "imposing_ids", "targeted_ids", "location_ids",
+            "firm_ids", "announced_date", "effective_date")})) + (["exposed"] if link else [])),
+             Format.table, title="events")
+    if failed:
+        raise typer.Exit(2)

@@ -1,0 +1,77 @@
+"""Linking events to the chain: exposure per member through all tiers, on a hand-solved network."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from allychain.model.network import Network
+from allychain.services.watch import downstream, extract_and_link, incident_draft, link_event
+from allychain.watch import extract
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Network:
+    """Raw material *ore* → *film* → *chip*; XX supplies 80 % of ore, YY 20 %; MMM makes every chip; ZZZ
+    makes nothing.  Names are what the extractor links."""
+    items = pd.DataFrame({"item_id": ["ore", "film", "chip"], "name": ["Unobtainium", "Magic film", "Widget chips"],
+                          "kind": ["raw_material", "material", "chip"]})
+    providers = pd.DataFrame({"provider_id": ["FRA", "DEU", "KOR", "NLD"],
+                              "name": ["France", "Germany", "South Korea", "Netherlands"],
+                              "kind": ["country"] * 4})
+    shares = pd.DataFrame({"item_id": ["ore", "ore", "film", "chip"], "provider_id": ["FRA", "DEU", "NLD", "KOR"],
+                           "share": [80.0, 20.0, 100.0, 100.0], "year": [2024] * 4})
+    relations = pd.DataFrame({"source": ["ore", "film"], "target": ["film", "chip"], "kind": ["goes_into"] * 2})
+    return Network(name="tiny", items=items, providers=providers, shares=shares, relations=relations)
+
+
+def _event(n: Network, text: str):  # noqa: ANN202
+    x = extract(n, text, date="2024-05-01")
+    assert len(x.events) == 1, [e.to_dict() for e in x.events]
+    return x.events[0]
+
+
+def test_export_control_exposes_the_member_that_needs_the_item(tiny: Network) -> None:
+    ev = _event(tiny, "France will ban exports of unobtainium to all destinations from 1 June.")
+    assert ev.item_ids == ["ore"] and [m.id for m in ev.imposing] == ["FRA"]
+    out = link_event(tiny, ev, members="KOR,NLD")
+    rows = {r["member"]: r for r in out["exposure"]}
+    # KOR makes chips ← film ← ore: tier 2; France holds 80 % of ore
+    assert rows["KOR"]["status"] == "exposed" and rows["KOR"]["tier"] == 2 and rows["KOR"]["origin_share"] == 80.0
+    # NLD makes the film ← ore: tier 1
+    assert rows["NLD"]["status"] == "exposed" and rows["NLD"]["tier"] == 1
+    assert out["exposed_members"] == ["KOR", "NLD"]
+    assert [(d["item_id"], d["tier"]) for d in out["downstream"]] == [("film", 1), ("chip", 2)]
+
+
+def test_origin_without_share_is_not_exposed_when_all_suppliers_are_known(tiny: Network) -> None:
+    ev = _event(tiny, "South Korea will restrict exports of unobtainium from 1 June.")
+    rows = {r["member"]: r for r in link_event(tiny, ev, members="NLD")["exposure"]}
+    assert rows["NLD"]["status"] == "not_exposed" and rows["NLD"]["origin_share"] == 0.0
+
+
+def test_member_that_is_the_origin_and_unneeded_items(tiny: Network) -> None:
+    ev = _event(tiny, "The Netherlands will restrict exports of magic film from 1 June.")
+    rows = {r["member"]: r for r in link_event(tiny, ev, members="KOR,NLD")["exposure"]}
+    assert rows["NLD"]["status"] == "not_exposed"  # its own supply (it does not need its own output either)
+    assert rows["KOR"]["status"] == "exposed" and rows["KOR"]["origin_share"] == 100.0
+
+
+def test_event_without_origin_is_not_assessable_not_safe(tiny: Network) -> None:
+    ev = _event(tiny, "A shortage of unobtainium is expected this year.")
+    rows = link_event(tiny, ev, members="KOR")["exposure"]
+    assert rows[0]["status"] == "not_assessable"
+
+
+def test_builtin_gallium_control_exposes_korea_through_two_tiers(builtin: Network) -> None:
+    out = extract_and_link(builtin, "China will require licences for exports of gallium from 1 August.",
+                           date="2023-07-03", members="KOR,NLD")
+    linked = out["linked"][0]
+    kor = next(r for r in linked["exposure"] if r["member"] == "KOR")
+    snap = builtin.shares[(builtin.shares["item_id"] == "gallium") & (builtin.shares["provider_id"] == "CHN")]
+    assert kor["origin_share"] == float(snap.sort_values("year")["share"].iloc[-1])  # the latest CHN share
+    assert kor["status"] == "exposed" and kor["tier"] >= 1
+    assert {d["item_id"] for d in downstream(builtin, ["gallium"])} >= {"compound-semiconductor-substrates"}
+    draft = incident_draft(linked)
+    assert draft["exposed_members"] == linked["exposed_members"] and draft["items"] == ["gallium"]
+    assert any(e["field"] == "trigger" for e in draft["evidence"])
