@@ -54,25 +54,25 @@ def test_validate_valid_folder_exits_0(folder: Path, monkeypatch: pytest.MonkeyP
     assert {w["check"] for w in doc["warnings"]} <= {"providers_without_rows", "alliance_members"}
 
 
-def test_validate_invalid_folder_exits_1(folder: Path, monkeypatch: pytest.MonkeyPatch,
+def test_validate_invalid_folder_exits_3(folder: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     (folder / "shares.csv").write_text(SHARES + "N3,USA,abc,2021\n", encoding="utf-8")
     code, out, err = run(monkeypatch, capsys, "data", "validate", folder)
-    assert code == 1
+    assert code == 3
     assert "shares.csv, row 7, column 'share': not a number (got 'abc')" in err
     assert out == ""
 
 
-def test_validate_strict_turns_warnings_into_exit_1(folder: Path, monkeypatch: pytest.MonkeyPatch,
+def test_validate_strict_turns_warnings_into_exit_3(folder: Path, monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     (folder / "shares.csv").write_text(SHARES.replace("N1,KOR,35", "N1,KOR,65"), encoding="utf-8")  # 105 %
     code, _, err = run(monkeypatch, capsys, "data", "validate", folder)
     assert code == 0 and "sum to 105 %" in err and "[share_sum]" in err
     code, out, err = run(monkeypatch, capsys, "data", "validate", folder, "--strict")
-    assert code == 1 and "sum to 105 %" in err
+    assert code == 3 and "sum to 105 %" in err
     code, out, _ = run(monkeypatch, capsys, "data", "validate", folder, "--strict", "-f", "json")
     doc = json.loads(out)
-    assert code == 1 and doc["valid"] is False
+    assert code == 3 and doc["valid"] is False
     assert [p["check"] for p in doc["problems"]].count("share_sum") == 1
 
 
@@ -114,10 +114,10 @@ def test_show_item_by_name(folder: Path, monkeypatch: pytest.MonkeyPatch, capsys
     assert shares == {"USA": 40.0, "KOR": 35.0, "EUR": None}  # unknown is null, not 0
 
 
-def test_show_near_miss_suggests_and_exits_2(folder: Path, monkeypatch: pytest.MonkeyPatch,
+def test_show_near_miss_suggests_and_exits_3(folder: Path, monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(monkeypatch, capsys, "show", "Silicon wafer", "-d", folder)
-    assert code == 2
+    assert code == 3
     assert "unknown item 'Silicon wafer'" in err and "did you mean 'N1'" in err
     assert out == ""
 
@@ -133,7 +133,7 @@ def test_export_round_trip(folder: Path, tmp_path: Path, monkeypatch: pytest.Mon
     assert pd.isna(back.shares.set_index(["item_id", "provider_id"]).loc[("N2", "USA"), "year"])
     # exporting again needs --overwrite, and says so without a traceback
     code, _, err = run(monkeypatch, capsys, "data", "export", dest, "-d", folder)
-    assert code == 2 and "--overwrite" in err
+    assert code == 4 and "--overwrite" in err  # environment: the destination is in the way
     code, _, _ = run(monkeypatch, capsys, "data", "export", dest, "-d", folder, "--overwrite")
     assert code == 0
     assert_network_equal(original, read_native(dest))

@@ -91,7 +91,7 @@ def test_load_reports_every_problem(case: str) -> None:
 def test_cli_validate_lists_problems(case: str, monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _cli(monkeypatch, capsys, "data", "validate", str(_path(case)))
-    assert code == 1
+    assert code == 3
     assert "Traceback" not in err + out
     with pytest.raises(DataError) as exc:
         allychain.load(str(_path(case)))
@@ -103,7 +103,7 @@ def test_cli_validate_lists_problems(case: str, monkeypatch: pytest.MonkeyPatch,
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_cli_validate_json(case: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _cli(monkeypatch, capsys, "data", "validate", str(_path(case)), "--format", "json")
-    assert code == 1
+    assert code == 3
     assert "Traceback" not in err
     doc = json.loads(out)
     assert set(doc) == {"valid", "problems"}
@@ -115,7 +115,7 @@ def test_cli_validate_json(case: str, monkeypatch: pytest.MonkeyPatch, capsys: p
 def test_cli_in_a_real_process_has_no_traceback() -> None:
     r = subprocess.run([sys.executable, "-m", "allychain", "data", "validate", str(CORPUS / "many_problems")],
                        capture_output=True, text=True, timeout=120)
-    assert r.returncode == 1
+    assert r.returncode == 3
     assert "Traceback" not in r.stderr
     assert "5 problem(s)" in r.stderr
     assert "row 4, column 'provider_id': unknown provider id (got 'XXX')" in r.stderr

@@ -16,6 +16,18 @@ from typing import Any, Literal
 Severity = Literal["error", "warning"]
 
 
+def _shown(value: Any) -> str:
+    """A value as read, for a message: strings quoted, numpy scalars as plain numbers
+    (``-1``, never ``np.int64(-1)``)."""
+    item = getattr(value, "item", None)
+    if callable(item) and not isinstance(value, (str, bytes)):
+        try:
+            value = item()
+        except (TypeError, ValueError):
+            pass
+    return repr(value)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding of a validation pass.
@@ -63,7 +75,7 @@ class Problem:
         loc = self.location()
         text = f"{loc}: {self.message}" if loc else self.message
         if self.value is not None and not (isinstance(self.value, float) and self.value != self.value):
-            text += f" (got {self.value!r})"
+            text += f" (got {_shown(self.value)})"
         if self.expected:
             text += f"; expected {self.expected}"
         if self.check:
@@ -176,6 +188,10 @@ class SolverError(AllychainError):
 
 class DownloadError(AllychainError):
     """Fetching a dataset failed (offline, bad address, corrupt file)."""
+
+
+class MissingExtraError(AllychainError, ImportError):
+    """An optional part of allychain is not installed; the message names the extra to install."""
 
 
 class UnknownMemberError(AllychainError, ValueError):

@@ -127,16 +127,16 @@ def _main(monkeypatch, capsys, *args):
 
 def test_unknown_member_is_a_clean_error_with_suggestion(data, monkeypatch, capsys):
     code, cap = _main(monkeypatch, capsys, "dependencies", "--data", data, "--members", "Netherland")
-    assert code == 2
+    assert code == 3
     assert "unknown member 'Netherland'" in cap.err and "Netherlands" in cap.err
     assert "Traceback" not in cap.err
 
 
 def test_bad_plot_suffix_and_bad_rule_are_clean_errors(data, tmp_path, monkeypatch, capsys):
     code, cap = _main(monkeypatch, capsys, "chokepoints", "--data", data, "--plot", str(tmp_path / "x.gif"))
-    assert code == 2 and ".png or .svg" in cap.err
+    assert code == 3 and ".png or .svg" in cap.err
     code, cap = _main(monkeypatch, capsys, "chokepoints", "--data", data, "--rules", "nope")
-    assert code == 2 and "unknown chokepoint rule" in cap.err
+    assert code == 3 and "unknown chokepoint rule" in cap.err
 
 
 def test_demo_prints_a_compact_alliance_analysis(chain):

@@ -49,7 +49,7 @@ def test_tts_infinite_is_a_json_string(tmp_path):
 
 def test_tts_unknown_node_is_clean_error(example_dir):
     r = run("tts", "--data", example_dir, "--nodes", "nope")
-    assert r.exit_code == 2
+    assert r.exit_code == 3
     assert "unknown node" in r.stderr and "Traceback" not in r.output
 
 
@@ -77,11 +77,11 @@ def test_bad_plan_has_no_traceback(tmp_path):
     p = tmp_path / "PLAN.yaml"
     p.write_text("shortfalls:\n  - {member: KOR, item: resist, amount: -3}\nsupply: []\n")
     r = run("allocate", p)
-    assert r.exit_code == 2
+    assert r.exit_code == 3
     assert "shortfalls[0].amount" in r.stderr and "expected units >= 0" in r.stderr
     assert "Traceback" not in r.output
     r = run("allocate", tmp_path / "missing.yaml")
-    assert r.exit_code == 2 and "not found" in r.stderr
+    assert r.exit_code == 3 and "not found" in r.stderr
 
 
 def test_infeasible_plan_names_commitments(tmp_path):
@@ -92,7 +92,7 @@ def test_infeasible_plan_names_commitments(tmp_path):
         "commitments:\n  - {name: one, from: JPN, to: KOR, item: r, min: 30}\n"
         "  - {name: two, from: JPN, to: NLD, item: r, min: 30}\n")
     r = run("allocate", p)
-    assert r.exit_code == 2
+    assert r.exit_code == 1  # infeasible: the computation ran and has no solution
     assert "one (JPN→KOR r: min 30)" in r.stderr and "two (JPN→NLD r: min 30)" in r.stderr
 
 
@@ -114,5 +114,5 @@ def test_console_script_exit_status(tmp_path):
     p.write_text("shortfalls: []\nsupply: nope\n")
     r = subprocess.run([sys.executable, "-m", "allychain", "optimize", "allocate", str(p)],
                        capture_output=True, text=True, timeout=60)
-    assert r.returncode == 2
+    assert r.returncode == 3
     assert "key 'supply': got 'nope'; expected a list" in r.stderr and "Traceback" not in r.stderr

@@ -31,7 +31,7 @@ def known_ids(n: Network) -> list[str]:
 def resolve_items(n: Network, items: Iterable[str]) -> tuple[list[str], list[str]]:
     """Split requested ids or names into (ids found in the data, requests not in the data).
 
-    Names match item and stage names case-insensitively; ids of another dataset that a
+    Ids and names match ignoring case (an exact id first); ids of another dataset that a
     combination renamed (e.g. ETO's ``N20`` in ``builtin+eto``) are found through the
     crosswalks in ``n.meta["crosswalks"]``.
     """
@@ -45,13 +45,16 @@ def resolve_items(n: Network, items: Iterable[str]) -> tuple[list[str], list[str
             for i, e in zip(cw["id"], cw["external_id"], strict=False):
                 if isinstance(i, str) and isinstance(e, str) and i in idset:
                     external.setdefault(e, i)
+    by_id = {i.casefold(): i for i in reversed(ids)}  # ids ignoring case (the first one wins)
+    external_folded = {e.casefold(): i for e, i in reversed(list(external.items()))}
     found: list[str] = []
     missing: list[str] = []
     for q in items:
         q = str(q).strip()
         if not q:
             continue
-        hit = q if q in idset else by_name.get(q.casefold()) or external.get(q)
+        hit = (q if q in idset else by_id.get(q.casefold()) or by_name.get(q.casefold()) or external.get(q)
+               or external_folded.get(q.casefold()))
         if hit is None:
             missing.append(q)
         elif hit not in found:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from allychain.cli.options import MAX_YEAR, MIN_YEAR, finite
 from allychain.cli.render import Format, emit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,16 +23,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from allychain.model.network import Network
 
 app = typer.Typer(help="Alliance analysis: concentration, chokepoints, dependencies, alliance view, partners.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode=None)
 
 DataOpt = typer.Option("builtin", "--data", "-d", help="builtin, eto, a folder, or a '+' combination (builtin+eto).")
 FormatOpt = typer.Option(Format.table, "--format", "-f", help="Output format.")
-YearOpt = typer.Option(None, "--year", help="Use shares of this year (default: per item, the latest with a known share).")
+YearOpt = typer.Option(None, "--year", min=MIN_YEAR, max=MAX_YEAR, help="Use shares of this year (default: per item, the latest with a known share).")
 PlotOpt = typer.Option(None, "--plot", help="Also write a chart to this file (.png or .svg).")
 ItemsOpt = typer.Option(None, "--items", help="Comma-separated item ids or names to report (default: all).")
-CriticalOpt = typer.Option(65.0, "--critical-share",
+CriticalOpt = typer.Option(65.0, "--critical-share", min=0, max=100, callback=finite,
                            help="A dependency is critical when one foreign country holds at least this share (%).")
-MinShareOpt = typer.Option(1.0, "--min-share",
+MinShareOpt = typer.Option(1.0, "--min-share", min=0, max=100, callback=finite,
                            help="Members perform a stage or item where they hold at least this share (%).")
 StagesOpt = typer.Option(None, "--stages", help="Comma-separated stage or item ids the members perform "
                                                 "(default: read from the data).")
@@ -144,9 +145,9 @@ def concentration_cmd(
 @app.command("chokepoints")
 def chokepoints_cmd(
     data: str = DataOpt,
-    country_share: float = typer.Option(65.0, "--country-share", help="Rule country_share: one country holds ≥ this %."),
-    firm_top3: float = typer.Option(90.0, "--firm-top3", help="Rule firm_top3: the three largest firms hold ≥ this %."),
-    hhi: float = typer.Option(2500.0, "--hhi", help="Rule hhi: country HHI ≥ this (0–10,000)."),
+    country_share: float = typer.Option(65.0, "--country-share", min=0, max=100, callback=finite, help="Rule country_share: one country holds ≥ this %."),
+    firm_top3: float = typer.Option(90.0, "--firm-top3", min=0, max=100, callback=finite, help="Rule firm_top3: the three largest firms hold ≥ this %."),
+    hhi: float = typer.Option(2500.0, "--hhi", min=0, max=10_000, callback=finite, help="Rule hhi: country HHI ≥ this (0–10,000)."),
     rules: str | None = typer.Option(None, "--rules", help="Comma-separated rules to apply "
                                                               "(country_share,firm_top3,hhi; default all)."),
     year: int | None = YearOpt,
@@ -289,7 +290,7 @@ def alliance_cmd(
 def partners_cmd(
     members: str | None = typer.Option(None, "--members", "-m",
                                           help="Comma-separated members or an alliance id of the data (default KOR,NLD)."),
-    k: int | None = typer.Option(None, "--k", help="Also choose a best set of k partners (greedy)."),
+    k: int | None = typer.Option(None, "--k", min=1, help="Also choose a best set of k partners (greedy)."),
     weight: str = typer.Option("count", "--weight", help="count (critical items resolved) or market (their USD size)."),
     method: str = typer.Option("greedy", "--method", help="greedy or exhaustive (all k-subsets) for --k."),
     candidates: str | None = typer.Option(None, "--candidates",
@@ -340,17 +341,18 @@ def demo(network: Network, console: Console, members: str = DEFAULT_MEMBERS) -> 
     top chokepoints, the alliance's critical dependencies and the best partners, with the
     coverage statement."""
     from rich.table import Table
+    from rich.text import Text
 
     from allychain.analysis import best_partners, chokepoints, coverage_text, dependency_report
 
     def table(df: pd.DataFrame, title: str) -> Table:
         from allychain.cli.render import _fmt_cell
 
-        t = Table(title=title, header_style="bold")
+        t = Table(title=Text(title), header_style="bold")
         for c in df.columns:
-            t.add_column(str(c), overflow="fold")
+            t.add_column(Text(str(c)), overflow="fold")
         for rec in df.itertuples(index=False):
-            t.add_row(*[_fmt_cell(v) for v in rec])
+            t.add_row(*[Text(_fmt_cell(v)) for v in rec])
         return t
 
     mem = _members(network, members)
@@ -367,4 +369,4 @@ def demo(network: Network, console: Console, members: str = DEFAULT_MEMBERS) -> 
     best = best_partners(network, mem, k=3)
     console.print(table(best[["step", "country", "country_name", "gain", "score"]],
                         f"best partners for {label} (critical dependencies resolved, greedy)"))
-    console.print(coverage_text(rep["coverage"], _names(network)), highlight=False)
+    console.print(coverage_text(rep["coverage"], _names(network)), highlight=False, markup=False)

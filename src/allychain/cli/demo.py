@@ -11,27 +11,30 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from allychain.cli import analyze, optimize
 
 if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
     from allychain.model.network import Network
 
 DEMO_SCENARIOS = ("euv-deliveries-halted-kor.yaml", "neon-loss.yaml", "photoresist-licensing-kor.yaml")
 
 
 def run_demo(data: str = "builtin", members: str = "KOR,NLD", out: Path | None = None) -> None:
+    from rich.text import Text
+
+    from allychain.cli.console import console
     from allychain.data.load import load
     from allychain.model.checks import consistency_check
     from allychain.model.info import info
 
-    err = Console(stderr=True)
-    con = Console()
-    err.print(f"[dim]loading {data} …[/]")
+    err = console(stderr=True)
+    con = console()
+    err.print(f"loading {data} …", style="dim")
     n = load(data)
     warnings = consistency_check(n)
-    con.rule(f"[bold]allychain demo[/] — {n.name}, alliance {members}")
+    con.rule(Text.assemble(("allychain demo", "bold"), f" — {n.name}, alliance {members}"))
     i = info(n)
     con.print(
         f"Data: {i['items']} items, {i['providers']} providers ({i['countries']} countries, {i['firms']} firms), "

@@ -1,8 +1,10 @@
 """The ``allychain`` command line: parse → call the public Python API → render.
 
-Results go to stdout, logs and progress to stderr.  Every error allychain raises on
-purpose is shown as a message (no traceback) and the process exits with status 2;
-data that fails validation exits with status 1.
+Results go to stdout, logs and progress to stderr.  Every ending — a usage error, an
+error allychain raises on purpose, anything unexpected — is shown as a message, never a
+traceback, and the exit status follows one scheme (:mod:`allychain.cli.console`):
+0 success, 1 failed computation, 2 usage, 3 invalid input, 4 environment, 70 internal
+error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,17 +15,24 @@ from pathlib import Path
 
 import typer
 
+from allychain.cli.console import EXIT_HELP, INVALID_INPUT
+from allychain.cli.options import positive
 from allychain.cli.render import Format, emit
 from allychain.errors import AllychainError
+
+logger = logging.getLogger(__name__)
+SHOWN_PROBLEMS = 50  # problems listed on the terminal; --format json lists all
 
 app = typer.Typer(
     name="allychain",
     help="Map, stress-test and defend an alliance's shared semiconductor supply chain.",
+    epilog=EXIT_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are shown as written ('allychain[sim]' stays whole)
 )
-data_app = typer.Typer(help="Data: validate, describe, download.", no_args_is_help=True)
+data_app = typer.Typer(help="Data: validate, describe, download.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(data_app, name="data")
 
 
@@ -58,9 +67,9 @@ FormatOpt = typer.Option(Format.table, "--format", "-f", help="Output format.")
 
 
 def _err(message: str) -> None:
-    from rich.console import Console
+    from allychain.cli.console import error
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {message}", markup=True)
+    error(message)
 
 
 @app.callback()
@@ -75,7 +84,11 @@ def data_validate(
     strict: bool = typer.Option(False, "--strict", help="Treat consistency warnings as errors."),
     fmt: Format = FormatOpt,
 ) -> None:
-    """Check a dataset; exit 0 when valid, 1 with every problem listed otherwise."""
+    """Check a dataset; exit 0 when valid, 3 with the problems listed otherwise.
+
+    The terminal shows the first 50 problems and how many more there are; ``--format json``
+    lists every one.
+    """
     from allychain.data.load import load
     from allychain.errors import DataError
     from allychain.model.checks import consistency_check
@@ -89,9 +102,12 @@ def data_validate(
             emit({"valid": False, "problems": [p.to_dict() for p in problems]}, fmt)
         else:
             _err(f"{path}: {len(problems)} problem(s)")
-            for p in problems:
+            for p in problems[:SHOWN_PROBLEMS]:
                 typer.echo(f"  - {p}", err=True)
-        raise typer.Exit(1) from None
+            if len(problems) > SHOWN_PROBLEMS:
+                typer.echo(f"  … and {len(problems) - SHOWN_PROBLEMS} more (--format json lists every problem)",
+                           err=True)
+        raise typer.Exit(INVALID_INPUT) from None
     if fmt == Format.json:
         emit({"valid": True, "warnings": [p.to_dict() for p in found]}, fmt)
         return
@@ -116,9 +132,10 @@ def data_download(
     source: str | None = typer.Option(
         None, "--source", help="Base address of the CSV files (http(s)://…/ or a local folder); "
         "default: the public repository georgetown-cset/eto-chip-explorer, folder data/."),
-    timeout: float = typer.Option(30.0, "--timeout", help="Seconds to wait for the server before giving up."),
-    deadline: float = typer.Option(900.0, "--deadline", help="Seconds the whole download may take."),
-    max_size: float = typer.Option(512.0, "--max-size", help="Megabytes all files together may have."),
+    timeout: float = typer.Option(30.0, "--timeout", callback=positive,
+                                  help="Seconds to wait for the server before giving up."),
+    deadline: float = typer.Option(900.0, "--deadline", callback=positive, help="Seconds the whole download may take."),
+    max_size: float = typer.Option(512.0, "--max-size", callback=positive, help="Megabytes all files together may have."),
     allow_fewer_rows: bool = typer.Option(False, "--allow-fewer-rows",
                                           help="Accept tables with fewer rows than the cached copy."),
 ) -> None:
@@ -164,11 +181,8 @@ def data_export(
     from allychain.data.load import load
     from allychain.data.native import check_destination, write_native
 
-    try:
-        check_destination(dest, overwrite)  # before the data is loaded
-        out = write_native(load(data), dest, overwrite=overwrite)
-    except FileExistsError as exc:
-        raise AllychainError(str(exc)) from None
+    check_destination(dest, overwrite)  # before the data is loaded; FileExistsError: exit status 4
+    out = write_native(load(data), dest, overwrite=overwrite)
     typer.echo(str(out))
 
 
@@ -188,16 +202,26 @@ def items_cmd(
 
 @app.command("show")
 def show_cmd(
-    item: str = typer.Argument(..., help="Item id or name (case-insensitive)."),
+    item: str = typer.Argument(..., help="Item or stage id or name (case-insensitive)."),
     data: str = DataOpt,
     fmt: Format = FormatOpt,
 ) -> None:
-    """Providers and shares of one item, with years and sources."""
+    """Providers and shares of one item, with years and sources; for a stage, its items."""
     from allychain.data.load import load
-    from allychain.model.views import find_item, item_shares
+    from allychain.model.views import find_item, find_stage, item_shares, item_table
 
     n = load(data)
-    item_id = find_item(n, item)
+    try:
+        item_id = find_item(n, item)
+    except AllychainError:
+        stage_id = find_stage(n, item)
+        if stage_id is None:
+            raise
+        stage_name = dict(zip(n.stages["stage_id"].astype(str), n.stages["name"].astype(str), strict=True))[stage_id]
+        t = item_table(n, stage=stage_id)
+        emit(t if fmt != Format.json else {"stage_id": stage_id, "stage_name": stage_name, "items": t}, fmt,
+             title=f"stage {stage_name} ({stage_id}): {len(t)} item(s)")
+        return
     t = item_shares(n, item_id)
     name = n.item_names().get(item_id, item_id)
     emit(t if fmt != Format.json else {"item_id": item_id, "item_name": name, "shares": t}, fmt,
@@ -216,27 +240,49 @@ def demo_cmd(
     run_demo(data, members=members, out=out)
 
 
-def main() -> None:
-    """Console-script entry point with clean error reporting."""
-    try:
-        # with standalone_mode=False click returns (not raises) the code of a typer.Exit
-        rc = app(standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        _err("aborted")
-        sys.exit(130)
-    except AllychainError as exc:
-        _err(str(exc))
-        sys.exit(2)
-    except KeyboardInterrupt:
-        _err("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
+def _is_click_exception(exc: BaseException, name: str = "ClickException") -> bool:
+    """True for click's exceptions, whichever click raised them: the ``click`` package or the
+    copy that typer 0.29+ vendors as ``typer._click`` (the classes differ, the names do not)."""
+    return any(cls.__name__ == name and cls.__module__.endswith("click.exceptions") for cls in type(exc).__mro__)
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def _exit_status(exc: BaseException) -> int:
+    """Show ``exc`` as a message (never a traceback) and return the exit status for it."""
+    from allychain.cli.console import BUG_REPORT, INTERNAL, INTERRUPTED, USAGE, error, exit_code_for
+
+    if isinstance(exc, SystemExit):
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    if _is_click_exception(exc, "Abort") or isinstance(exc, KeyboardInterrupt):
+        error("interrupted")
+        return INTERRUPTED
+    if _is_click_exception(exc):
+        exc.show()  # type: ignore[attr-defined]  # usage line, the message and a hint at --help
+        return USAGE
+    code = exit_code_for(exc)
+    if isinstance(exc, AllychainError):
+        error(str(exc))
+        if code == INTERNAL:  # an invariant guard: allychain's fault, not the input's
+            error(BUG_REPORT)
+    elif isinstance(exc, MemoryError):
+        error("not enough memory for this computation; try a smaller input, fewer steps or fewer runs")
+    elif isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        error(f"{where}{exc.strerror or exc}")
+    else:
+        logger.debug("internal error", exc_info=exc)
+        error(f"internal error ({type(exc).__name__}: {exc})")
+        error(BUG_REPORT)
+    return code
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: usage errors, allychain errors and anything unexpected end
+    with a message on stderr and the exit status of :mod:`allychain.cli.console`, never with a
+    traceback."""
+    try:
+        # with standalone_mode=False click returns (not raises) the code of a typer.Exit, and
+        # raises usage errors instead of printing them, so that one place handles every ending
+        rc = app(args=argv, prog_name="allychain", standalone_mode=False)
+    except BaseException as exc:  # noqa: BLE001 - the last-resort handler of the command line
+        sys.exit(_exit_status(exc))
     sys.exit(rc if isinstance(rc, int) else 0)

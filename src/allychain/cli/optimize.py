@@ -8,7 +8,8 @@ Each command parses its options, calls the public functions of
 :mod:`allychain.optimize`, renders the result with :func:`allychain.cli.render.emit`
 (``--format table|json|csv``) and optionally writes a chart (``--plot FILE``).
 Errors allychain raises on purpose (bad YAML, infeasible commitments, solver
-failures) are printed as one message on stderr with exit status 2.
+failures) are printed as one message on stderr; exit status 3 for invalid input,
+1 for an infeasible plan or a solver failure.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from typing import Any
 
 import typer
 
+from allychain.cli.options import MAX_SEED, finite
 from allychain.cli.render import Format, emit
 from allychain.errors import AllychainError
 
 app = typer.Typer(help="Decide: time-to-survive vs time-to-recover, emergency allocation, stockpile sizing.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, rich_markup_mode=None)
 
 FormatOpt = typer.Option(Format.table, "--format", "-f", help="Output format.")
 PlotOpt = typer.Option(None, "--plot", help="Also write a chart to this file (.png or .svg).")
@@ -34,14 +36,15 @@ DEFAULT_MEMBERS = ("KOR", "NLD")
 
 @contextmanager
 def _clean_errors() -> Iterator[None]:
-    """Show allychain errors as one message (exit 2), never a traceback."""
+    """Show allychain errors as one message, never a traceback; the exit status follows
+    :mod:`allychain.cli.console` (1 infeasible or solver failure, 3 invalid input)."""
     try:
         yield
     except AllychainError as exc:
-        from rich.console import Console
+        from allychain.cli.console import error, exit_code_for
 
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {exc}", markup=True)
-        raise SystemExit(2) from None
+        error(str(exc))
+        raise SystemExit(exit_code_for(exc)) from None
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -68,15 +71,15 @@ def tts_cmd(
                                                                "(default: every node)."),
     by: str | None = typer.Option(None, "--by", help="Disrupt groups of nodes together: 'country', 'product' "
                                                          "or 'country,product'."),
-    ttr: float | None = typer.Option(None, "--ttr", help="Time to recover for every disruption, periods "
+    ttr: float | None = typer.Option(None, "--ttr", min=0, callback=finite, help="Time to recover for every disruption, periods "
                                                             "(default: nodes.ttr)."),
     members: str | None = typer.Option(None, "--members", help="Show only disruptions in these countries "
                                                                   "(comma-separated ISO codes)."),
     unprotected: bool = typer.Option(False, "--unprotected", help="Show only unprotected disruptions (TTS < TTR)."),
-    samples: int = typer.Option(0, "--samples", help="Monte Carlo: TTR samples per disruption (triangular ±spread)."),
-    spread: float = typer.Option(0.5, "--spread", help="Monte Carlo: relative half-width of the TTR distribution."),
-    seed: int | None = typer.Option(None, "--seed", help="Monte Carlo: random seed."),
-    workers: int = typer.Option(1, "--workers", help="Solve in this many processes."),
+    samples: int = typer.Option(0, "--samples", min=0, help="Monte Carlo: TTR samples per disruption (triangular ±spread)."),
+    spread: float = typer.Option(0.5, "--spread", min=0, callback=finite, help="Monte Carlo: relative half-width of the TTR distribution."),
+    seed: int | None = typer.Option(None, "--seed", min=0, max=MAX_SEED, help="Monte Carlo: random seed (0 or more)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Solve in this many processes."),
     lose_inventory: bool = typer.Option(False, "--lose-inventory", help="A disrupted node's own stock is lost too."),
     fmt: Format = FormatOpt,
     plot: Path | None = PlotOpt,
@@ -212,6 +215,8 @@ def demo(network: Any, console: Any, limit: int = 15) -> Any:
     Returns the :class:`~allychain.optimize.result.Result`, or ``None`` when the
     solver is not installed.
     """
+    from rich.text import Text
+
     try:
         from allychain.optimize.ttr_tts import site_view, tts_ttr
     except ImportError:  # pragma: no cover
@@ -220,14 +225,14 @@ def demo(network: Any, console: Any, limit: int = 15) -> Any:
         net = site_view(network)
         res = tts_ttr(net)
     except AllychainError as exc:
-        console.print(f"[yellow]time to survive: not assessable — {exc}[/]")
+        console.print(f"time to survive: not assessable — {exc}", style="yellow", markup=False)
         return None
     members = _alliance_members(network)
     t = res.table
     mine = t[t["country"].isin(members)]
     bad = mine[mine["unprotected"].fillna(False)].sort_values("rei", ascending=False)
     period = net.meta.get("period", "period")
-    console.rule(f"[bold]Time to survive vs time to recover[/] — {'+'.join(members)}")
+    console.rule(Text.assemble(("Time to survive vs time to recover", "bold"), f" — {'+'.join(members)}"))
     console.print(f"{len(mine)} {'+'.join(members)} node(s) disrupted one at a time: {len(bad)} unprotected "
                   f"(the rest of the network runs out before they recover); TTS and TTR in {period}s.")
     if len(bad):
@@ -243,6 +248,7 @@ def demo(network: Any, console: Any, limit: int = 15) -> Any:
                         "∞" if math.isinf(r.tts) else f"{r.tts:.3g}", f"{r.rei:.3f}" if r.rei == r.rei else "—")
         console.print(tab)
     if net is not network and net.meta.get("assumptions"):
-        console.print("[dim]country × item mapping: TTR defaults per item class (months) "
-                      f"{net.meta['assumptions']['ttr_months']}; override with allychain.optimize.country[/]")
+        console.print("country × item mapping: TTR defaults per item class (months) "
+                      f"{net.meta['assumptions']['ttr_months']}; override with allychain.optimize.country",
+                      style="dim", markup=False)
     return res

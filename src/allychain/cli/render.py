@@ -62,17 +62,19 @@ def emit(obj: Any, fmt: Format, title: str | None = None) -> None:
     if fmt == Format.csv:
         obj.to_csv(sys.stdout, index=False, lineterminator="\n")
         return
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, show_lines=False, header_style="bold")
+    from allychain.cli.console import console
+
+    table = Table(title=Text(title) if title is not None else None, show_lines=False, header_style="bold")
     for col in obj.columns:
         numeric = pd.api.types.is_numeric_dtype(obj[col]) and not pd.api.types.is_bool_dtype(obj[col])
-        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
-    for rec in obj.itertuples(index=False):
-        table.add_row(*[_fmt_cell(v) for v in rec])
+        table.add_column(Text(str(col)), justify="right" if numeric else "left", overflow="fold")
+    for rec in obj.itertuples(index=False):  # cells as Text: square brackets in ids and names stay as written
+        table.add_row(*[Text(_fmt_cell(v)) for v in rec])
     width = None if sys.stdout.isatty() else 240  # pipes and files get the whole table, unwrapped
-    Console(soft_wrap=False, width=width).print(table)
+    console(soft_wrap=False, width=width).print(table)
 
 
 def _fmt_cell(v: Any) -> str:

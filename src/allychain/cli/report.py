@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from allychain.errors import AllychainError
+from allychain.cli.options import MAX_YEAR, MIN_YEAR
+from allychain.errors import AllychainError, MissingExtraError
 
 if TYPE_CHECKING:  # pragma: no cover
     from allychain.model.network import Network
@@ -23,7 +24,7 @@ def report_cmd(
                                                                                 "(repeat for several)."),
     out: Path = typer.Option(Path("brief.html"), "--out", "-o", help="HTML file to write."),
     pdf: Path | None = typer.Option(None, "--pdf", help="Also write a PDF (needs allychain[pdf])."),
-    year: int | None = typer.Option(None, "--year", help="Use shares of this year (default: latest per item)."),
+    year: int | None = typer.Option(None, "--year", min=MIN_YEAR, max=MAX_YEAR, help="Use shares of this year (default: latest per item)."),
     no_decisions: bool = typer.Option(False, "--no-decisions", help="Leave out unprotected nodes (TTS < TTR)."),
     title: str | None = typer.Option(None, "--title", help="Title of the pack."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out/--pdf file that is not an earlier "
@@ -35,12 +36,11 @@ def report_cmd(
     """
     from contextlib import ExitStack
 
-    from rich.console import Console
-
+    from allychain.cli.console import console
     from allychain.data.spec import read_scenario
     from allychain.durable import check_output, lock_output
 
-    err = Console(stderr=True, highlight=False)
+    err = console(stderr=True)
 
     for p, what in ((out, "--out"), (pdf, "--pdf")):
         if p is not None and not p.parent.exists():
@@ -53,7 +53,7 @@ def report_cmd(
         from allychain.report.pdf import pdf_available
 
         if not pdf_available():
-            raise AllychainError("--pdf needs WeasyPrint: pip install 'allychain[pdf]'")
+            raise MissingExtraError("--pdf needs WeasyPrint: pip install 'allychain[pdf]'")
     scenarios = [read_scenario(s) for s in scenario or []]  # validate before the long part
     with ExitStack() as held:  # one writer per file, from here to the end
         for p in (out, pdf):
@@ -67,7 +67,7 @@ def _report(members: str, data: str, scenarios: list[Any], out: Path, pdf: Path 
     from allychain.data.load import load
     from allychain.report.briefing import build_briefing, write_briefing
 
-    err.print(f"[dim]loading {data} …[/]")
+    err.print(f"loading {data} …", style="dim")
     network = load(data)
     loaded: dict[str, Network] = {}
 
@@ -79,7 +79,7 @@ def _report(members: str, data: str, scenarios: list[Any], out: Path, pdf: Path 
         return loaded[spec]
 
     def progress(fraction: float, message: str) -> None:
-        err.print(f"[dim]{fraction:4.0%} {message}[/]")
+        err.print(f"{fraction:4.0%} {message}", style="dim")
 
     pack = build_briefing(network, members, scenarios=scenarios, data_label=data, year=year,
                           decisions=not no_decisions, progress=progress, network_for=network_for, title=title)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from allychain.errors import AllychainError
+from allychain.errors import AllychainError, MissingExtraError
 
 __all__ = ["serve_cmd"]
 
@@ -26,7 +26,7 @@ def serve_cmd(
     try:
         import uvicorn
     except ImportError:
-        raise AllychainError("allychain serve needs the server extra: pip install 'allychain[server]'") from None
+        raise MissingExtraError("allychain serve needs the server extra: pip install 'allychain[server]'") from None
     from allychain.api.app import create_app
 
     app = create_app(data=data, members=members, workers=workers)

@@ -10,8 +10,9 @@ from typing import Any
 
 import typer
 
+from allychain.cli.options import MAX_SEED, MAX_STEPS, open_unit_interval
 from allychain.cli.render import Format, emit
-from allychain.errors import ScenarioError
+from allychain.errors import MissingExtraError, ScenarioError
 
 __all__ = ["simulate_cmd", "montecarlo_cmd", "demo"]
 
@@ -31,11 +32,12 @@ def _summary_table(summary: dict[str, Any]) -> Any:
 
 
 def _progress(total: int, label: str) -> Any:
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=Console(stderr=True), transient=True)
+    from allychain.cli.console import console
+
+    return Progress(TextColumn(label.replace("{", "{{").replace("}", "}}"), markup=False), BarColumn(),
+                    MofNCompleteColumn(), TimeRemainingColumn(), console=console(stderr=True), transient=True)
 
 
 def simulate_cmd(
@@ -47,7 +49,8 @@ def simulate_cmd(
     capacity_path: Path | None = typer.Option(None, "--capacity-path",
                                                  help="CSV: step column + one column per node, share of capacity "
                                                       "lost."),
-    steps: int | None = typer.Option(None, "--steps", help="Steps to simulate (default: scenario horizon, 365)."),
+    steps: int | None = typer.Option(None, "--steps", min=1, max=MAX_STEPS,
+                                     help="Steps to simulate (default: scenario horizon, 365)."),
     compat: str | None = typer.Option(None, "--compat", help="boario: reproduce BoARIO 0.7's ARIOPsiModel."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format of the summary."),
     out_format: str = typer.Option("csv", "--out-format",
@@ -80,8 +83,6 @@ def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: b
 
     if compat not in (None, "boario", "none"):
         raise ScenarioError(f"--compat {compat!r}; expected boario")
-    if steps is not None and steps < 1:
-        raise ScenarioError(f"--steps {steps}; expected a positive number of steps")
     sc = read_scenario(scenario) if scenario is not None else Scenario(
         name="capacity path" if capacity_path else "baseline", horizon=365)
     extra = read_capacity_path(capacity_path) if capacity_path is not None else None
@@ -111,7 +112,7 @@ def _client(address: str) -> Any:
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover
-        raise ScenarioError("--dask needs dask[distributed]; install allychain[dask]") from None
+        raise MissingExtraError("--dask needs dask[distributed]: pip install 'allychain[dask]'") from None
     if address == "local":
         import logging
 
@@ -122,15 +123,17 @@ def _client(address: str) -> Any:
 
 def montecarlo_cmd(
     spec: Path = typer.Argument(..., help="Monte Carlo specification YAML (random shocks with distributions)."),
-    runs: int | None = typer.Option(None, "--runs", "-n", help="Number of sampled runs (default: spec's runs)."),
-    seed: int = typer.Option(0, "--seed", "-s", help="Seed: the same seed gives the same numbers."),
+    runs: int | None = typer.Option(None, "--runs", "-n", min=1, help="Number of sampled runs (default: spec's runs)."),
+    seed: int = typer.Option(0, "--seed", "-s", min=0, max=MAX_SEED,
+                             help="Seed (0 or more): the same seed gives the same numbers."),
     dask: str | None = typer.Option(None, "--dask", help="Run batches on a Dask cluster: ADDRESS or local."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Folder for runs.csv, risk.csv and a chart."),
     data: str | None = typer.Option(None, "--data", "-d", help="Data (default: the spec's data)."),
-    batch_size: int = typer.Option(128, "--batch-size", help="Runs simulated together in one vectorised state."),
+    batch_size: int = typer.Option(128, "--batch-size", min=1, help="Runs simulated together in one vectorised state."),
     workers: int = typer.Option(1, "--workers", "-w", min=1,
                                 help="Local worker processes (same numbers whatever the count)."),
-    level: float = typer.Option(0.95, "--level", help="VaR/CVaR level."),
+    level: float = typer.Option(0.95, "--level", callback=open_unit_interval,
+                                help="VaR/CVaR level, strictly between 0 and 1."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that holds other files."),
 ) -> None:
@@ -154,10 +157,8 @@ def _montecarlo(spec: Path, runs: int | None, seed: int, dask: str | None, out: 
     from allychain.simulate.montecarlo import run_montecarlo
 
     sp = read_montecarlo(spec)
-    if not 0 < level < 1:
-        raise ScenarioError(f"--level {level}; expected a number between 0 and 1")
     system = build_system(load(data or sp.data or "pymrio-test"), sp.params)
-    n = runs or sp.runs
+    n = sp.runs if runs is None else runs
     client = _client(dask) if dask else None
     try:
         with _progress(n, "runs") as prog:
@@ -185,6 +186,8 @@ def demo(console: Any, out: Path | None = None) -> Path:
     loss summary and the path of the chart file, and returns that path."""
     import tempfile
 
+    from rich.text import Text
+
     from allychain.data.load import load
     from allychain.data.spec import read_scenario
     from allychain.simulate.api import run_scenario
@@ -197,8 +200,8 @@ def demo(console: Any, out: Path | None = None) -> Path:
     written = write_result(res, out, plot=True)
     s = res.summary(alliances=res.meta.get("alliances") or None)
     t = s["total"]
-    console.print(f"[bold]disruption simulation[/] — {res.meta['scenario']} (pymrio test system, 180 days): "
-                  f"world output lost {t['total_loss_share'] * 100:.2f} % of the period, peak "
-                  f"{t['peak_loss_share'] * 100:.1f} % at day {t['peak_step']}")
+    console.print(Text.assemble(("disruption simulation", "bold"), f" — {res.meta['scenario']} "
+                  f"(pymrio test system, 180 days): world output lost {t['total_loss_share'] * 100:.2f} % of the period, peak "
+                  f"{t['peak_loss_share'] * 100:.1f} % at day {t['peak_step']}"))
     console.print(f"chart: {written['chart']}")
     return written["chart"]

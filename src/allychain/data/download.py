@@ -215,11 +215,11 @@ def _progress(enabled: bool) -> Any:
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # file names as written, brackets included
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, markup=False, emoji=False, highlight=False),
         disable=not enabled,
         transient=False,
     )

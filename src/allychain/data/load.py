@@ -79,6 +79,27 @@ def _read_eto(path: Path) -> Network:
     return read_eto(path)
 
 
+def split_spec(spec: str) -> list[str]:
+    """Split a ``--data`` specification at ``+``, keeping existing paths whole.
+
+    Starting from the left, each part is the longest run of ``+``-separated pieces that names
+    an existing file or folder, else one piece.  So a folder called ``a+b`` can be named as it
+    is, alone or in a combination; a name that does not exist splits at every ``+``.
+
+    >>> split_spec("builtin+eto")
+    ['builtin', 'eto']
+    """
+    pieces = spec.split("+")
+    parts: list[str] = []
+    i = 0
+    while i < len(pieces):
+        j = next((j for j in range(len(pieces), i + 1, -1)
+                  if Path("+".join(pieces[i:j]).strip()).expanduser().exists()), i + 1)
+        parts.append("+".join(pieces[i:j]))
+        i = j
+    return parts
+
+
 def load(spec: str | Network = "builtin") -> Network:
     """Load a network from a ``--data`` specification, or pass a network through.
 
@@ -88,10 +109,14 @@ def load(spec: str | Network = "builtin") -> Network:
     Network('builtin': stages=..., items=..., providers=..., shares=..., ...)
     >>> load("builtin+eto")        # doctest: +SKIP
     >>> load("builtin+/data/eto")  # doctest: +SKIP
+
+    A ``+`` joins parts, except inside the name of a file or folder that exists:
+    ``builtin+runs/a+b`` reads ``builtin`` and the folder ``runs/a+b`` when that folder exists
+    (see :func:`split_spec`).
     """
     if isinstance(spec, Network):
         return spec
-    parts = [p for p in str(spec).split("+")]
+    parts = split_spec(str(spec))
     if any(not p.strip() for p in parts):
         raise DataError(Problem("empty part in data specification", value=spec,
                                 expected="names joined by '+', e.g. builtin+eto"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from allychain.errors import DataError, Problem
+from allychain.errors import DataError, MissingExtraError, Problem
 from allychain.model.network import IOTables, Network
 
 __all__ = ["from_pymrio", "load_pymrio_test", "load_mrio"]
@@ -20,7 +20,7 @@ def _pymrio() -> Any:
     try:
         import pymrio
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise DataError(Problem("pymrio is not installed", expected="pip install 'allychain[sim]'")) from exc
+        raise MissingExtraError("the pymrio data sources need pymrio: pip install 'allychain[sim]'") from exc
     return pymrio
 
 

@@ -13,29 +13,64 @@ import pandas as pd
 from allychain.errors import AllychainError
 from allychain.model.network import Network
 
-__all__ = ["find_item", "item_table", "item_shares", "relation_graph", "supply_graph", "share_snapshot"]
+__all__ = ["find_item", "find_stage", "item_table", "item_shares", "relation_graph", "supply_graph",
+           "share_snapshot"]
+
+
+def _lookup(ids: list[str], names: list[str], query: str, what: str) -> str | None:
+    """An id matched exactly, else an id or name matched ignoring case; ``None`` when
+    nothing matches.  Two ids that differ only in case make a case-insensitive query
+    ambiguous: that is an error naming both."""
+    q = query.strip()
+    if q in ids:
+        return q
+    folded = q.casefold()
+    same = list(dict.fromkeys(i for i in ids if i.casefold() == folded))
+    if len(same) > 1:
+        raise AllychainError(f"{what} {q!r} is ambiguous: ids {', '.join(same)} differ only in case; "
+                             "write the id exactly")
+    if same:
+        return same[0]
+    by_name = list(dict.fromkeys(i for i, nm in zip(ids, names, strict=True) if nm.casefold() == folded))
+    if len(by_name) > 1:
+        raise AllychainError(f"{what} name {q!r} is ambiguous: ids {', '.join(by_name)}; use the id")
+    return by_name[0] if by_name else None
 
 
 def find_item(n: Network, query: str) -> str:
-    """Resolve an item id or (case-insensitive) name; suggest close matches otherwise."""
+    """Resolve an item id or name, ignoring case; suggest close matches otherwise.
+
+    >>> from allychain.data.load import load
+    >>> find_item(load("builtin"), "C4F6")
+    'c4f6'
+    """
     ids = list(n.items["item_id"].astype(str))
-    if query in ids:
-        return query
-    by_name = {str(nm).casefold(): str(i) for i, nm in zip(n.items["item_id"], n.items["name"], strict=True)}
-    hit = by_name.get(query.casefold())
-    if hit:
+    names = [str(nm) for nm in n.items["name"]]
+    hit = _lookup(ids, names, query, "item")
+    if hit is not None:
         return hit
-    close = difflib.get_close_matches(query.casefold(), list(by_name) + [i.casefold() for i in ids], n=3, cutoff=0.5)
-    names = list(dict.fromkeys(by_name.get(c, c) for c in close))
-    hint = f"; did you mean {', '.join(repr(c) for c in names)}?" if names else ""
+    to_id = {nm.casefold(): i for i, nm in zip(ids, names, strict=True)}
+    to_id.update({i.casefold(): i for i in ids})
+    close = difflib.get_close_matches(query.strip().casefold(), list(to_id), n=3, cutoff=0.5)
+    label = dict(zip(ids, names, strict=True))
+    shown = [f"{i!r} ({label[i]})" for i in dict.fromkeys(to_id[c] for c in close)]
+    hint = f"; did you mean {', '.join(shown)}?" if shown else ""
     raise AllychainError(f"unknown item {query!r}{hint} (list them with 'allychain items')")
 
 
-def item_table(n: Network, kind: str | None = None) -> pd.DataFrame:
-    """Items with their kind, stage and how many providers have known shares."""
+def find_stage(n: Network, query: str) -> str | None:
+    """Resolve a stage id or name ignoring case; ``None`` when no stage matches."""
+    return _lookup(list(n.stages["stage_id"].astype(str)), [str(nm) for nm in n.stages["name"]], query, "stage")
+
+
+def item_table(n: Network, kind: str | None = None, stage: str | None = None) -> pd.DataFrame:
+    """Items (of one kind, of one stage) with their kind, stage and how many providers have
+    known shares."""
     it = n.items
     if kind:
         it = it[it["kind"] == kind]
+    if stage:
+        it = it[it["stage_id"] == stage]
     s = n.shares
     known = s[s["share"].notna()].groupby("item_id")["provider_id"].nunique()
     rows = s.groupby("item_id")["provider_id"].nunique()

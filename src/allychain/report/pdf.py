@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from allychain.errors import AllychainError
+from allychain.errors import MissingExtraError
 
 __all__ = ["html_to_pdf", "pdf_available"]
 
@@ -35,7 +35,7 @@ def html_to_pdf(html: str, path: str | Path, overwrite: bool = False) -> Path:
     try:
         import weasyprint
     except (ImportError, OSError) as exc:
-        raise AllychainError(f"PDF output needs WeasyPrint: pip install 'allychain[pdf]' ({exc})") from None
+        raise MissingExtraError(f"PDF output needs WeasyPrint: pip install 'allychain[pdf]' ({exc})") from None
     from allychain.durable import output_file
 
     path = Path(path)
