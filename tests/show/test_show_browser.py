@@ -19,6 +19,7 @@ PAGES = [
     ("alliance", "#/alliance", "#complementarity-chart .main-svg"),
     ("scenarios", "#/scenarios", "#scenario-select"),
     ("api", "#/api", "table.sortable"),
+    ("watch", "#/watch", "#watch-input"),
 ]
 
 
@@ -144,3 +145,26 @@ def test_briefing_pack_from_alliance_page(page: Any, live_server: str) -> None:
     assert href and href.startswith("/api/reports/")
     r = page.request.get(live_server + href)
     assert r.status == 200 and "Executive summary" in r.text()
+
+
+def test_watch_page_highlights_spans_and_shows_user_text_as_text(page: Any, live_server: str,
+                                                                  artefacts: Path) -> None:
+    pytest.importorskip("spacy", reason="the watch extra is not installed")
+    ready(page, live_server, "#/watch")
+    text = ("<img src=x onerror=\"document.title='pwned'\"> On 3 July 2023 China said exporters of gallium "
+            "and graphite will need licences from 1 August. 😀 Japan tightened exports of hydrogen fluoride "
+            "to South Korea from 4 July.")
+    page.fill("#watch-input", text)
+    page.fill("#watch-date", "2023-07-03")
+    page.click("#watch-run")
+    page.wait_for_selector("#watch-text mark.f-item")
+    box = page.locator("#watch-text")
+    assert box.locator("img").count() == 0 and "<img src=x" in box.inner_text()
+    assert "pwned" not in page.title()
+    marks = {m.inner_text(): m.get_attribute("class") for m in box.locator("mark").all()}
+    # spans are code points on the server and in the page, also after an emoji
+    assert marks["gallium"] == "f-item" and marks["graphite"] == "f-unlinked"
+    assert marks["hydrogen fluoride"] == "f-item" and marks["South Korea"] == "f-targeted"
+    assert marks["1 August"] == "f-effective"
+    assert page.locator("table[aria-label=Events] tbody tr").count() == 2
+    page.screenshot(path=str(artefacts / "page-watch-result.png"), full_page=True)

@@ -480,6 +480,7 @@ const routes = [
   [/^#\/countries$/, countriesPage, "countries"], [/^#\/country\/(.+)$/, countryPage, "countries"],
   [/^#\/alliance$/, alliancePage, "alliance"], [/^#\/scenarios$/, scenariosPage, "scenarios"],
   [/^#\/api$/, apiPage, "api"], [/^#\/search\/(.+)$/, searchPage, null],
+  [/^#\/watch$/, (...a) => window.watchPage(...a), "watch"],
 ];
 
 async function route() {
