@@ -6,8 +6,8 @@ Pure functions over tables (no database, no web; HiGHS through :mod:`allychain.l
   holding level and the protection levels they imply;
 * :mod:`~allychain.disclosure.table` — item × country tables with marginal totals (and an
   optional item hierarchy) as cells plus additivity equations;
-* :mod:`~allychain.disclosure.suppress` — secondary suppression (LP patterns; exact MIP
-  for small tables in :mod:`~allychain.disclosure.optimal`);
+* :mod:`~allychain.disclosure.suppress` — secondary suppression (LP deviation patterns,
+  minimising the withheld value or count);
 * :mod:`~allychain.disclosure.audit` — the attacker's LPs: every suppressed cell's
   feasible interval and whether it is safe;
 * :mod:`~allychain.disclosure.release` — releases and the release log; linked releases

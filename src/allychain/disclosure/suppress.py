@@ -23,8 +23,8 @@ is published.  Weights: ``w_c`` is the cell's cost (its value for ``objective="v
 for ``"count"``) and nearly zero for cells already suppressed, so patterns reuse them.
 
 Objective: the *suppressed value* (default) or the *number* of suppressed cells.  The
-heuristic does not prove optimality; :mod:`allychain.disclosure.optimal` solves the exact
-mixed-integer problem for small tables.
+heuristic does not prove minimality (the exact MIP of Fischetti & Salazar-González 2001,
+τ-ARGUS "Optimal", is not implemented); the result is safe by construction and audited.
 
 Size: one LP over ``2n`` columns per sensitive cell and direction, re-solved from the
 previous basis (the model is loaded once, only bounds and weights change); the 130 × 40
@@ -118,16 +118,22 @@ def pattern_suppression(values: np.ndarray, equations: sp.spmatrix, sensitive: n
     s = sens.copy() if suppressed is None else (np.asarray(suppressed, dtype=bool) | sens)
     w = cell_costs(v) if cost is None else np.asarray(cost, dtype=float)
     reuse = _REUSE * float(np.mean(w)) if n else 0.0
-    E = sp.csr_matrix(equations, dtype=float)
+    # only cells that may move are columns: published ones stay at z = 0
+    M = np.flatnonzero(ok)
+    local = np.full(n, -1)
+    local[M] = np.arange(len(M))
+    m = len(M)
+    E = sp.csr_matrix(equations, dtype=float)[:, M]
+    E = E[np.diff(E.indptr) > 0]
     A = sp.hstack([E, -E]).tocsc()
     zero = np.zeros(E.shape[0])
-    hi_plus = np.where(ok, math.inf, 0.0)
-    hi_minus = np.where(ok, v, 0.0)
-    lp = LP(c=np.concatenate([w, w]), A=A, row_lo=zero, row_hi=zero, col_lo=np.zeros(2 * n),
-            col_hi=np.concatenate([hi_plus, hi_minus]))
+    hi_minus = v[M]
+    lp = LP(c=np.zeros(2 * m), A=A, row_lo=zero, row_hi=zero, col_lo=np.zeros(2 * m),
+            col_hi=np.concatenate([np.full(m, math.inf), hi_minus]))
     h = load_lp(lp, new_highs())
-    weight = np.where(s, reuse, w)
-    h.changeColsCost(2 * n, np.arange(2 * n, dtype=np.int32), np.concatenate([weight, weight]))
+    h.setOptionValue("presolve", "off")  # one re-solve per target from the previous basis
+    weight = np.where(s[M], reuse, w[M])
+    h.changeColsCost(2 * m, np.arange(2 * m, dtype=np.int32), np.concatenate([weight, weight]))
     order = np.flatnonzero(sens) if targets is None else np.asarray(list(targets), dtype=int)
     order = order[np.argsort(-np.maximum(upl[order], lpl[order]), kind="stable")]
     for p in order:
@@ -135,18 +141,17 @@ def pattern_suppression(values: np.ndarray, equations: sp.spmatrix, sensitive: n
             level = float(upl[p] if up else lpl[p])
             if level <= 0:
                 continue
-            z = _pattern(h, n, int(p), level, up, float(v[p]), hi_plus[p], labels)
-            new = (np.abs(z) > 1e-9 * max(1.0, level)) & ~s
-            if new.any():
-                s |= new
-                idx = np.flatnonzero(new).astype(np.int32)
+            z = _pattern(h, m, int(local[p]), level, up, float(v[p]), labels[p] if labels is not None else f"#{p}")
+            new_local = (np.abs(z) > 1e-9 * max(1.0, level)) & ~s[M]
+            if new_local.any():
+                s[M[new_local]] = True
+                idx = np.flatnonzero(new_local).astype(np.int32)
                 h.changeColsCost(len(idx), idx, np.full(len(idx), reuse))
-                h.changeColsCost(len(idx), idx + n, np.full(len(idx), reuse))
+                h.changeColsCost(len(idx), idx + m, np.full(len(idx), reuse))
     return s
 
 
-def _pattern(hh: Any, n: int, p: int, level: float, up: bool, value: float, hi_plus: float,
-             labels: Sequence[str] | None) -> np.ndarray:
+def _pattern(hh: Any, n: int, p: int, level: float, up: bool, value: float, name: str) -> np.ndarray:
     plus, minus = p, p + n
     if up:
         hh.changeColBounds(plus, level, level)
@@ -158,13 +163,12 @@ def _pattern(hh: Any, n: int, p: int, level: float, up: bool, value: float, hi_p
         hh.run()
         st, text = status_of(hh)
         if st == Status.infeasible:
-            name = labels[p] if labels is not None else f"#{p}"
             raise DisclosureError(f"sensitive cell {name} cannot be protected {'upwards' if up else 'downwards'} "
                                   f"by {level:g}: every pattern needs a cell that must stay published")
         if st != Status.optimal:
-            raise SolverError(f"the suppression pattern LP for cell #{p} ended '{text}'")
+            raise SolverError(f"the suppression pattern LP for cell {name} ended '{text}'")
         x = np.asarray(hh.getSolution().col_value, dtype=float)
     finally:
-        hh.changeColBounds(plus, 0.0, hi_plus)
-        hh.changeColBounds(minus, 0.0, value if hi_plus > 0 else 0.0)
+        hh.changeColBounds(plus, 0.0, math.inf)
+        hh.changeColBounds(minus, 0.0, value)
     return x[:n] - x[n:]
