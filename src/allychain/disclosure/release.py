@@ -36,6 +36,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from allychain.disclosure.audit import AuditReport, attacker_intervals, protection_met
+from allychain.disclosure.optimal import optimal_suppression
 from allychain.disclosure.suppress import cell_costs, pattern_suppression
 from allychain.disclosure.table import Table
 from allychain.errors import DisclosureError
@@ -43,6 +44,9 @@ from allychain.errors import DisclosureError
 __all__ = ["Release", "ReleaseLog", "release", "audit_releases"]
 
 log = logging.getLogger(__name__)
+
+OPTIMAL_MAX_CELLS = 300
+"""Largest number of cells that may be withheld for which ``method="auto"`` uses the exact MIP."""
 
 _CELL_COLUMNS = ["value", "contributors", "sensitive", "reason", "lpl", "upl", "status"]
 
@@ -199,7 +203,8 @@ def audit_releases(log_: ReleaseLog) -> AuditReport:
     return _joint_report(j, ~j.published)
 
 
-def release(table: Table, log_: ReleaseLog = ReleaseLog(), *, objective: str = "value",
+def release(table: Table, log_: ReleaseLog = ReleaseLog(), *, objective: str = "value", method: str = "auto",
+            time_limit: float = 60.0,
             meta: Mapping[str, Any] | None = None, release_id: str | None = None) -> tuple[Release, AuditReport]:
     """Protect ``table`` jointly with the releases in ``log_``, audit, and return the release.
 
@@ -212,6 +217,12 @@ def release(table: Table, log_: ReleaseLog = ReleaseLog(), *, objective: str = "
         stored).
     objective
         ``"value"`` (minimise the suppressed value, default) or ``"count"``.
+    method
+        ``"pattern"`` (LP patterns, any size), ``"optimal"`` (exact MIP with attacker cuts;
+        falls back to patterns if not proven within ``time_limit``) or ``"auto"`` (optimal
+        up to :data:`OPTIMAL_MAX_CELLS` cells that may be withheld, patterns above).
+    time_limit
+        Seconds allowed to the exact method.
     meta
         JSON-able facts to record with the release (e.g. submission versions).
     release_id
@@ -245,8 +256,20 @@ def release(table: Table, log_: ReleaseLog = ReleaseLog(), *, objective: str = "
         raise DisclosureError(f"release of {table.name or 'the table'} refused: sensitive cell(s) "
                               f"{', '.join(labels[i] for i in out[:5])} already published in an earlier release "
                               "with the same value; they can no longer be protected")
-    withheld = pattern_suppression(j.values, j.equations, j.sensitive & ~j.published, j.lpl, j.upl,
-                                   allowed=allowed, suppressed=j.suppressed, cost=cost, labels=labels)
+    if method not in ("auto", "pattern", "optimal"):
+        raise ValueError(f"method must be 'auto', 'pattern' or 'optimal', got {method!r}")
+    forced = j.suppressed & ~in_new  # withheld before and not in this table: stays unknown
+    targets = j.sensitive & ~j.published
+    used = "pattern"
+    exact = None
+    if method == "optimal" or (method == "auto" and int(allowed.sum()) <= OPTIMAL_MAX_CELLS):
+        exact = optimal_suppression(j.values, j.equations, targets, j.lpl, j.upl, allowed=allowed, cost=cost,
+                                    forced=forced, time_limit=time_limit)
+    if exact is not None and exact.proven:
+        withheld, used = exact.mask.copy(), "optimal"
+    else:
+        withheld = pattern_suppression(j.values, j.equations, targets, j.lpl, j.upl,
+                                       allowed=allowed, suppressed=forced, cost=cost, labels=labels)
     withheld &= ~j.published
     report, ok = _joint_audit(j, withheld)
     for _ in range(2):  # numerical slack: re-protect what the audit flags, reusing withheld cells
@@ -265,7 +288,8 @@ def release(table: Table, log_: ReleaseLog = ReleaseLog(), *, objective: str = "
     cells = table.cells.copy()
     cells["status"] = np.where(withheld[mine], "suppressed", "published")
     n_sup = int(withheld[mine].sum())
-    info: dict[str, Any] = {"rules": table.meta.get("rules", {}), "objective": objective, "fingerprint": table.fingerprint(),
+    info: dict[str, Any] = {"rules": table.meta.get("rules", {}), "objective": objective, "method": used,
+                            "fingerprint": table.fingerprint(),
             "cells": len(cells), "sensitive": int(cells["sensitive"].sum()), "suppressed": n_sup,
             "suppressed_value": float(cells.loc[withheld[mine], "value"].sum()),
             "linked_releases": [r.id for r in log_.releases], "audit": report.summary(), **dict(meta or {})}
