@@ -165,3 +165,18 @@ def test_auditor_matches_brute_force_on_small_tables(seed):
     finite = np.isfinite(hi)
     np.testing.assert_allclose(hi[finite], bhi[finite], atol=1e-7)
     assert np.all(bhi[~finite] >= K)  # no upper bound: the enumeration reaches its cap
+
+
+def test_item_hierarchy_from_is_type_of_relations():
+    from allychain.disclosure import item_hierarchy
+    from allychain.errors import DataError
+
+    rel = pd.DataFrame({"source": ["A", "B", "AB", "Z"], "target": ["AB", "AB", "ALL", "Y"],
+                        "kind": ["is_type_of", "is_type_of", "is_type_of", "goes_into"]})
+    assert item_hierarchy(rel, ["A", "B", "C"]) == {"A": "AB", "B": "AB", "AB": "ALL"}
+    t = margin_table(_contributions(), parents=item_hierarchy(rel, ["A", "B", "C"]), name="capacity")
+    rows = t.cells.set_index(["item", "country"])["value"]
+    assert rows[("ALL", TOTAL)] == 235 and rows[(TOTAL, TOTAL)] == 360
+    rel2 = pd.concat([rel, pd.DataFrame({"source": ["A"], "target": ["Q"], "kind": ["is_type_of"]})])
+    with pytest.raises(DataError, match="'A' is a variant of several items"):
+        item_hierarchy(rel2, ["A"])

@@ -28,7 +28,8 @@ from allychain.disclosure.audit import AuditReport, attacker_intervals, audit
 from allychain.disclosure.release import Release, ReleaseLog, audit_releases, release
 from allychain.disclosure.rules import PrimaryRules, assess_cells
 from allychain.disclosure.suppress import pattern_suppression
-from allychain.disclosure.table import TOTAL, Table, margin_table
+from allychain.disclosure.table import TOTAL, Table, item_hierarchy, margin_table
 
 __all__ = ["TOTAL", "AuditReport", "PrimaryRules", "Release", "ReleaseLog", "Table", "assess_cells",
-           "attacker_intervals", "audit", "audit_releases", "margin_table", "pattern_suppression", "release"]
+           "attacker_intervals", "audit", "audit_releases", "item_hierarchy", "margin_table", "pattern_suppression",
+           "release"]

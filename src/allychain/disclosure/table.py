@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from allychain.disclosure.rules import PrimaryRules, assess_cells
 from allychain.errors import DataError
 
-__all__ = ["TOTAL", "Table", "margin_table"]
+__all__ = ["TOTAL", "Table", "item_hierarchy", "margin_table"]
 
 TOTAL = "_total"
 
@@ -80,6 +80,46 @@ class Table:
                    "eq": [self.equations.indptr.tolist(), self.equations.indices.tolist(),
                           self.equations.data.tolist()]}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def item_hierarchy(relations: pd.DataFrame, items: Sequence[str] | None = None) -> dict[str, str]:
+    """``{child: parent}`` from the ``is_type_of`` rows of a network's relations table.
+
+    Parameters
+    ----------
+    relations
+        Columns ``source``, ``target``, ``kind`` (``source`` is a variant of ``target``
+        where ``kind == "is_type_of"``).
+    items
+        Keep only the ancestors of these items (default: every ``is_type_of`` row).
+
+    Raises
+    ------
+    DataError
+        An item is a variant of two parents: a table's rows must form a tree.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"source": ["ArF", "KrF"], "target": ["DUV", "DUV"], "kind": "is_type_of"})
+    >>> item_hierarchy(r)
+    {'ArF': 'DUV', 'KrF': 'DUV'}
+    """
+    r = relations[relations["kind"] == "is_type_of"][["source", "target"]].astype(str).drop_duplicates()
+    twice = r[r["source"].duplicated(keep=False)]
+    parents = dict(zip(r["source"], r["target"], strict=True))
+    if items is not None:
+        keep: dict[str, str] = {}
+        for it in map(str, items):
+            while it in parents and it not in keep:
+                keep[it] = parents[it]
+                it = parents[it]
+        parents = keep
+    clash = twice[twice["source"].isin(list(parents))]
+    if len(clash):
+        s = clash["source"].iloc[0]
+        raise DataError(f"item {s!r} is a variant of several items ({', '.join(sorted(clash[clash['source'] == s]['target']))}); "
+                        "a table's item hierarchy must be a tree", column="target", value=s)
+    return parents
 
 
 def _leaves(items: Sequence[str], parents: Mapping[str, str]) -> dict[str, list[str]]:
