@@ -157,6 +157,17 @@ def test_exit_scheme_is_in_the_help() -> None:
     assert "3 invalid input" in text and "2 usage error" in text
 
 
+def test_help_texts_keep_their_brackets() -> None:
+    from allychain.cli.main import app
+
+    def groups(t: object) -> list[object]:
+        return [t, *(x for g in t.registered_groups for x in groups(g.typer_instance))]  # type: ignore[attr-defined]
+
+    assert len(groups(app)) >= 4 and all(g.rich_markup_mode is None for g in groups(app))  # type: ignore[attr-defined]
+    r = cli("report", "--help")
+    assert r.returncode == 0 and "allychain[pdf]" in r.stdout
+
+
 def test_invalid_data_exits_3_and_names_the_folder(tmp_path: Path) -> None:
     d = _folder(tmp_path, "x[bold]y", items=ITEMS + "N4,,material\n")
     r = cli("data", "validate", d)

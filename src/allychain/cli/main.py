@@ -62,6 +62,18 @@ def _register_capabilities() -> None:
 
 _register_capabilities()
 
+
+def _plain_help(t: typer.Typer) -> None:
+    """Show every help text as written: no Rich markup in any group, present or added later
+    (a help text saying ``pip install 'allychain[pdf]'`` must keep its brackets)."""
+    t.rich_markup_mode = None
+    for group in t.registered_groups:
+        if group.typer_instance is not None:
+            _plain_help(group.typer_instance)
+
+
+_plain_help(app)
+
 DataOpt = typer.Option("builtin", "--data", "-d", help="builtin, eto, a folder, or a '+' combination (builtin+eto).")
 FormatOpt = typer.Option(Format.table, "--format", "-f", help="Output format.")
 
