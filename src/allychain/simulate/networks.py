@@ -2,20 +2,17 @@
 
 **Share networks** (country × item; the built-in data and ETO): there are no bilateral
 flows in the data, only who makes what (shares) and what goes into what (relations).
-The construction, documented in ``docs/simulation.md``:
+The nodes, their shares, the unknown part of each market (``ROW/<item>``) and the
+inputs come from :func:`allychain.model.flows.flow_network` — the same derivation the
+TTS/TTR model uses.  On top of it (documented in ``docs/simulation.md``):
 
 1. Units: each item's baseline world output is ``X_i = 1`` per step (an index: "one
-   day of world supply"), so every flow is a share of a day of world supply.
-2. Producers: for each item, the country shares of the latest year (kind ``country``;
-   firm rows are not counted, to avoid double counting) as fractions; the part no
-   country accounts for (``1 − Σ shares``, or the whole item when no country share is
-   known) is a node ``ROW/<item>`` ("rest of world / unknown location") — unknown is
-   not zero, and not assigned to anyone.  Shares summing above 100 % are rescaled.
-3. Requirements: ``source goes_into target`` and ``variant is_type_of category`` (the
-   category needs each of its variants) are input links.  An input's world output is
-   split equally over the items it goes into: ``z(i→t) = X_i / k_i``.  Items that go
-   into nothing are final outputs with final demand ``y_i = X_i``.
-4. Flows between countries are proportional (no bilateral data): the node
+   day of world supply"), so every flow is a share of a day of world supply; a node's
+   baseline output is its share.
+2. Requirements: an input's world output is split equally over the items it goes into
+   (the flow network's ``quantity``): ``z(i→t) = X_i / k_i``.  Final items (going into
+   nothing) have final demand ``y = x``.
+3. Flows between countries are proportional (no bilateral data): the node
    ``(d, t)`` buys input ``i`` from ``(c, i)`` in proportion to ``c``'s share,
    ``z[(c,i),(d,t)] = share_c(i) · z(i→t) · share_d(t)``.  The technical coefficient of
    the slot ``(i, (d,t))`` is ``z(i→t)/X_t``.
@@ -36,11 +33,13 @@ An edge's ``lead_time`` (periods, i.e. steps) becomes its transport lag when
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from allychain.errors import ScenarioError
+from allychain.model.flows import UNKNOWN, FlowNetwork, flow_network, node_id
 from allychain.model.network import Network
 from allychain.simulate.system import SimSystem
 
@@ -48,109 +47,49 @@ __all__ = ["from_share_network", "from_site_network", "ROW"]
 
 log = logging.getLogger(__name__)
 
-ROW = "ROW"
+#: provider id of the unknown part of a market (see :data:`allychain.model.flows.UNKNOWN`)
+ROW = UNKNOWN
 
 
-def _country_shares(net: Network) -> dict[str, dict[str, float]]:
-    """Latest-year country shares per item as fractions (rescaled if above 1)."""
-    s = net.shares
-    p = net.providers
-    countries = set(p.loc[p["kind"] == "country", "provider_id"].astype(str))
-    s = s[s["provider_id"].astype(str).isin(countries) & s["share"].notna()].copy()
-    s["year_"] = s["year"].astype("float64").fillna(-1)
-    out: dict[str, dict[str, float]] = {}
-    for item, g in s.groupby(s["item_id"].astype(str)):
-        g = g[g["year_"] == g["year_"].max()]
-        g = g.groupby(g["provider_id"].astype(str))["share"].max()  # one row per country
-        v = (g.astype(float) / 100.0).clip(lower=0)
-        tot = v.sum()
-        if tot > 1:
-            v = v / tot
-        out[item] = {k: float(x) for k, x in v.items() if x > 0}
-    return out
+def from_share_network(net: Network | FlowNetwork, name: str | None = None, **flow_options: Any) -> SimSystem:
+    """Provider × item system of a share network (see the module docstring).
 
-
-def from_share_network(net: Network, name: str | None = None) -> SimSystem:
-    """Country × item system from shares and relations (see the module docstring)."""
-    items = [str(i) for i in net.items["item_id"]]
-    if not items:
-        raise ScenarioError(f"network {net.name!r} has no items to simulate")
-    rel = net.relations
-    links: list[tuple[str, str]] = []
-    for src, tgt, _kind in zip(rel["source"].astype(str), rel["target"].astype(str), rel["kind"].astype(str), strict=False):
-        if src in items and tgt in items and src != tgt:
-            links.append((src, tgt))  # goes_into, and variant → category for is_type_of
-    links = list(dict.fromkeys(links))
-    shares = _country_shares(net)
-    # process steps without shares of their own happen where the item they go into is made
-    kinds = dict(zip(net.items["item_id"].astype(str), net.items["kind"].astype(str), strict=False))
-    targets: dict[str, list[str]] = {}
-    for src, tgt in links:
-        targets.setdefault(src, []).append(tgt)
-    for _ in range(len(items)):
-        changed = False
-        for it in items:
-            if shares.get(it) or kinds.get(it) != "process":
-                continue
-            known = [shares[t] for t in targets.get(it, []) if shares.get(t)]
-            if known:
-                acc: dict[str, float] = {}
-                for sh in known:
-                    for c, v in sh.items():
-                        acc[c] = acc.get(c, 0.0) + v / len(known)
-                shares[it] = acc
-                changed = True
-        if not changed:
-            break
-    producers: dict[str, dict[str, float]] = {}
-    for it in items:
-        sh = dict(shares.get(it, {}))
-        rest = 1.0 - sum(sh.values())
-        if rest > 1e-9:
-            sh[ROW] = rest
-        producers[it] = sh
-    node_ids, node_region, node_item = [], [], []
-    for it in items:
-        for c in producers[it]:
-            node_ids.append(f"{c}/{it}")
-            node_region.append(c)
-            node_item.append(it)
+    ``net`` may be an already derived :class:`~allychain.model.flows.FlowNetwork`;
+    ``flow_options`` go to :func:`~allychain.model.flows.flow_network`.
+    """
+    flows = net if isinstance(net, FlowNetwork) else flow_network(net, **flow_options)
+    items = flows.items
+    nodes = flows.nodes
+    node_ids = nodes["node_id"].tolist()
+    node_item = nodes["item_id"].tolist()
     n = len(node_ids)
     idx = {k: i for i, k in enumerate(node_ids)}
     pidx = {p: i for i, p in enumerate(items)}
-    outdeg: dict[str, int] = {}
-    for src, _ in links:
-        outdeg[src] = outdeg.get(src, 0) + 1
-    x0 = np.array([producers[node_item[k]][node_region[k]] for k in range(n)])
-    y0 = np.array([x0[k] if outdeg.get(node_item[k], 0) == 0 else 0.0 for k in range(n)])
-    # slots (input item, buyer node) and edges
+    producers = flows.producers()
+    x0 = nodes["share"].to_numpy(dtype=float)
+    finals = set(flows.finals)
+    y0 = np.where([it in finals for it in node_item], x0, 0.0)
+    inputs_of: dict[str, list[tuple[str, float]]] = {}
+    for tgt, src, q in zip(flows.inputs["item_id"], flows.inputs["input_id"], flows.inputs["quantity"], strict=True):
+        inputs_of.setdefault(tgt, []).append((src, float(q)))
     slot_rows: list[tuple[int, int, float]] = []
     edges: list[tuple[int, int, int, float]] = []
-    inputs_of: dict[str, list[str]] = {}
-    for src, tgt in links:
-        inputs_of.setdefault(tgt, []).append(src)
-    slot_map: dict[tuple[int, int], int] = {}
     for j in range(n):
-        tgt = node_item[j]
-        for src in sorted(set(inputs_of.get(tgt, [])), key=lambda s: pidx[s]):
-            a = 1.0 / outdeg[src]  # z(i→t) / X_t with X = 1
-            slot_map[(pidx[src], j)] = len(slot_rows)
+        for src, a in sorted(inputs_of.get(node_item[j], []), key=lambda sq: pidx[sq[0]]):
+            slot = len(slot_rows)
             slot_rows.append((pidx[src], j, a))
             for c, sc in producers[src].items():
-                k = idx[f"{c}/{src}"]
-                edges.append((k, j, slot_map[(pidx[src], j)], sc * a * x0[j]))
-    slot_prod = np.array([r[0] for r in slot_rows], dtype=np.int64)
-    slot_buyer = np.array([r[1] for r in slot_rows], dtype=np.int64)
+                edges.append((idx[node_id(c, src)], j, slot, sc * a * x0[j]))
     e = np.array(edges, dtype=float).reshape(-1, 4)
     return SimSystem(
         node_ids=node_ids,
-        node_region=np.array(node_region, dtype=object),
+        node_region=nodes["country"].astype(str).to_numpy(dtype=object),
         node_product=np.array([pidx[i] for i in node_item], dtype=np.int64),
         products=items,
         x0=x0,
         y0=y0,
-        slot_prod=slot_prod,
-        slot_buyer=slot_buyer,
+        slot_prod=np.array([r[0] for r in slot_rows], dtype=np.int64),
+        slot_buyer=np.array([r[1] for r in slot_rows], dtype=np.int64),
         slot_a=np.array([r[2] for r in slot_rows], dtype=float),
         slot_s=np.full(len(slot_rows), np.nan),
         edge_sup=e[:, 0].astype(np.int64),
@@ -160,8 +99,8 @@ def from_share_network(net: Network, name: str | None = None) -> SimSystem:
         fd=None,
         steps_per_year=365.0,
         unit="share of a day of world supply",
-        name=name or net.name,
-        meta={"kind": "shares", "row": ROW},
+        name=name or (net.name if isinstance(net, Network) else "flow network"),
+        meta={"kind": "shares", "row": ROW, "flows": flows.choices},
     )
 
 
