@@ -59,7 +59,7 @@ def test_flow_network_by_hand():
     assert f.unknown().to_dict() == pytest.approx({"ore": 0, "resist": .3, "euv-resist": .2, "litho": .2,
                                                    "chip": .2})
     ignored = flow_network(toy(), is_type_of="ignore")
-    assert ("resist", "euv-resist") not in set(zip(ignored.inputs["item_id"], ignored.inputs["input_id"]))
+    assert ("resist", "euv-resist") not in set(zip(ignored.inputs["item_id"], ignored.inputs["input_id"], strict=True))
     assert "euv-resist" in ignored.finals
 
 
