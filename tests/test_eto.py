@@ -73,15 +73,17 @@ def expected(eto_dir):
 
 
 # -- the real copy -----------------------------------------------------------------------------------------------
-def test_counts_match_the_csv_files(eto, expected):
-    assert len(eto.items) == expected["items"] == 126
-    assert len(eto.shares) == expected["share_rows"] == 1300
-    assert len(eto.providers) == expected["providers"] == 396
-    assert len(eto.countries()) == expected["countries"] == 21
-    assert len(eto.firms()) == expected["firms"] == 372
-    assert len(eto.relations) == expected["relations"] == 139
-    assert len(eto.stages) == 3
-    assert sorted(int(y) for y in eto.shares["year"].dropna().unique()) == expected["years"] == [2019, 2021, 2022, 2025]
+def test_counts_match_the_csv_files(eto, expected, eto_dir):
+    # recomputed from the files with the csv module, so any release of the data can stand here
+    assert expected["items"] > 0 and expected["share_rows"] > 0 and expected["countries"] > 0
+    assert len(eto.items) == expected["items"]
+    assert len(eto.shares) == expected["share_rows"]
+    assert len(eto.providers) == expected["providers"]
+    assert len(eto.countries()) == expected["countries"]
+    assert len(eto.firms()) == expected["firms"]
+    assert len(eto.relations) == expected["relations"]
+    assert len(eto.stages) == len(rows(eto_dir, "stages.csv"))
+    assert sorted(int(y) for y in eto.shares["year"].dropna().unique()) == expected["years"]
     assert set(eto.shares["dataset"]) == {"eto"}
 
 
@@ -155,7 +157,7 @@ def test_unknown_shares_stay_nan(eto, expected):
 
 def test_stage_shares_refer_to_stages(eto, expected):
     stage_rows = [r for r in expected["provision"] if r["provided_id"].startswith("S")]
-    assert int(eto.shares["item_id"].isin(eto.stages["stage_id"]).sum()) == len(stage_rows) == 21
+    assert stage_rows and int(eto.shares["item_id"].isin(eto.stages["stage_id"]).sum()) == len(stage_rows)
 
 
 def test_name_differences_are_findings(eto, expected):
@@ -227,8 +229,8 @@ def test_cli_validate_and_info(eto_dir, expected):
         assert data[key] == expected[key], key
 
 
-def test_load_detects_eto_folder(eto_dir):
-    assert len(load(str(eto_dir)).shares) == 1300
+def test_load_detects_eto_folder(eto_dir, expected):
+    assert len(load(str(eto_dir)).shares) == expected["share_rows"]
 
 
 # -- invented other releases -------------------------------------------------------------------------------------
@@ -432,3 +434,64 @@ def test_parse_market_size_property(number, unit, year, note):
     usd, got_year = parse_market_size(text, year=2000)
     assert usd == pytest.approx(float(number) * scale, rel=1e-12)
     assert got_year == (year if year is not None else 2019 if note == " (2019)" else 2000)
+
+
+# -- a provision row published twice ------------------------------------------------------------------------------
+def _repeat_row(folder: Path, change: dict[str, str] | None = None) -> tuple[int, int]:
+    """Append a copy of a provision row (changed where ``change`` says) with the csv module;
+    return the line numbers of the original and of the copy (header = line 1)."""
+    with open(folder / "provision.csv", encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.reader(fh))
+    header = table[0]
+    # a row with a provider and an item, as the 2019 release's repeated Powertech/ATP row
+    k = next(i for i, r in enumerate(table[1:], start=1) if r[header.index("provider_id")] and
+             r[header.index("provided_id")])
+    copy = list(table[k])
+    for col, value in (change or {}).items():
+        copy[header.index(col)] = value
+    table.append(copy)
+    with open(folder / "provision.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(table)
+    return k + 1, len(table)
+
+
+def _check_repeated(folder: Path) -> None:
+    before = len(rows(folder, "provision.csv"))
+    first, copy = _repeat_row(folder)
+    n = read_eto(folder)
+    assert len(n.shares) == before  # read once
+    warned = [p for p in n.meta["findings"] if p.check == "repeated_rows"]
+    assert len(warned) == 1 and warned[0].severity == "warning"
+    assert warned[0].row == copy and f"repeats row {first} word for word" in warned[0].message
+    assert warned[0].file.endswith("provision.csv")
+    r = CliRunner().invoke(app, ["data", "validate", str(folder)])
+    assert r.exit_code == 0, r.output
+    assert f"row {copy}: provision row repeats row {first} word for word" in r.output
+
+
+def _check_disagreeing(folder: Path) -> None:
+    with open(folder / "provision.csv", encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh))
+    share_col = next(c for c in header if c.lower() in ("share_provided", "share", "market_share"))
+    first, copy = _repeat_row(folder, {share_col: "12.5"})  # same provider and item, another share
+    with pytest.raises(DataError) as exc:
+        read_eto(folder)
+    dup = [p for p in exc.value.problems if "duplicate" in p.message]
+    assert len(dup) == 1 and dup[0].row == copy and f"first at row {first}" in dup[0].message
+    r = CliRunner().invoke(app, ["data", "validate", str(folder)])
+    assert r.exit_code == 3 and f"row {copy}" in r.output and f"first at row {first}" in r.output
+
+
+def test_repeated_provision_row_is_read_once_with_a_warning(tmp_path):
+    _check_repeated(write_release(tmp_path / "rel", bom=False))
+
+
+def test_repeated_provision_rows_that_disagree_are_rejected(tmp_path):
+    _check_disagreeing(write_release(tmp_path / "rel", bom=False))
+
+
+def test_repeated_row_in_a_copy_of_the_real_release(eto_dir, tmp_path):
+    import shutil
+
+    _check_repeated(Path(shutil.copytree(eto_dir, tmp_path / "same")))
+    _check_disagreeing(Path(shutil.copytree(eto_dir, tmp_path / "differs")))

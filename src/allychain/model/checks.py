@@ -102,6 +102,12 @@ def check_unknown_columns(n: Network) -> list[Problem]:
     return [p for p in n.meta.get("findings", ()) if p.check == "unknown_columns"]
 
 
+def check_repeated_rows(n: Network) -> list[Problem]:
+    """Rows a reader found repeated word for word and read once (e.g. a provision row the
+    2019 ETO release publishes twice); each warning names both rows."""
+    return [p for p in n.meta.get("findings", ()) if p.check == "repeated_rows"]
+
+
 def check_conflicts(n: Network) -> list[Problem]:
     """Rows on which two datasets of a combination disagree (see :func:`allychain.data.merge`)."""
     conflicts = n.meta.get("conflicts")
@@ -190,6 +196,7 @@ CHECKS: dict[str, Callable[[Network], list[Problem]]] = {
     "providers_without_rows": check_providers_without_rows,
     "names": check_names,
     "unknown_columns": check_unknown_columns,
+    "repeated_rows": check_repeated_rows,
     "conflicts": check_conflicts,
     "edges_in_bom": check_edges_in_bom,
     "bom_supplied": check_bom_supplied,

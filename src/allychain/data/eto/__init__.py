@@ -38,7 +38,7 @@ from typing import Any
 
 import pandas as pd
 
-from allychain.data.eto.files import FILES, OPTIONAL, REQUIRED, EtoFile, read_file, relabel
+from allychain.data.eto.files import FILES, OPTIONAL, REQUIRED, EtoFile, collapse_repeated_rows, read_file, relabel
 from allychain.data.eto.parsing import DATASET, parse_market_size
 from allychain.data.eto.places import REGIONS, Place, resolve_place
 from allychain.data.eto.tables import (
@@ -117,6 +117,7 @@ def read_eto(path: str | Path) -> Network:
     stages = stages_table(st, sources, problems, findings)
     items = items_table(inp, sources, problems, findings)
     providers, id_map = providers_table(prov, problems, findings)
+    pro = collapse_repeated_rows(pro, "provision row", findings)
     shares = shares_table(pro, id_map, sources, problems)
     relations = relations_table(seq, problems)
     src = pd.DataFrame(list(sources.values()), columns=["source_id", "title", "url", "dataset"])

@@ -14,7 +14,7 @@ from allychain.data.eto.parsing import txt
 from allychain.errors import DataError, Problem
 from allychain.model.validate import ROW, coerce_table
 
-__all__ = ["FILES", "OPTIONAL", "REQUIRED", "EtoFile", "coerce", "read_file", "relabel"]
+__all__ = ["FILES", "OPTIONAL", "REQUIRED", "EtoFile", "coerce", "collapse_repeated_rows", "read_file", "relabel"]
 
 FILES: tuple[str, ...] = ("stages.csv", "inputs.csv", "providers.csv", "provision.csv", "sequence.csv")
 
@@ -114,3 +114,28 @@ def relabel(problems: list[Problem], start: int, file: str, columns: Mapping[str
             problems[i] = _replace(p, column=columns[p.column])
 
 
+
+
+def collapse_repeated_rows(f: EtoFile, what: str, findings: list[Problem]) -> EtoFile:
+    """Keep the first of rows that repeat another row of ``f`` word for word.
+
+    A row repeated with every cell the same (after trimming spaces) is a publishing slip
+    that changes nothing — the 2019 release repeats one provision row so — so it is read
+    once, with a warning (check ``repeated_rows``) naming both rows.  Rows that share a
+    key but differ in any cell are left in place: the schema's unique-key check rejects
+    them, naming both rows.
+    """
+    cols = [c for c in f.df.columns if c != ROW]
+    repeated = f.df.duplicated(cols, keep="first")
+    if not repeated.any():
+        return f
+    first_row: dict[tuple[object, ...], int] = {}
+    for rec in f.df[cols + [ROW]].itertuples(index=False, name=None):
+        key, row = tuple(rec[:-1]), int(rec[-1])
+        if key in first_row:
+            cells = ", ".join(f"{f.shown(c)}={v}" for c, v in zip(cols, key, strict=True) if v is not None)
+            findings.append(Problem(f"{what} repeats row {first_row[key]} word for word ({cells}); read once",
+                                    file=f.name, row=row, check="repeated_rows", severity="warning"))
+        else:
+            first_row[key] = row
+    return _replace(f, df=f.df[~repeated].reset_index(drop=True))
