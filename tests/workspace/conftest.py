@@ -54,12 +54,10 @@ def pg_database() -> Iterator[str]:
         conn.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """An empty database on each engine."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ws.db'}"
-        return
+def new_url(request: pytest.FixtureRequest, engine: str, folder: Any) -> str:
+    """A fresh empty database on ``engine``: a SQLite file in ``folder`` or a new PostgreSQL schema."""
+    if engine == "sqlite":
+        return f"sqlite:///{folder / ('ws-' + secrets.token_hex(4) + '.db')}"
     base = request.getfixturevalue("pg_database")
     schema = f"t_{secrets.token_hex(6)}"
     import psycopg
@@ -68,7 +66,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     user = base.split("://", 1)[1].split("@", 1)[0]
     with psycopg.connect(host=PG_HOST, port=PG_PORT, user=user, dbname=dbname, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    yield f"{base}?options=-csearch_path%3D{schema}"
+    return f"{base}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """An empty database on each engine."""
+    return new_url(request, request.param, tmp_path)
 
 
 @pytest.fixture()
@@ -82,6 +86,10 @@ def store(db_url: str) -> Iterator[Any]:
 
 @pytest.fixture()
 def people(store: Any) -> dict[str, Any]:
+    return make_people(store)
+
+
+def make_people(store: Any) -> dict[str, Any]:
     """An admin, a steward, two companies with a submitter, an analyst and an observer each.
 
     Returns principals and token secrets: ``people["p"][role_org]``, ``people["tokens"][role_org]``.
@@ -116,3 +124,48 @@ def _cheap_argon2() -> Iterator[None]:
     mp.setattr(accounts, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     yield
     mp.undo()
+
+
+@pytest.fixture(scope="session")
+def ws_tools() -> Any:
+    """Helpers for fixtures of wider scope in the test modules (conftest is not importable)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(new_url=new_url, make_people=make_people, client_for=client_for)
+
+
+@pytest.fixture(scope="session")
+def builtin_network() -> Any:
+    from allychain.data.load import load
+
+    return load("builtin")
+
+
+def client_for(app: Any) -> Any:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    return TestClient(app)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def api(request: pytest.FixtureRequest, tmp_path_factory: Any, builtin_network: Any) -> Iterator[Any]:
+    """A served workspace (TestClient) with the people of :func:`make_people` and a submitter in the secretariat."""
+    from types import SimpleNamespace
+
+    from allychain.api import create_app
+    from allychain.store import open_store
+    from allychain.workspace import accounts
+
+    url = new_url(request, request.param, tmp_path_factory.mktemp("api"))
+    store = open_store(url, migrate=True)
+    people = make_people(store)
+    tok = accounts.add_user(store, people["admin"], "submitter-secretariat", "secretariat", ["submitter"])["token"]
+    people["tokens"]["submitter_secretariat"] = tok
+    people["p"]["submitter_secretariat"] = accounts.authenticate_token(store, tok)
+    app = create_app(builtin_network, workspace=store)
+    with client_for(app) as client:
+        yield SimpleNamespace(app=app, client=client, store=store, people=people, url=url, engine=request.param)
+    store.dispose()

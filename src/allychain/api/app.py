@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
@@ -34,7 +35,7 @@ DEFAULT_MEMBERS = ["KOR", "NLD"]
 
 
 def create_app(data: str | Network = "builtin", members: str | list[str] | None = None,
-               workers: int = 2) -> FastAPI:
+               workers: int = 2, workspace: Any = None) -> FastAPI:
     """Build the FastAPI application.
 
     Parameters
@@ -47,6 +48,10 @@ def create_app(data: str | Network = "builtin", members: str | list[str] | None 
         KOR,NLD).
     workers
         Threads running jobs (scenario runs, briefing packs).
+    workspace
+        A workspace database URL (or an open :class:`allychain.store.Store`): serves
+        the workspace API under ``/api/ws/`` and its dashboard pages under ``/ws/``.
+        Without one the server has no workspace and no authentication.
 
     Raises
     ------
@@ -83,6 +88,8 @@ def create_app(data: str | Network = "builtin", members: str | list[str] | None 
     app.include_router(routes_analysis.decisions)
     app.include_router(routes_jobs.router)
     app.include_router(routes_watch.router)
+    if workspace is not None:
+        _mount_workspace(app, workspace)
     _mount_web(app)
 
     log.info("allychain API ready on %s (%.2f s)", network, time.perf_counter() - t0)
@@ -93,6 +100,17 @@ def create_app(data: str | Network = "builtin", members: str | list[str] | None 
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     app.state.allychain.jobs.shutdown()
+
+
+def _mount_workspace(app: FastAPI, workspace: Any) -> None:
+    from allychain.api import routes_ws
+    from allychain.store import Store, open_store
+
+    store = workspace if isinstance(workspace, Store) else open_store(str(workspace))
+    routes_ws.install(app, store)
+    from allychain.api import routes_ws_pages
+
+    routes_ws_pages.install(app)
 
 
 def _mount_web(app: FastAPI) -> None:

@@ -18,10 +18,15 @@ def serve_cmd(
     members: str = typer.Option("KOR,NLD", "--members", "-m", help="Default members of the analyses."),
     workers: int = typer.Option(2, "--jobs", min=1, max=16, help="Threads running scenario and report jobs."),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn log level (info shows each request)."),
+    workspace: str | None = typer.Option(
+        None, "--workspace", help="Serve the alliance workspace (/api/ws, dashboard pages /ws) from this database: a "
+        "URL (postgresql+psycopg://…, sqlite:///…) or 'default' for the embedded one; the URL may come from "
+        "$ALLYCHAIN_DB with 'env'.", show_default=False),
 ) -> None:
     """Serve the API (/api, /openapi.json) and the dashboard (/) — no internet needed.
 
     The data are loaded once at start-up; analysis answers are cached per parameter set.
+    With --workspace the confidential workspace is served too (Bearer tokens, login).
     """
     try:
         import uvicorn
@@ -29,9 +34,19 @@ def serve_cmd(
         raise MissingExtraError("allychain serve needs the server extra: pip install 'allychain[server]'") from None
     from allychain.api.app import create_app
 
-    app = create_app(data=data, members=members, workers=workers)
+    ws_url = None
+    if workspace is not None:
+        from allychain.store import resolve_url
+
+        ws_url = resolve_url(None if workspace in ("default", "env") else workspace)
+    app = create_app(data=data, members=members, workers=workers, workspace=ws_url)
     if host not in LOOPBACK:
-        typer.echo(f"warning: listening on {host}: the API has no authentication", err=True)
+        typer.echo(f"warning: listening on {host}: the public analyses (/api) have no authentication; serve it "
+                   "behind a TLS proxy", err=True)
+    if ws_url is not None:
+        from allychain.store import redact
+
+        typer.echo(f"allychain: workspace {redact(ws_url)} at /api/ws and /ws/login", err=True)
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"allychain: serving {data} on http://{shown}:{port}/ (API at /api, schema at /openapi.json); "
                "Ctrl+C stops", err=True)

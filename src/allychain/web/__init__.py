@@ -10,12 +10,17 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["static_dir", "plotly_js"]
+__all__ = ["static_dir", "plotly_js", "templates_dir"]
 
 
 def static_dir() -> Path:
     """Folder of the dashboard's static files."""
     return Path(str(resources.files("allychain.web").joinpath("static")))
+
+
+def templates_dir() -> Path:
+    """Folder of the workspace pages' templates (Jinja2, rendered by the API process)."""
+    return Path(str(resources.files("allychain.web").joinpath("templates")))
 
 
 def plotly_js() -> Path | None:

@@ -1,0 +1,194 @@
+"""The permission matrix, exhaustively: every /api/ws route × every role × own / other organisation,
+and unauthenticated — generated from the routes and permissions.csv.
+
+A route without a declared action, or without an example request below, fails
+:func:`test_every_route_is_covered`; the expected answer of each case is derived
+from the matrix, never written by hand.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from allychain.api.routes_ws import ROUTE_ACTIONS
+from allychain.workspace.authz import ROLES, Scope, matrix
+
+#: the caller of each role: (user key in people, organisation); "other" organisation of each
+CALLERS = {"admin": ("admin", "secretariat"), "steward": ("steward", "secretariat"),
+           "submitter": ("submitter_samsung", "samsung"), "analyst": ("analyst_samsung", "samsung"),
+           "observer": ("observer_samsung", "samsung")}
+OTHER = {"secretariat": "samsung", "samsung": "asml"}
+SUBMITTER_OF = {"secretariat": "submitter_secretariat", "samsung": "submitter_samsung", "asml": "submitter_asml"}
+USER_OF = {"secretariat": "steward", "samsung": "analyst_samsung", "asml": "analyst_asml"}
+
+
+def _csv(marker: str) -> bytes:
+    return f"item,site,country,period,value,unit\nneon,{marker},KOR,2025,100,t/year\n".encode()
+
+
+def _submission(env: Any, org: str) -> dict[str, Any]:
+    """A fresh submission of ``org`` whose data carries a unique marker."""
+    from allychain.workspace import submissions
+
+    marker = "site-" + secrets.token_hex(6)
+    out = submissions.submit(env.store, env.people["p"][SUBMITTER_OF[org]], "capacity", _csv(marker), "c.csv")
+    return {**out, "marker": marker}
+
+
+def _token_of(env: Any, user_key: str) -> dict[str, Any]:
+    from allychain.workspace import accounts
+
+    return accounts.create_token(env.store, env.people["p"][user_key], description="matrix", days=1)
+
+
+Example = Callable[[Any, str, str], tuple[str, dict[str, Any], dict[str, Any] | None]]
+"""(env, caller key, target organisation) → (url, request kwargs, the confidential target if any)"""
+
+
+def _upload(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    return "/api/ws/submissions?kind=capacity", {"content": _csv("new-site"),
+                                                 "headers": {"Content-Type": "text/csv"}}, None
+
+
+def _list(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    return "/api/ws/submissions", {}, _submission(env, org)
+
+
+def _read(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    sub = _submission(env, org)
+    return f"/api/ws/submissions/{sub['id']}", {}, sub
+
+
+def _correct(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    sub = _submission(env, org)
+    return f"/api/ws/submissions/{sub['id']}", {"content": _csv("fixed-site"), "headers": {
+        "Content-Type": "text/csv", "If-Match": sub["etag"]}}, sub
+
+
+def _withdraw(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    sub = _submission(env, org)
+    return f"/api/ws/submissions/{sub['id']}", {}, sub
+
+
+def _revoke_token(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    owner = me if org == CALLERS_ORG[me] else USER_OF[org]
+    return f"/api/ws/tokens/{_token_of(env, owner)['id']}", {}, None
+
+
+def _grant(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    name = env.people["p"][USER_OF[org]].name
+    return f"/api/ws/users/{name}/roles", {"json": {"role": "observer"}}, None
+
+
+def _revoke_role(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    from allychain.workspace import accounts
+
+    name = env.people["p"][USER_OF[org]].name
+    accounts.grant_role(env.store, env.admin, name, "observer")
+    return f"/api/ws/users/{name}/roles/observer", {}, None
+
+
+def _new_org(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    return "/api/ws/organisations", {"json": {"id": "o-" + secrets.token_hex(4), "name": "New", "kind": "company",
+                                              "country": "JPN"}}, None
+
+
+def _new_user(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    return "/api/ws/users", {"json": {"name": "u-" + secrets.token_hex(4), "organisation": org,
+                                      "roles": ["analyst"]}}, None
+
+
+def _plain(path: str, body: dict[str, Any] | None = None) -> Example:
+    return lambda env, me, org: (path, {"json": body} if body is not None else {}, None)
+
+
+CALLERS_ORG = {key: org for key, org in CALLERS.values()}
+
+#: one example request per route; ``object`` routes act on one object whose ownership varies
+EXAMPLES: dict[tuple[str, str], tuple[Example, bool, int]] = {
+    ("GET", "/api/ws/me"): (_plain("/api/ws/me"), False, 200),
+    ("GET", "/api/ws/roles"): (_plain("/api/ws/roles"), False, 200),
+    ("GET", "/api/ws/organisations"): (_plain("/api/ws/organisations"), False, 200),
+    ("POST", "/api/ws/organisations"): (_new_org, False, 201),
+    ("GET", "/api/ws/users"): (_plain("/api/ws/users"), False, 200),
+    ("POST", "/api/ws/users"): (_new_user, False, 201),
+    ("POST", "/api/ws/users/{name}/roles"): (_grant, False, 200),
+    ("DELETE", "/api/ws/users/{name}/roles/{role}"): (_revoke_role, False, 200),
+    ("GET", "/api/ws/tokens"): (_plain("/api/ws/tokens"), False, 200),
+    ("POST", "/api/ws/tokens"): (_plain("/api/ws/tokens", {"description": "matrix", "days": 1}), False, 201),
+    ("DELETE", "/api/ws/tokens/{token_id}"): (_revoke_token, True, 200),
+    ("POST", "/api/ws/submissions"): (_upload, False, 201),
+    ("GET", "/api/ws/submissions"): (_list, False, 200),
+    ("GET", "/api/ws/submissions/{sub_id}"): (_read, True, 200),
+    ("PUT", "/api/ws/submissions/{sub_id}"): (_correct, True, 200),
+    ("DELETE", "/api/ws/submissions/{sub_id}"): (_withdraw, True, 200),
+    ("GET", "/api/ws/audit"): (_plain("/api/ws/audit"), False, 200),
+    ("GET", "/api/ws/audit/verify"): (_plain("/api/ws/audit/verify"), False, 200),
+}
+
+CASES = [(m, p, role, own) for (m, p) in sorted(ROUTE_ACTIONS) for role in ROLES for own in ("own", "other")]
+
+
+@pytest.fixture(scope="module")
+def env(api: Any) -> Any:
+    api.admin = api.people["admin"]
+    return api
+
+
+def test_every_route_is_covered(env: Any) -> None:
+    """Every /api/ws route declares an action (so the matrix applies) and has an example here."""
+    from allychain.api import routes_ws
+
+    served = {(m.upper(), path) for path, ops in env.app.openapi()["paths"].items() if path.startswith("/api/ws")
+              for m in ops}
+    served |= {(m, r.path) for r in routes_ws.router.routes for m in getattr(r, "methods", ())}
+    assert served == set(ROUTE_ACTIONS), "a /api/ws route was added without route(..., action)"
+    assert set(EXAMPLES) == served, f"no example request for {sorted(served - set(EXAMPLES))}"
+    assert set(ROLES) == set(CALLERS)
+
+
+def expected_status(method: str, path: str, role: str, ownership: str) -> int:
+    _, is_object, ok = EXAMPLES[(method, path)]
+    scope = matrix()[ROUTE_ACTIONS[(method, path)]][role]
+    if scope is Scope.NONE:
+        return 403
+    if is_object and scope is Scope.OWN and ownership == "other":
+        return 404
+    return ok
+
+
+@pytest.mark.parametrize(("method", "path", "role", "ownership"), CASES,
+                         ids=[f"{m} {p} {r} {o}" for m, p, r, o in CASES])
+def test_matrix(env: Any, method: str, path: str, role: str, ownership: str) -> None:
+    me, my_org = CALLERS[role]
+    target_org = my_org if ownership == "own" else OTHER[my_org]
+    example, _, _ = EXAMPLES[(method, path)]
+    url, kwargs, target = example(env, me, target_org)
+    headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {env.people['tokens'][me]}"}
+    res = env.client.request(method, url, headers=headers, **kwargs)
+    want = expected_status(method, path, role, ownership)
+    assert res.status_code == want, res.text
+    if want >= 400:
+        assert res.headers["content-type"].startswith("application/problem+json")
+    if target is not None:
+        # confidential data only to callers the matrix allows
+        read_scope = matrix()[ROUTE_ACTIONS[(method, path)]][role]
+        may_see = want < 400 and (read_scope is Scope.ANY or target["organisation"] == my_org)
+        assert (target["marker"] in res.text) == (may_see and method == "GET" and "{" in path)
+        if method == "GET" and path.endswith("/submissions"):
+            assert (target["id"] in res.text) == may_see
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(EXAMPLES))
+def test_unauthenticated_gets_401(env: Any, method: str, path: str) -> None:
+    example, _, _ = EXAMPLES[(method, path)]
+    url, kwargs, target = example(env, "submitter_samsung", "samsung")
+    res = env.client.request(method, url, **kwargs)
+    assert res.status_code == 401 and res.headers["www-authenticate"].startswith("Bearer")
+    assert res.headers["content-type"].startswith("application/problem+json")
+    if target is not None:
+        assert target["marker"] not in res.text
