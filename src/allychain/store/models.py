@@ -29,7 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = ["Base", "Organisation", "User", "UserRole", "Token", "Submission", "SubmissionVersion", "AuditEvent",
-           "AuditHead", "ORG_KINDS", "utcnow"]
+           "AuditHead", "Release", "ORG_KINDS", "utcnow"]
 
 ORG_KINDS = ("government", "company", "university", "secretariat")
 
@@ -171,3 +171,30 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Release(Base):
+    """One published aggregate (disclosure-controlled) and what it was built from.
+
+    ``published`` is what left (JSON rows, suppressed values null); ``record`` is the
+    release-log entry of :class:`allychain.disclosure.Release` — it holds the true cell
+    values (confidential, like the submissions) so that later releases are protected
+    together with this one; ``sources`` lists the submission versions used.  Never
+    updated or deleted.
+    """
+
+    __tablename__ = "releases"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    table: Mapped[str] = mapped_column(String(60))
+    seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    digest: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    sources: Mapped[str] = mapped_column(Text)
+    published: Mapped[str] = mapped_column(Text)
+    record: Mapped[str] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("table", "seq", name="uq_releases_table_seq"),
+                      Index("ix_releases_kind_created_at", "kind", "created_at"))
+

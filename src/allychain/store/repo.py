@@ -21,6 +21,7 @@ from allychain.store.models import (
     AuditEvent,
     AuditHead,
     Organisation,
+    Release,
     Submission,
     SubmissionVersion,
     Token,
@@ -187,6 +188,24 @@ class Repo:
 
     def flush(self) -> None:
         self.s.flush()
+
+    # releases of disclosure-controlled aggregates --------------------------------
+    def add_release(self, rel: Release) -> Release:
+        self.s.add(rel)
+        self.s.flush()
+        return rel
+
+    def releases(self, kind: str | None = None, table: str | None = None) -> Sequence[Release]:
+        """Releases, oldest first (of one ``kind`` / ``table`` when given)."""
+        q = select(Release).order_by(Release.created_at, Release.seq)
+        if kind is not None:
+            q = q.where(Release.kind == kind)
+        if table is not None:
+            q = q.where(Release.table == table)
+        return self.s.scalars(q).all()
+
+    def get_release(self, release_id: str) -> Release | None:
+        return self.s.get(Release, release_id)
 
     # audit trail -------------------------------------------------------------------
     def audit_head(self) -> AuditHead:
