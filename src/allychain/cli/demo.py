@@ -58,8 +58,8 @@ def _simulations(n: Network, con: Console, out: Path) -> None:
     from rich.table import Table
 
     from allychain.data.spec import read_scenario
+    from allychain.report.sim_outputs import write_result
     from allychain.simulate.api import run_scenario
-    from allychain.simulate.outputs import write_result
 
     here = Path(__file__).resolve().parents[1] / "scenarios"
     tab = Table(header_style="bold", title="one-year disruption runs (share of baseline output lost)")

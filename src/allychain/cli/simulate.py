@@ -12,7 +12,7 @@ import typer
 
 from allychain.cli.options import MAX_SEED, MAX_STEPS, open_unit_interval
 from allychain.cli.render import Format, emit
-from allychain.errors import MissingExtraError, ScenarioError
+from allychain.errors import ScenarioError
 
 __all__ = ["simulate_cmd", "montecarlo_cmd", "demo"]
 
@@ -65,7 +65,7 @@ def simulate_cmd(
     from contextlib import nullcontext
 
     from allychain.durable import lock_output
-    from allychain.simulate.outputs import check_out
+    from allychain.report.sim_outputs import check_out
 
     if out is not None:
         check_out(out, overwrite)
@@ -77,8 +77,8 @@ def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: b
               steps: int | None, compat: str | None, fmt: Format, out_format: str, overwrite: bool) -> None:
     from allychain.data.load import load
     from allychain.data.spec import read_capacity_path, read_scenario
+    from allychain.report.sim_outputs import write_result
     from allychain.simulate.api import run_scenario
-    from allychain.simulate.outputs import write_result
     from allychain.simulate.scenario import Scenario
 
     if compat not in (None, "boario", "none"):
@@ -109,16 +109,9 @@ def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: b
 
 
 def _client(address: str) -> Any:
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:  # pragma: no cover
-        raise MissingExtraError("--dask needs dask[distributed]: pip install 'allychain[dask]'") from None
-    if address == "local":
-        import logging
+    from allychain.simulate.montecarlo import dask_client
 
-        return Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
-                                   silence_logs=logging.WARNING))
-    return Client(address)
+    return dask_client(address)
 
 
 def montecarlo_cmd(
@@ -141,7 +134,7 @@ def montecarlo_cmd(
     from contextlib import nullcontext
 
     from allychain.durable import lock_output
-    from allychain.simulate.outputs import check_out
+    from allychain.report.sim_outputs import check_out
 
     if out is not None:
         check_out(out, overwrite)
@@ -170,7 +163,7 @@ def _montecarlo(spec: Path, runs: int | None, seed: int, dask: str | None, out: 
             client.close()
     risk = res.risk(level)
     if out is not None:
-        from allychain.simulate.outputs import write_montecarlo
+        from allychain.report.sim_outputs import write_montecarlo
 
         losses = res.losses()
         keys = ["total", *[g for g in sp.alliances if g in losses]]
@@ -190,8 +183,8 @@ def demo(console: Any, out: Path | None = None) -> Path:
 
     from allychain.data.load import load
     from allychain.data.spec import read_scenario
+    from allychain.report.sim_outputs import write_result
     from allychain.simulate.api import run_scenario
-    from allychain.simulate.outputs import write_result
 
     here = Path(__file__).resolve().parents[1] / "scenarios" / "pymrio-test-earthquake-reg2.yaml"
     sc = read_scenario(here)

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sparse
 
+from allychain.errors import MissingExtraError
 from allychain.model.disruption import PROFILES, TARGET_KEYS, TARGET_RENAMED, Target, read_target
 from allychain.model.spec import Spec
 from allychain.simulate.engine import initial_state, join, prepare, step
@@ -52,7 +53,7 @@ from allychain.simulate.recorder import loss_metrics
 from allychain.simulate.scenario import read_alliances, read_params, select_nodes
 from allychain.simulate.system import SimSystem
 
-__all__ = ["Dist", "RandomShock", "Hazard", "MonteCarloSpec", "MCResult", "parse_spec", "run_montecarlo",
+__all__ = ["dask_client", "Dist", "RandomShock", "Hazard", "MonteCarloSpec", "MCResult", "parse_spec", "run_montecarlo",
            "risk_table", "NodeShocks"]
 
 _DISTS = {"uniform": ("low", "high"), "normal": ("mean", "sd"), "lognormal": ("median", "sigma"),
@@ -443,3 +444,24 @@ def run_montecarlo(spec: MonteCarloSpec, system: SimSystem, runs: int | None = N
                 progress(len(part["run"]))
     df = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True).sort_values("run").reset_index(drop=True)
     return MCResult(spec=spec, runs=df, seed=seed)
+
+
+def dask_client(address: str) -> Any:
+    """A Dask ``distributed.Client`` for ``run_montecarlo(dask=...)``: ``"local"`` starts an
+    in-process cluster of two single-threaded workers; anything else is a scheduler address.
+
+    Raises
+    ------
+    MissingExtraError
+        When dask[distributed] is not installed (``pip install 'allychain[dask]'``).
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover
+        raise MissingExtraError("--dask needs dask[distributed]: pip install 'allychain[dask]'") from None
+    if address == "local":
+        import logging
+
+        return Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+                                   silence_logs=logging.WARNING))
+    return Client(address)
