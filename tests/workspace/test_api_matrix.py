@@ -102,6 +102,20 @@ def _new_user(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
                                       "roles": ["analyst"]}}, None
 
 
+def _published(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    """A capacity release exists (published by the steward through the service)."""
+    from allychain.workspace import publish
+
+    _submission(env, "samsung")
+    publish.publish(env.store, env.people["p"]["steward"], "capacity")
+    return "/api/ws/aggregates/capacity", {}, None
+
+
+def _to_publish(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    _submission(env, "samsung")
+    return "/api/ws/aggregates/capacity/releases", {}, None
+
+
 def _plain(path: str, body: dict[str, Any] | None = None) -> Example:
     return lambda env, me, org: (path, {"json": body} if body is not None else {}, None)
 
@@ -128,6 +142,9 @@ EXAMPLES: dict[tuple[str, str], tuple[Example, bool, int]] = {
     ("DELETE", "/api/ws/submissions/{sub_id}"): (_withdraw, True, 200),
     ("GET", "/api/ws/audit"): (_plain("/api/ws/audit"), False, 200),
     ("GET", "/api/ws/audit/verify"): (_plain("/api/ws/audit/verify"), False, 200),
+    ("GET", "/api/ws/aggregates/{kind}"): (_published, False, 200),
+    ("POST", "/api/ws/aggregates/{kind}/releases"): (_to_publish, False, 201),
+    ("GET", "/api/ws/releases"): (_plain("/api/ws/releases"), False, 200),
 }
 
 CASES = [(m, p, role, own) for (m, p) in sorted(ROUTE_ACTIONS) for role in ROLES for own in ("own", "other")]

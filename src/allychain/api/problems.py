@@ -22,6 +22,7 @@ from allychain.api.serialize import jsonable
 from allychain.errors import (
     AllychainError,
     DataError,
+    DisclosureError,
     InfeasibleError,
     ScenarioError,
     SolverError,
@@ -77,6 +78,8 @@ def _classify(exc: AllychainError) -> tuple[int, str, str]:
         return 422, "infeasible", "No feasible solution"
     if isinstance(exc, SolverError):
         return 503, "solver-error", "Solver failed"
+    if isinstance(exc, DisclosureError):
+        return 409, "disclosure-refused", "Release refused by disclosure control"
     return 400, "bad-request", "Request cannot be answered"
 
 

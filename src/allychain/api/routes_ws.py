@@ -310,3 +310,6 @@ def audit_events(request: Request, p: Principal | None = Depends(caller), after:
 def audit_verify(request: Request, p: Principal | None = Depends(caller)) -> Response:
     return _json(trail.verify_chain(store_of(request), p).to_dict())
 
+
+# the aggregates routes live in their own module; importing it registers them on ``router``
+from allychain.api import routes_ws_aggregates  # noqa: E402,F401
