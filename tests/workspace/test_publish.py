@@ -199,3 +199,58 @@ def test_cli_publish_aggregates_and_releases(store: Any, world: dict[str, Any], 
     assert r.exit_code == 0 and [x["id"] for x in json.loads(r.stdout)] == [out["id"]]
     r = CliRunner().invoke(app, ["workspace", "publish", "capacity", "--db", db_url], env=analyst)
     assert r.exit_code != 0 and "aggregate:publish is not permitted" in (r.stderr + str(r.exception))
+
+
+def _org(store: Any, admin: Any, org: str, country: str) -> Any:
+    from allychain.workspace import accounts
+
+    accounts.add_org(store, admin, org, org, "company", country)
+    tok = accounts.add_user(store, admin, f"u-{org}", org, ["submitter"], password=f"pw-{org}-long-enough")["token"]
+    return accounts.authenticate_token(store, tok)
+
+
+def test_inventory_days_are_means_over_organisations_of_their_latest_counts(store: Any,
+                                                                           people: dict[str, Any]) -> None:
+    from allychain.workspace import publish, submissions
+
+    head = "item,site,country,date,days,quantity,unit\n"
+    files = {  # (organisation, its country): rows; site A of k1 has an older count (ignored)
+        ("k1", "KOR"): "neon,A,KOR,2025-01-01,99,,\nneon,A,KOR,2025-06-01,30,,\nneon,B,KOR,2025-06-01,50,,\n",
+        ("k2", "KOR"): "neon,,KOR,2025-06-01,20,,\n",
+        ("k3", "KOR"): "neon,,USA,2025-06-01,60,,\n",  # stock abroad: counted for the member country KOR
+        ("n1", "NLD"): "neon,,NLD,2025-06-01,10,,\n",
+        ("n2", "NLD"): "neon,,NLD,2025-06-01,12,,\n",
+        ("n3", "NLD"): "neon,,NLD,2025-06-01,11,,\n",
+    }
+    for (org, country), body in files.items():
+        submissions.submit(store, _org(store, people["admin"], org, country), "inventory", (head + body).encode(),
+                           "inv.csv")
+    out = publish.publish(store, people["p"]["steward"], "inventory_days")
+    rows = {(r["item"], r["country"]): r for r in out["rows"]}
+    # KOR: k1 = mean(30, 50) = 40, k2 = 20, k3 = 60 → mean 40 over 3 organisations; NLD: mean(10, 12, 11) = 11
+    assert rows[("neon", "KOR")] == {"item": "neon", "country": "KOR", "value": pytest.approx(40.0),
+                                     "status": "published"}
+    assert rows[("neon", "NLD")]["value"] == pytest.approx(11.0)
+    assert rows[("neon", "_total")]["value"] == pytest.approx((40 * 3 + 11 * 3) / 6)
+    assert out["unit"] == "days" and out["organisations"] == 6 and out["table"] == "inventory_days"
+
+
+def test_sourcing_shares_are_means_over_the_organisations_buying_the_item(store: Any,
+                                                                         people: dict[str, Any]) -> None:
+    from allychain.workspace import publish, submissions
+
+    head = "item,supplier,supplier_kind,year,share\n"
+    files = {"b1": "neon,UKR,country,2024,60\nneon,CHN,country,2024,40\n",
+             "b2": "neon,UKR,country,2024,50\nneon,CHN,country,2024,30\nneon,somefirm,firm,2024,20\n",
+             "b3": "neon,UKR,country,2024,70\nneon,CHN,country,2024,30\n",
+             "b4": "neon,UKR,country,2024,40\nneon,CHN,country,2024,60\n"}
+    for org, body in files.items():
+        submissions.submit(store, _org(store, people["admin"], org, "KOR"), "sourcing", (head + body).encode(),
+                           "src.csv")
+    out = publish.publish(store, people["p"]["steward"], "sourcing")
+    rows = {(r["item"], r["country"]): r for r in out["rows"]}
+    # UKR: (60 + 50 + 70 + 40) / 4 = 55 %; CHN: (40 + 30 + 30 + 60) / 4 = 40 %; the firm supplier is not a country
+    assert rows[("neon", "UKR")]["value"] == pytest.approx(55.0)
+    assert rows[("neon", "CHN")]["value"] == pytest.approx(40.0)
+    assert rows[("neon", "_total")]["value"] == pytest.approx(95.0)
+    assert out["year"] == "2024" and out["unit"] == "percent" and out["table"] == "sourcing:2024"
