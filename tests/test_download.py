@@ -1,5 +1,8 @@
-"""The downloader, against a local HTTP server on 127.0.0.1 serving the ETO copy
-(the only addresses used here are loopback ones)."""
+"""The downloader, against a local HTTP server on 127.0.0.1 (the only address used here).
+
+Every test that serves a release runs twice: on a small synthetic release written to a
+temporary folder (always, so the downloader is tested without ``../shared``) and on the
+shared ETO copy (skipped clearly where it is absent)."""
 
 from __future__ import annotations
 
@@ -53,12 +56,44 @@ class Handler(SimpleHTTPRequestHandler):
         pass
 
 
+COUNTRIES = ("USA", "KOR", "NLD", "JPN", "TWN")
+
+
+def write_synthetic_release(folder: Path, n_inputs: int = 30) -> Path:
+    """A made-up release in the ETO layout: three stages, ``n_inputs`` tools, five countries
+    with known shares (one unknown per tool), a chain of goes_into relations, a source."""
+    def write(name: str, lines: list[str]) -> None:
+        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write("stages.csv", ["stage_id,stage_name,description", "S1,Design,d", "S2,Fabrication,f", "S3,Packaging,p"])
+    write("inputs.csv", ["input_id,input_name,type,stage_id,description,year"]
+          + [f"N{i},Tool {i},tool_resource,S2,a tool,2024" for i in range(n_inputs)])
+    write("providers.csv", ["provider_name,alias,provider_id,provider_type,country"]
+          + [f"{c},{c},P{j},country," for j, c in enumerate(COUNTRIES)])
+    write("provision.csv", ["provider_name,provider_id,provided_name,provided_id,share_provided,year,source"]
+          + [f"{c},P{j},Tool {i},N{i},{'' if j == i % len(COUNTRIES) else 20},2024,\"Synthetic survey, 2024\""
+             for i in range(n_inputs) for j, c in enumerate(COUNTRIES)])
+    write("sequence.csv", ["input_name,input_id,goes_into_name,goes_into_id,is_type_of_name,is_type_of_id"]
+          + [f"Tool {i},N{i},{f'Tool {i + 1}' if i + 1 < n_inputs else ''},{f'N{i + 1}' if i + 1 < n_inputs else ''},,"
+             for i in range(n_inputs)])
+    return folder
+
+
+@pytest.fixture(scope="module", params=["synthetic", "shared"])
+def release(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder a test server serves: the synthetic release, or the shared ETO copy."""
+    if request.param == "shared":
+        return request.getfixturevalue("eto_dir")  # skips, saying where it looked, without the copy
+    return write_synthetic_release(tmp_path_factory.mktemp("synthetic") / "eto")
+
+
 @pytest.fixture
-def server(eto_dir):
+def server(release):
     """Start a server on 127.0.0.1 (free port); yields (base url, overrides dict)."""
     overrides: dict[str, tuple[int, bytes, int | None]] = {}
     handler = type("H", (Handler,), {"overrides": overrides})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(eto_dir)))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(release)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -79,26 +114,26 @@ def counts(n) -> dict:
 
 
 @pytest.fixture(scope="module")
-def reference(eto_dir):
-    return counts(read_eto(eto_dir))
+def reference(release):
+    return counts(read_eto(release))
 
 
-def test_download_api(server, eto_dir, tmp_path, reference):
+def test_download_api(server, release, tmp_path, reference):
     url, _ = server
     dest = download("eto", dest=tmp_path / "eto", source=url, progress=False)
     assert dest == tmp_path / "eto"
-    served = sorted(f for f in (*REQUIRED, *OPTIONAL_FILES["eto"]) if (eto_dir / f).exists())
+    served = sorted(f for f in (*REQUIRED, *OPTIONAL_FILES["eto"]) if (release / f).exists())
     assert sorted(p.name for p in dest.iterdir() if p.name != MANIFEST) == served  # absent optional files skipped
     for name in served:
-        assert (dest / name).read_bytes() == (eto_dir / name).read_bytes(), name
+        assert (dest / name).read_bytes() == (release / name).read_bytes(), name
     manifest = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["source"] == url and manifest["dataset"] == "eto" and manifest["downloaded_at"]
-    assert {n: f["sha256"] for n, f in manifest["files"].items()} == {n: sha(eto_dir / n) for n in served}
+    assert {n: f["sha256"] for n, f in manifest["files"].items()} == {n: sha(release / n) for n in served}
     assert counts(read_eto(dest)) == reference
     assert [p.name for p in tmp_path.iterdir()] == ["eto"]  # no temporary folder left
 
 
-def test_download_cli_and_load_from_cache(server, eto_dir, tmp_path, monkeypatch, reference):
+def test_download_cli_and_load_from_cache(server, release, tmp_path, monkeypatch, reference):
     url, _ = server
     monkeypatch.setenv("ALLYCHAIN_CACHE_DIR", str(tmp_path / "cache"))
     with pytest.raises(DataError, match="allychain data download eto"):
@@ -109,7 +144,7 @@ def test_download_cli_and_load_from_cache(server, eto_dir, tmp_path, monkeypatch
     assert res.stdout.strip().splitlines()[-1] == str(tmp_path / "d")
     assert "CC BY-NC 4.0" in res.stderr
     for name in REQUIRED:
-        assert (tmp_path / "d" / name).read_bytes() == (eto_dir / name).read_bytes()
+        assert (tmp_path / "d" / name).read_bytes() == (release / name).read_bytes()
     # without --dest: into the cache, which load("eto") and --data eto then use
     res = runner.invoke(app, ["data", "download", "eto", "--source", url])
     assert res.exit_code == 0, res.output
@@ -137,11 +172,11 @@ def test_404_for_required_file_leaves_nothing(server, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["truncated", "garbage", "short_body", "wrong_header", "empty"])
-def test_bad_file_keeps_existing_cache(server, eto_dir, tmp_path, kind):
+def test_bad_file_keeps_existing_cache(server, release, tmp_path, kind):
     url, overrides = server
     dest = download("eto", dest=tmp_path / "eto", source=url, progress=False)
     before = {p.name: p.read_bytes() for p in dest.iterdir()}
-    body = (eto_dir / "provision.csv").read_bytes()
+    body = (release / "provision.csv").read_bytes()
     cut = body[: len(body) // 2]
     cut = cut[: cut.rindex(b",")]  # ends inside a row: too few fields
     overrides["provision.csv"] = {
@@ -193,8 +228,8 @@ def test_refuses_to_replace_unrelated_folder(server, tmp_path):
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
 
 
-def test_local_folder_as_source_and_unknown_dataset(eto_dir, tmp_path, reference):
-    dest = download("eto", dest=tmp_path / "eto", source=str(eto_dir), progress=False)
+def test_local_folder_as_source_and_unknown_dataset(release, tmp_path, reference):
+    dest = download("eto", dest=tmp_path / "eto", source=str(release), progress=False)
     assert counts(read_eto(dest)) == reference
     with pytest.raises(DownloadError, match="unknown dataset"):
         download("nope", dest=tmp_path / "x")

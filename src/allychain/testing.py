@@ -204,8 +204,17 @@ def share_networks(
     max_shares: int = 12,
     datasets: Sequence[str] = ("d1", "d2"),
     name: str | None = None,
+    min_shares: int = 0,
+    share_years: Sequence[int] | None = None,
+    provider_kinds: Sequence[str] = ("country", "firm", "region", "aggregate"),
+    share_values: SearchStrategy[float | None] | None = None,
 ) -> SearchStrategy[Network]:
     """Valid share networks.
+
+    ``min_shares``, ``share_years`` (share rows only in these years, never unknown) and
+    ``provider_kinds`` (e.g. mostly ``country``) make
+    dense networks, where several providers share one item and year — the cases that
+    exercise concentration and dependency arithmetic rather than the "not assessable" path.
 
     Items, providers, stages and sources with unique ids; share rows with unique
     (item, provider, year, dataset), shares from 0 to 100 % or unknown (NaN) and
@@ -220,10 +229,10 @@ def share_networks(
     ds = st.sampled_from(list(datasets))
     url = _opt(id_.map(lambda x: f"https://example.org/{x}"))
     item_kinds = st.sampled_from(["design", "process", "tool", "material", "chemical", "raw_material", "chip", "output"])
-    provider_kinds = st.sampled_from(["country", "firm", "region", "aggregate"])
+    provider_kind = st.sampled_from(list(provider_kinds))
     country = _opt(st.text(alphabet=string.ascii_uppercase, min_size=3, max_size=3))
     unit = _opt(st.sampled_from(["wafers", "units", "kg"]))
-    share = _opt(st.floats(0.0, 100.0))
+    share = share_values if share_values is not None else _opt(st.floats(0.0, 100.0))
     basis = _opt(st.sampled_from(["revenue", "capacity", "production"]))
     negligible = _opt(st.booleans())
     confidence = _opt(st.sampled_from(["high", "medium", "low: estimate"]))
@@ -244,10 +253,13 @@ def share_networks(
         items = [dict(item_id=i, name=draw(text), kind=draw(item_kinds), stage_id=draw(stage),
                       description=draw(long_text), market_size=draw(amount), market_size_year=draw(year),
                       unit=draw(unit), source_id=draw(src)) for i in item_ids]
-        providers = [dict(provider_id=p, name=draw(text), kind=draw(provider_kinds), country=draw(country),
+        providers = [dict(provider_id=p, name=draw(text), kind=draw(provider_kind), country=draw(country),
                           aliases=draw(otext)) for p in provider_ids]
-        keys = draw(st.lists(st.tuples(st.sampled_from(item_ids + stage_ids), st.sampled_from(provider_ids), year, ds),
-                             max_size=max_shares, unique=True))
+        share_year = st.sampled_from(list(share_years)) if share_years else year
+        keys = draw(st.lists(st.tuples(st.sampled_from(item_ids + stage_ids), st.sampled_from(provider_ids),
+                                       share_year, ds),
+                             min_size=min(min_shares, len(item_ids + stage_ids) * len(provider_ids)),
+                             max_size=max(max_shares, min_shares), unique=True))
         shares = [dict(item_id=i, provider_id=p, year=y, dataset=d, share=draw(share), basis=draw(basis),
                        negligible=draw(negligible), source_id=draw(src), confidence=draw(confidence))
                   for i, p, y, d in keys]

@@ -122,10 +122,7 @@ def _builtin_country_top(item: str, exclude: set[str]) -> float | None:
 
 
 def test_builtin_plus_eto_reveals_raw_material_dependencies(eto, eto_dir):
-    try:
-        both = load(f"builtin+{eto_dir}")
-    except Exception as exc:  # the built-in dataset is optional for this test only while it is being written
-        pytest.skip(f"built-in dataset not loadable: {exc}")
+    both = load(f"builtin+{eto_dir}")  # any failure to load is a failure, never a skip
     eto_only = dependencies(eto, "KOR")
     assert not eto_only["kind"].isin(["raw_material"]).any()  # ETO has no raw-material tier
     d = dependencies(both, "KOR")
