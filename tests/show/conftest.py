@@ -35,7 +35,7 @@ def client(app: Any) -> Iterator[Any]:
         # starlette's test client warns when it runs on httpx rather than httpx2
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:  # the server answers loopback Host names only
         yield c
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,6 +22,8 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from allychain.api.hosts import HostAllowList
+from allychain.api.hosts import allowed_hosts as hosts_allowed
 from allychain.api.jobs import JobManager
 from allychain.api.problems import install_handlers
 from allychain.api.state import AppState
@@ -35,7 +37,8 @@ DEFAULT_MEMBERS = ["KOR", "NLD"]
 
 
 def create_app(data: str | Network = "builtin", members: str | list[str] | None = None,
-               workers: int = 2, workspace: Any = None) -> FastAPI:
+               workers: int = 2, workspace: Any = None, allowed_hosts: Iterable[str] | None = None,
+               max_jobs: int = 32, max_jobs_per_client: int = 8) -> FastAPI:
     """Build the FastAPI application.
 
     Parameters
@@ -52,6 +55,12 @@ def create_app(data: str | Network = "builtin", members: str | list[str] | None 
         A workspace database URL (or an open :class:`allychain.store.Store`): serves
         the workspace API under ``/api/ws/`` and its dashboard pages under ``/ws/``.
         Without one the server has no workspace and no authentication.
+    allowed_hosts
+        Host names the server answers besides the loopback names (and those in
+        ``$ALLYCHAIN_ALLOWED_HOSTS``); a request for any other Host gets 400
+        (:mod:`allychain.api.hosts`, against DNS rebinding).
+    max_jobs, max_jobs_per_client
+        Jobs queued or running at once, in all and per client; more get 429.
 
     Raises
     ------
@@ -66,8 +75,8 @@ def create_app(data: str | Network = "builtin", members: str | list[str] | None 
     network = load(data)
     label = data if isinstance(data, str) else network.name
     mem = resolve_members(members or DEFAULT_MEMBERS, network)
-    state = AppState(network=network, data=label, members=mem, jobs=JobManager(workers=workers),
-                     load_seconds=time.perf_counter() - t0)
+    jobs = JobManager(workers=workers, max_active=max_jobs, max_per_client=max_jobs_per_client)
+    state = AppState(network=network, data=label, members=mem, jobs=jobs, load_seconds=time.perf_counter() - t0)
     app = FastAPI(
         title="allychain",
         version=version,
@@ -80,6 +89,8 @@ def create_app(data: str | Network = "builtin", members: str | list[str] | None 
     )
     app.state.allychain = state
     install_handlers(app)
+    # outermost: a request for a foreign Host never reaches a route (every router, now and later)
+    app.add_middleware(HostAllowList, allowed=hosts_allowed(allowed_hosts))
 
     from allychain.api import routes_analysis, routes_jobs, routes_network, routes_watch
 

@@ -9,6 +9,7 @@ column, value, expected).
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -18,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from allychain.api.jobs import QueueFull
 from allychain.api.serialize import jsonable
 from allychain.errors import (
     AllychainError,
@@ -60,11 +62,20 @@ class ApiProblem(Exception):
         self.status, self.kind, self.title, self.detail, self.extra = status, kind, title, detail, extra
 
 
+class ProblemJSON(JSONResponse):
+    """JSON with non-ASCII characters escaped: a lone surrogate echoed from the request
+    (valid in JSON text, not encodable as UTF-8) stays ``\\ud800`` instead of failing."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":"),
+                          default=str).encode("ascii")
+
+
 def problem_response(request: Request, status: int, kind: str, title: str, detail: str,
-                     **extra: Any) -> JSONResponse:
+                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": PROBLEM_TYPE + kind, "title": title, "status": status, "detail": detail,
             "instance": request.url.path, **{k: jsonable(v) for k, v in extra.items()}}
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+    return ProblemJSON(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def _classify(exc: AllychainError) -> tuple[int, str, str]:
@@ -94,6 +105,10 @@ def error_document(exc: BaseException) -> dict[str, Any]:
         if isinstance(exc, DataError):
             doc["problems"] = [p.to_dict() for p in exc.problems]
         return doc
+    if isinstance(exc, MemoryError):
+        return {"type": PROBLEM_TYPE + "too-large", "title": "Too large", "status": 413,
+                "detail": "the job needs more memory than this server has; use a shorter horizon, fewer steps or "
+                          "a shorter lead time"}
     return {"type": PROBLEM_TYPE + "internal", "title": "Internal error", "status": 500,
             "detail": f"{type(exc).__name__}: {exc}"}
 
@@ -143,6 +158,16 @@ def install_handlers(app: FastAPI) -> None:
         for k, v in (getattr(exc, "headers", None) or {}).items():
             resp.headers[k] = v
         return resp
+
+    @app.exception_handler(QueueFull)
+    async def _full(request: Request, exc: QueueFull) -> JSONResponse:
+        return problem_response(request, 429, "too-many-jobs", "Too many jobs", str(exc),
+                                headers={"Retry-After": str(exc.retry_after)})
+
+    @app.exception_handler(MemoryError)
+    async def _memory(request: Request, exc: MemoryError) -> JSONResponse:
+        doc = error_document(exc)
+        return problem_response(request, doc["status"], "too-large", doc["title"], doc["detail"])
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:

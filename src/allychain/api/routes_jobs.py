@@ -22,6 +22,7 @@ router = APIRouter(prefix="/api", tags=["jobs"], responses={400: PROBLEM_SCHEMA,
 #: datasets a scenario may name besides the server's own (never a path: uploads must not read local folders)
 SCENARIO_DATA = ("builtin", "pymrio-test")
 MAX_STEPS = 3650
+MAX_LEAD_TIME = 365
 MAX_YAML = 100_000
 JobId = PathParam(..., pattern="^[0-9a-f]{32}$", description="Job id as returned on submission.")
 
@@ -96,9 +97,31 @@ def parse_uploaded(text: str) -> Any:
     from allychain.data.spec import parse_scenario_text
 
     sc = parse_scenario_text(text, "uploaded scenario")
-    if sc.horizon > MAX_STEPS:
-        raise ScenarioError(f"uploaded scenario: key 'horizon': got {sc.horizon}; expected at most {MAX_STEPS}")
+    check_job_bounds(sc)
     return sc
+
+
+def check_job_bounds(sc: Any, steps: int | None = None) -> None:
+    """Every number that sizes a job's memory or time, bounded before the job is queued:
+    the horizon (or ``steps``) at most :data:`MAX_STEPS`, lead times at most
+    :data:`MAX_LEAD_TIME` steps (the engine keeps one slot per step of lead time and
+    supply link, so ``lead_time: 1e8`` would ask for hundreds of GiB)."""
+    src = getattr(sc, "source", None) or "uploaded scenario"
+    if sc.horizon > MAX_STEPS:
+        raise ScenarioError(f"{src}: key 'horizon': got {sc.horizon}; expected at most {MAX_STEPS} steps on this server")
+    if steps is not None and steps > MAX_STEPS:
+        raise ScenarioError(f"steps: got {steps}; expected at most {MAX_STEPS}")
+    p = sc.params
+    leads = {"parameters.lead_time": p.lead_time,
+             **{f"parameters.lead_time_by_product.{k}": v for k, v in (p.lead_time_by_product or {}).items()}}
+    for key, v in leads.items():
+        if v > MAX_LEAD_TIME:
+            raise ScenarioError(f"{src}: key {key!r}: got {v:g}; expected at most {MAX_LEAD_TIME} steps on this server")
+
+
+def _client(request: Request) -> str:
+    """Who a job belongs to for the per-client limit: the peer address."""
+    return request.client.host if request.client else "unknown"
 
 
 def _scenario_network(request: Request, sc: Any) -> Any:
@@ -130,6 +153,7 @@ def submit_scenario(request: Request, body: ScenarioJob) -> JSONResponse:
         sc = read_scenario(files[body.scenario])
     else:
         sc = parse_uploaded(body.yaml or "")
+    check_job_bounds(sc, body.steps)
     spec = _scenario_network(request, sc)
     st = state_of(request)
     steps = body.steps
@@ -139,7 +163,8 @@ def submit_scenario(request: Request, body: ScenarioJob) -> JSONResponse:
         net = st.network_for(spec)
         return run_scenario_outcome(sc, net, steps=steps, progress=progress)
 
-    job = st.jobs.submit("scenario", sc.name, {"scenario": body.scenario or "uploaded", "steps": steps}, work)
+    job = st.jobs.submit("scenario", sc.name, {"scenario": body.scenario or "uploaded", "steps": steps}, work,
+                         client=_client(request))
     return _accepted(job)
 
 
@@ -168,7 +193,7 @@ def submit_report(request: Request, body: ReportJob) -> JSONResponse:
         return {"members": mem, "html": html, "bytes": len(html.encode("utf-8"))}
 
     job = st.jobs.submit("report", f"briefing pack {'+'.join(mem)}", {"members": mem, "scenarios": body.scenarios},
-                         work)
+                         work, client=_client(request))
     return _accepted(job)
 
 
@@ -190,14 +215,32 @@ def job_status(request: Request, job_id: str = JobId) -> dict[str, Any]:
     return _job(request, job_id).describe()
 
 
+@router.delete("/jobs/{job_id}", summary="Cancel a job (queued: at once; running: at its next progress report)")
+def cancel_job(request: Request, job_id: str = JobId) -> dict[str, Any]:
+    job = state_of(request).jobs.cancel(job_id)
+    if job is None:
+        job = _job(request, job_id)  # raises the 404
+    return job.describe()
+
+
+@router.post("/jobs/{job_id}/cancel", summary="Cancel a job (the same as DELETE /api/jobs/{job_id})")
+def cancel_job_post(request: Request, job_id: str = JobId) -> dict[str, Any]:
+    return cancel_job(request, job_id)
+
+
 def _finished(request: Request, job_id: str) -> Any:
     job = _job(request, job_id)
     if job.status == "failed":
         err = dict(job.error or {})
         status = int(err.pop("status", 500))
         kind = str(err.pop("type", "/problems/job-failed")).rsplit("/", 1)[-1]
+        if status >= 500:  # the request for the result is sound; the job's own failure is in its document
+            err["job_error"] = {"type": f"/problems/{kind}", "status": status, "detail": err.get("detail")}
+            status, kind = 409, "job-failed"
         raise ApiProblem(status, kind, str(err.pop("title", "Job failed")),
                          f"job {job_id} failed: {err.pop('detail', 'no detail')}", **err)
+    if job.status == "cancelled":
+        raise ApiProblem(409, "job-cancelled", "Job cancelled", f"job {job_id} was cancelled; it has no result")
     if job.status != "done":
         raise ApiProblem(409, "job-not-finished", "Job not finished",
                          f"job {job_id} is {job.status} ({job.progress:.0%}); poll /api/jobs/{job_id} until "

@@ -60,4 +60,8 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def dumps(obj: Any) -> bytes:
     """Compact UTF-8 JSON of :func:`jsonable` (obj)."""
-    return json.dumps(jsonable(obj), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    doc = jsonable(obj)
+    try:
+        return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from the input: escaped, still valid JSON
+        return json.dumps(doc, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")

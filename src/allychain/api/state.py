@@ -22,8 +22,9 @@ class ResultCache:
     """Serialised answers per (endpoint, parameters), computed once even under concurrency.
 
     A bounded LRU map from key to JSON bytes; concurrent requests for a key being
-    computed wait for the first one (one lock per key) instead of repeating it.
-    Errors are not cached.
+    computed wait for the first one (one lock per key, dropped when the computation
+    ends, failed or not) instead of repeating it.  Errors are not cached, so failing
+    requests leave neither entries nor locks behind.
     """
 
     def __init__(self, size: int = 512) -> None:
@@ -41,19 +42,29 @@ class ResultCache:
                 self.hits += 1
                 return self._data[key]
             klock = self._key_locks.setdefault(key, threading.Lock())
-        with klock:
+        try:
+            with klock:
+                with self._lock:
+                    if key in self._data:
+                        self.hits += 1
+                        return self._data[key]
+                body = dumps(compute())
+                with self._lock:
+                    self.misses += 1
+                    self._data[key] = body
+                    while len(self._data) > self.size:
+                        self._data.popitem(last=False)
+                return body
+        finally:
+            # success or failure: the key's lock is only needed while it is being computed
             with self._lock:
-                if key in self._data:
-                    self.hits += 1
-                    return self._data[key]
-            body = dumps(compute())
-            with self._lock:
-                self.misses += 1
-                self._data[key] = body
-                while len(self._data) > self.size:
-                    self._data.popitem(last=False)
-                self._key_locks.pop(key, None)
-            return body
+                if self._key_locks.get(key) is klock:
+                    del self._key_locks[key]
+
+    def locks(self) -> int:
+        """Keys being computed now (their locks); 0 when the server is idle."""
+        with self._lock:
+            return len(self._key_locks)
 
     def __len__(self) -> int:
         return len(self._data)

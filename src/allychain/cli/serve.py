@@ -22,6 +22,9 @@ def serve_cmd(
         None, "--workspace", help="Serve the alliance workspace (/api/ws, dashboard pages /ws) from this database: a "
         "URL (postgresql+psycopg://…, sqlite:///…) or 'default' for the embedded one; the URL may come from "
         "$ALLYCHAIN_DB with 'env'.", show_default=False),
+    allow_host: list[str] = typer.Option([], "--allow-host",
+                                         help="Host name the server answers besides the loopback names (repeat; "
+                                              "also ALLYCHAIN_ALLOWED_HOSTS). Other Host headers get 400."),
 ) -> None:
     """Serve the API (/api, /openapi.json) and the dashboard (/) — no internet needed.
 
@@ -39,10 +42,16 @@ def serve_cmd(
         from allychain.store import resolve_url
 
         ws_url = resolve_url(None if workspace in ("default", "env") else workspace)
-    app = create_app(data=data, members=members, workers=workers, workspace=ws_url)
+    names = list(allow_host)
+    if host not in LOOPBACK and host not in ("0.0.0.0", "::"):
+        names.append(host)  # the address it listens on is a name it serves
+    app = create_app(data=data, members=members, workers=workers, workspace=ws_url, allowed_hosts=names)
     if host not in LOOPBACK:
         typer.echo(f"warning: listening on {host}: the public analyses (/api) have no authentication; serve it "
                    "behind a TLS proxy", err=True)
+        if host in ("0.0.0.0", "::") and not allow_host:
+            typer.echo("note: only requests for localhost/127.0.0.1 are answered; name the server's host names "
+                       "with --allow-host", err=True)
     if ws_url is not None:
         from allychain.store import redact
 
