@@ -147,7 +147,7 @@ def client_for(app: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
-    return TestClient(app)
+    return TestClient(app, base_url="http://127.0.0.1")  # the server answers loopback Host names only
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
