@@ -12,7 +12,9 @@ Pure functions over tables (no database, no web; HiGHS through :mod:`allychain.l
   feasible interval and whether it is safe;
 * :mod:`~allychain.disclosure.release` — releases and the release log; linked releases
   are protected and audited jointly; an unsafe release raises
-  :class:`~allychain.errors.DisclosureError`.
+  :class:`~allychain.errors.DisclosureError`;
+* :mod:`~allychain.disclosure.noise` — differentially private counts (OpenDP) with a
+  privacy budget, for counts with many contributors (not for dominated magnitude tables).
 
 Typical use::
 
@@ -25,11 +27,12 @@ See docs/disclosure.md for the rules, their sources and the attacker model.
 """
 
 from allychain.disclosure.audit import AuditReport, attacker_intervals, audit
+from allychain.disclosure.noise import PrivacyBudget, noisy_counts
 from allychain.disclosure.release import Release, ReleaseLog, audit_releases, release
 from allychain.disclosure.rules import PrimaryRules, assess_cells
 from allychain.disclosure.suppress import pattern_suppression
 from allychain.disclosure.table import TOTAL, Table, item_hierarchy, margin_table
 
-__all__ = ["TOTAL", "AuditReport", "PrimaryRules", "Release", "ReleaseLog", "Table", "assess_cells",
-           "attacker_intervals", "audit", "audit_releases", "item_hierarchy", "margin_table", "pattern_suppression",
-           "release"]
+__all__ = ["TOTAL", "AuditReport", "PrimaryRules", "PrivacyBudget", "Release", "ReleaseLog", "Table", "assess_cells",
+           "attacker_intervals", "audit", "audit_releases", "item_hierarchy", "margin_table", "noisy_counts",
+           "pattern_suppression", "release"]
