@@ -132,3 +132,21 @@ def test_gazetteer_is_built_from_the_network(builtin) -> None:
     firms = {i for e in g.entries if e.label == "FIRM" for i in e.ids}
     assert firms == set(builtin.firms())
     assert g.code("3B001.f.4") is not None and g.code("3B001.f.4").ids == ("lithography-tools",)
+
+
+@pytest.mark.parametrize("text", ["1 August 2023", "August 1, 2023", "Aug. 1 2023", "1 August", "15 Sept 2024",
+                                  "December", "29 February 2024", "3 January", "31 December"])
+@pytest.mark.parametrize("prefer", ["future", "past"])
+def test_direct_date_reading_agrees_with_dateparser(text: str, prefer: str) -> None:
+    """The fast English reading gives what dateparser gives (the peer it replaces in the common case)."""
+    import datetime as dt
+
+    import dateparser
+
+    from allychain.watch.dates import _clean, _direct
+
+    base = dt.date(2023, 7, 3)
+    want = dateparser.parse(_clean(text), languages=["en"], settings={
+        "PREFER_DATES_FROM": prefer, "RELATIVE_BASE": dt.datetime(2023, 7, 3), "PREFER_DAY_OF_MONTH": "first"})
+    assert want is not None
+    assert _direct(_clean(text), base, prefer) == want.date()

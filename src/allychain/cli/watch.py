@@ -59,7 +59,7 @@ def extract_cmd(
     members: str = typer.Option("KOR,NLD", "--members", "-m", help="Members for --link (codes, names, alliance)."),
     language: str = typer.Option("en", "--language", help="Lexicon language."),
     max_chars: int = typer.Option(1_000_000, "--max-chars", min=1, help="Longest document read (characters)."),
-    time_budget: float = typer.Option(20.0, "--time-budget", min=0, help="Seconds per document after which the "
+    time_budget: float = typer.Option(60.0, "--time-budget", min=0, help="Seconds per document after which the "
                                       "rest of it is not read (a warning says so)."),
 ) -> None:
     """Events in documents, with the character span of every field."""
