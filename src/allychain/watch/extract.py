@@ -103,6 +103,9 @@ def _triggers(gaz: Gazetteer, text: str, sent: _Sent) -> dict[str, tuple[str, in
     """Per family: (type, priority, start, end) of the strongest trigger in the sentence."""
     s = text[sent.start:sent.end]
     best: dict[str, tuple[str, int, int, int]] = {}
+    screen = gaz.lexicon.any_trigger
+    if screen is not None and screen.search(s) is None:
+        return best
     for t in gaz.lexicon.triggers:
         m = t.regex.search(s)
         if m is None:

@@ -61,6 +61,7 @@ class Lexicon:
     item_terms: tuple[TermRow, ...]
     countries: tuple[tuple[str, str, str], ...]
     sources: dict[str, dict[str, str]]
+    any_trigger: re.Pattern[str] | None = None  # every trigger pattern in one: a sentence without a hit is skipped
 
 
 def lexicon_dir() -> Path:
@@ -112,4 +113,5 @@ def load_lexicon(language: str = "en") -> Lexicon:
     countries = tuple((r["code"], r["term"], r["kind"]) for r in _rows(folder / "countries.csv"))
     # longest cue first so that "effective from" wins over "from"
     cue_t = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in cues.items()}
-    return Lexicon(language, tuple(triggers), cue_t, tuple(terms), countries, sources)
+    any_trigger = re.compile("|".join(f"(?:{t.regex.pattern})" for t in triggers), re.I) if triggers else None
+    return Lexicon(language, tuple(triggers), cue_t, tuple(terms), countries, sources, any_trigger)
