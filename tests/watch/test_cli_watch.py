@@ -46,12 +46,19 @@ def test_array_with_links_from_stdin(monkeypatch, capsys) -> None:
     assert len(arr) == 1 and arr[0]["event"]["document"] == "stdin" and "KOR" in arr[0]["exposed_members"]
 
 
-def test_table_and_a_bad_file_exit_2_without_traceback(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_table_and_bad_files_exit_with_their_status_without_traceback(tmp_path: Path, monkeypatch, capsys) -> None:
     good, bad = tmp_path / "a.html", tmp_path / "b.bin"
     good.write_text(f"<html><body><p>{TEXT}</p></body></html>", encoding="utf-8")
     bad.write_bytes(b"\x00\x01\x02" * 1000)
     rc, out, err = run(monkeypatch, capsys, "watch", "extract", str(good), str(bad), str(tmp_path / "none.txt"),
                        "-f", "table", "--date", "2023-07-03")
-    assert rc == 2
+    assert rc == 4  # binary input is 3 (invalid input), a missing file 4 (environment): the highest
     assert "licence_requirement" in out and "gallium" in out
     assert "binary" in err and "no such file" in err and "Traceback" not in err
+
+
+def test_binary_input_alone_exits_3(tmp_path: Path, monkeypatch, capsys) -> None:
+    bad = tmp_path / "b.bin"
+    bad.write_bytes(b"\x00\x01\x02" * 1000)
+    rc, out, err = run(monkeypatch, capsys, "watch", "extract", str(bad))
+    assert rc == 3 and out == "" and "binary" in err

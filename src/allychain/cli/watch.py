@@ -4,8 +4,8 @@
 and prints their events: one JSON object per line (``--format jsonl``, the default),
 one JSON array (``json``) or a table.  ``--link`` adds, per event, the members exposed
 through all tiers (:func:`allychain.services.watch.link_event`).  A file that cannot be
-read (too large, binary) is reported on stderr and the others are still read; the exit
-status is then 2.
+read (too large, binary: status 3; missing or unreadable: status 4) is reported on
+stderr and the others are still read; the exit status is then the highest of these.
 """
 
 from __future__ import annotations
@@ -29,14 +29,13 @@ class WatchFormat(StrEnum):
 
 
 def _read(path: str, max_chars: int) -> tuple[str, str]:
-    from allychain.errors import TextInputError
     from allychain.watch import read_document
 
     if path == "-":
         return "stdin", read_document(sys.stdin.buffer.read(), "stdin", max_chars=max_chars)
     p = Path(path)
     if not p.is_file():
-        raise TextInputError(f"{path}: no such file")
+        raise FileNotFoundError(f"{path}: no such file")
     return path, read_document(p.read_bytes(), p.name, max_chars=max_chars)
 
 
@@ -63,25 +62,27 @@ def extract_cmd(
                                       "rest of it is not read (a warning says so)."),
 ) -> None:
     """Events in documents, with the character span of every field."""
-    from allychain.cli.main import _err
+    from allychain.cli.console import error, exit_code_for, warn
     from allychain.data.load import load
-    from allychain.errors import AllychainError
+    from allychain.errors import MissingExtraError, TextInputError
     from allychain.watch import extract
 
     n = load(data)
     events: list[dict[str, Any]] = []
-    failed = 0
+    status = 0
     for f in files:
         try:
             name, text = _read(f, max_chars)
             x = extract(n, text, date=date, language=language, document=name, max_chars=max_chars,
                         time_budget=time_budget)
-        except AllychainError as exc:
-            _err(str(exc))
-            failed += 1
+        except MissingExtraError:
+            raise
+        except (TextInputError, OSError) as exc:
+            error(str(exc))
+            status = max(status, exit_code_for(exc))
             continue
         for w in x.warnings:
-            typer.echo(f"warning: {name}: {w}", err=True)
+            warn(f"{name}: {w}")
         if link:
             from allychain.services.watch import link_events
 
@@ -106,5 +107,5 @@ def extract_cmd(
             "document", "type", "item_ids", "unlinked_names", "imposing_ids", "targeted_ids", "location_ids",
             "firm_ids", "announced_date", "effective_date")})) + (["exposed"] if link else [])),
              Format.table, title="events")
-    if failed:
-        raise typer.Exit(2)
+    if status:
+        raise typer.Exit(status)

@@ -23,6 +23,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from allychain.errors import MissingExtraError
 from allychain.model.members import country_terms
 from allychain.model.network import Network
 from allychain.watch.lexicon import Lexicon, load_lexicon
@@ -67,8 +68,12 @@ class Gazetteer:
     """Terms of one network in one language, with spaCy matchers (see module docstring)."""
 
     def __init__(self, network: Network, lexicon: Lexicon) -> None:
-        import spacy
-        from spacy.matcher import PhraseMatcher
+        try:
+            import spacy
+            from spacy.matcher import PhraseMatcher
+        except ImportError as exc:
+            raise MissingExtraError(f"reading events from text needs spaCy: pip install 'allychain[watch]' ({exc})"
+                                    ) from None
 
         self.lexicon = lexicon
         self.nlp = spacy.blank(lexicon.language)

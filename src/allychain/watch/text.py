@@ -14,7 +14,7 @@ import logging
 import re
 import unicodedata
 
-from allychain.errors import TextInputError
+from allychain.errors import MissingExtraError, TextInputError
 
 __all__ = ["MAX_CHARS", "MAX_BYTES", "read_document", "check_text", "html_to_text", "pdf_to_text"]
 
@@ -56,7 +56,10 @@ def check_text(text: str, name: str = "text", max_chars: int = MAX_CHARS) -> str
 
 def html_to_text(data: bytes | str) -> str:
     """The visible text of an HTML page (scripts, styles and templates dropped; blocks on new lines)."""
-    from bs4 import BeautifulSoup
+    try:
+        from bs4 import BeautifulSoup
+    except ImportError:
+        raise MissingExtraError("reading HTML needs BeautifulSoup: pip install 'allychain[watch]'") from None
 
     soup = BeautifulSoup(data, "html.parser")
     for tag in soup(["script", "style", "template", "noscript", "head"]):
@@ -71,7 +74,7 @@ def pdf_to_text(data: bytes, name: str = "document") -> str:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
     except ImportError:
-        raise TextInputError(f"{name}: reading PDF needs pypdf: pip install 'allychain[watch-pdf]'") from None
+        raise MissingExtraError(f"{name}: reading PDF needs pypdf: pip install 'allychain[watch-pdf]'") from None
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [p.extract_text() or "" for p in reader.pages]
