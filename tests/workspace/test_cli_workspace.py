@@ -50,7 +50,7 @@ def test_workspace_cli_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     bad = tmp_path / "bad.csv"
     bad.write_text(CAP.replace("t/year", "furlongs"))
     res = run(["submit", str(bad), "--kind", "capacity"], kim, ok=False)
-    assert res.exit_code == 1 and "bad.csv, row 2, column 'unit'" in res.stderr and "nothing stored" in res.stderr
+    assert res.exit_code == 3 and "bad.csv, row 2, column 'unit'" in res.stderr and "nothing stored" in res.stderr
     listed = json.loads(run(["submissions", "list", "--format", "json"], kim).stdout)
     assert [s["id"] for s in listed] == [sub["id"]]
     # the admin cannot read the company's data: the same matrix as the API
@@ -75,9 +75,9 @@ def test_cli_errors_without_traceback(tmp_path: Path) -> None:
     env = {"ALLYCHAIN_DATA_DIR": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     res = subprocess.run([sys.executable, "-m", "allychain", "workspace", "org", "list"], env=env,
                          capture_output=True, text=True, timeout=120)
-    assert res.returncode == 2 and "workspace init" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 3 and "workspace init" in res.stderr and "Traceback" not in res.stderr
     subprocess.run([sys.executable, "-m", "allychain", "workspace", "init"], env=env, capture_output=True,
                    timeout=120, check=True)
     res = subprocess.run([sys.executable, "-m", "allychain", "workspace", "org", "list"], env=env,
                          capture_output=True, text=True, timeout=120)
-    assert res.returncode == 2 and "ALLYCHAIN_TOKEN" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 5 and "ALLYCHAIN_TOKEN" in res.stderr  # not permitted: no credentials and "Traceback" not in res.stderr

@@ -11,13 +11,15 @@ Exit status (the same for every command; also in ``allychain --help`` and the RE
 
 ====  =====================================================================================
 0     success
-1     the computation ran but failed: infeasible plan, solver failure, no solution
+1     the computation ran but failed: infeasible plan, solver failure, no solution, a release
+      disclosure control refuses, an audit chain that does not verify
 2     usage: unknown command or option, missing argument, option value out of range
 3     invalid input: data, scenario, plan or spec files; names the data or allychain must
       resolve (item ids, member names, rule names, chart file types)
 4     environment: missing optional extra, download or network failure, unreadable or
       unwritable file or folder, an output in the way or being written by another run,
       not enough memory
+5     not permitted: no valid credentials, a role without the permission, too many attempts
 70    internal error: a bug in allychain (the message asks for a report)
 130   interrupted (Ctrl-C)
 ====  =====================================================================================
@@ -32,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["EXIT_CODES", "EXIT_HELP", "console", "error", "exit_code_for", "plain", "warn"]
 
-OK, FAILED, USAGE, INVALID_INPUT, ENVIRONMENT, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 4, 70, 130
+OK, FAILED, USAGE, INVALID_INPUT, ENVIRONMENT, NOT_PERMITTED, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 4, 5, 70, 130
 
 EXIT_CODES: dict[int, str] = {
     OK: "success",
@@ -40,6 +42,7 @@ EXIT_CODES: dict[int, str] = {
     USAGE: "usage error (unknown command or option, bad option value)",
     INVALID_INPUT: "invalid input (data, scenario, plan, unknown ids or members)",
     ENVIRONMENT: "environment (missing extra, download, file system, memory)",
+    NOT_PERMITTED: "not permitted (credentials, role)",
     INTERNAL: "internal error (a bug: please report it)",
     INTERRUPTED: "interrupted",
 }
@@ -101,6 +104,11 @@ def exit_code_for(exc: BaseException) -> int:
         (errors.InvariantError, INTERNAL),
         (errors.InfeasibleError, FAILED),
         (errors.SolverError, FAILED),
+        (errors.DisclosureError, FAILED),
+        (errors.AuditChainError, FAILED),
+        (errors.AuthenticationError, NOT_PERMITTED),
+        (errors.PermissionDenied, NOT_PERMITTED),
+        (errors.TooManyAttempts, NOT_PERMITTED),
         (errors.DownloadError, ENVIRONMENT),
         (errors.MissingExtraError, ENVIRONMENT),
         (errors.OutputError, ENVIRONMENT),

@@ -17,7 +17,7 @@ from typing import Any
 import typer
 
 from allychain.cli.render import Format, emit
-from allychain.errors import AllychainError
+from allychain.errors import AllychainError, AuthenticationError
 
 __all__ = ["app"]
 
@@ -50,7 +50,7 @@ def _me(store: Any) -> Any:
 
     token = os.environ.get("ALLYCHAIN_TOKEN")
     if not token:
-        raise AllychainError("set ALLYCHAIN_TOKEN to your API token (`allychain workspace init` prints the first "
+        raise AuthenticationError("set ALLYCHAIN_TOKEN to your API token (`allychain workspace init` prints the first "
                              "admin's; `allychain workspace user add` prints a new user's)")
     return authenticate_token(store, token, source="cli")
 
@@ -318,9 +318,11 @@ def submit_cmd(
             emit({"stored": False, "problems": [p.to_dict() for p in exc.problems]}, fmt)
         else:
             typer.echo(f"error: {file}: {len(exc.problems)} problem(s); nothing stored", err=True)
-            for p in exc.problems:
+            for p in exc.problems[:50]:
                 typer.echo(f"  - {p}", err=True)
-        raise typer.Exit(1) from None
+            if len(exc.problems) > 50:
+                typer.echo(f"  … and {len(exc.problems) - 50} more (--format json lists every problem)", err=True)
+        raise typer.Exit(3) from None  # invalid input (see allychain.cli.console)
     emit(out, fmt, title="submission")
 
 
