@@ -50,6 +50,9 @@ class Problem:
     severity
         ``"error"`` (the data cannot be used) or ``"warning"`` (it can, but a
         cross-table check failed; ``strict`` turns it into an error).
+    omitted
+        For a summary at the end of a capped list: how many further problems of
+        the same kind were found but not listed (0 for an ordinary problem).
     """
 
     message: str
@@ -60,6 +63,12 @@ class Problem:
     expected: str | None = None
     check: str = ""
     severity: Severity = "error"
+    omitted: int = 0
+
+    @property
+    def count(self) -> int:
+        """How many problems this entry stands for (``omitted`` for a summary, else 1)."""
+        return self.omitted or 1
 
     def location(self) -> str:
         parts = []
@@ -95,6 +104,7 @@ class Problem:
             "value": value,
             "expected": self.expected,
             "message": self.message,
+            "omitted": self.omitted,
         }
 
 
@@ -116,10 +126,15 @@ class DataError(AllychainError):
         self.problems: list[Problem] = list(problems)
         super().__init__(self._text())
 
+    @property
+    def total(self) -> int:
+        """Number of problems found, including those counted but not listed (capped lists)."""
+        return sum(p.count for p in self.problems)
+
     def _text(self) -> str:
-        if len(self.problems) == 1:
+        if len(self.problems) == 1 and not self.problems[0].omitted:
             return str(self.problems[0])
-        head = f"{len(self.problems)} problems found:"
+        head = f"{self.total:,} problems found:"
         shown = [f"  - {p}" for p in self.problems[:50]]
         if len(self.problems) > 50:
             shown.append(f"  … and {len(self.problems) - 50} more")
@@ -283,3 +298,16 @@ class UnsupportedMediaType(WorkspaceError):
     """An upload in a content type the workspace does not take."""
 
     status, kind, title = 415, "unsupported-media-type", "Unsupported content type"
+
+
+class ResourceLimitError(AllychainError):
+    """A computation would need more memory than allowed; refused before anything is allocated.
+
+    Attributes ``needed`` and ``limit`` are in bytes; the message gives both, what the
+    memory would be spent on and how to change the limit (``ALLYCHAIN_MEMORY_LIMIT``).
+    """
+
+    def __init__(self, message: str, needed: int = 0, limit: int = 0) -> None:
+        super().__init__(message)
+        self.needed = needed
+        self.limit = limit

@@ -37,12 +37,12 @@ def resolve_items(n: Network, items: Iterable[str]) -> tuple[list[str], list[str
     """
     ids = known_ids(n)
     idset = set(ids)
-    by_name = {str(nm).casefold(): str(i) for i, nm in zip(n.stages["stage_id"], n.stages["name"], strict=False)}
-    by_name.update({str(nm).casefold(): str(i) for i, nm in zip(n.items["item_id"], n.items["name"], strict=False)})
+    by_name = {str(nm).casefold(): str(i) for i, nm in zip(n.stages["stage_id"].tolist(), n.stages["name"].tolist(), strict=False)}
+    by_name.update({str(nm).casefold(): str(i) for i, nm in zip(n.items["item_id"].tolist(), n.items["name"].tolist(), strict=False)})
     external: dict[str, str] = {}
     for cw in (n.meta.get("crosswalks") or {}).values():
         if isinstance(cw, pd.DataFrame) and {"id", "external_id"} <= set(cw.columns):
-            for i, e in zip(cw["id"], cw["external_id"], strict=False):
+            for i, e in zip(cw["id"].tolist(), cw["external_id"].tolist(), strict=False):
                 if isinstance(i, str) and isinstance(e, str) and i in idset:
                     external.setdefault(e, i)
     by_id = {i.casefold(): i for i in reversed(ids)}  # ids ignoring case (the first one wins)

@@ -57,8 +57,8 @@ DEPENDENCY_COLUMNS = [
 
 
 def _names(n: Network) -> dict[str, str]:
-    names = {str(i): str(nm) for i, nm in zip(n.stages["stage_id"], n.stages["name"], strict=False)}
-    names.update({str(i): str(nm) for i, nm in zip(n.items["item_id"], n.items["name"], strict=False)})
+    names = {str(i): str(nm) for i, nm in zip(n.stages["stage_id"].tolist(), n.stages["name"].tolist(), strict=False)}
+    names.update({str(i): str(nm) for i, nm in zip(n.items["item_id"].tolist(), n.items["name"].tolist(), strict=False)})
     return names
 
 
@@ -106,7 +106,7 @@ def member_roots(
     weight = mine.groupby("item_id")["share"].sum()
     stage_ids = set(n.stages["stage_id"].astype(str))
     by_stage: dict[str, list[str]] = {}
-    for i, s in zip(n.items["item_id"].astype(str), n.items["stage_id"], strict=False):
+    for i, s in zip(n.items["item_id"].astype(str).tolist(), n.items["stage_id"].tolist(), strict=False):
         if isinstance(s, str):
             by_stage.setdefault(s, []).append(i)
     rows: list[dict[str, Any]] = []
@@ -129,8 +129,10 @@ def member_roots(
     col = "country" if level == "country" else "firm"
     if len(n.nodes):
         nd = n.nodes[n.nodes[col].isin(members)]
+        seen = {r["root_id"] for r in rows}
         for p in pd.unique(nd["product"].dropna().astype(str)):
-            if p not in {r["root_id"] for r in rows}:
+            if p not in seen:
+                seen.add(p)
                 add(p, "site", float(weight.get(p, np.nan)))
     if not rows:
         for r in requirement_graph(n).sinks():
@@ -213,8 +215,14 @@ def _dependency_report(
     roots = member_roots(n, mem, stages=stages, min_share=min_share, year=year)
     g = cached(n, "requirement_graph", lambda: requirement_graph(n))
     root_items = [i for lst in roots["items"] for i in lst]
-    req = closure(g, root_items)
-    kinds = dict(zip(n.items["item_id"].astype(str), n.items["kind"], strict=False))
+    # role weight: the largest weight among the roots whose closure holds the item
+    w_of_item: dict[str, float] = {}
+    for lst, w in zip(roots["items"].tolist(), roots["weight"].tolist(), strict=False):
+        for i in lst:
+            if not np.isnan(w):
+                w_of_item[i] = max(w, w_of_item.get(i, -np.inf))
+    req = closure(g, root_items, weights=w_of_item)
+    kinds = dict(zip(n.items["item_id"].astype(str).tolist(), n.items["kind"].tolist(), strict=False))
     stage_ids = set(n.stages["stage_id"].astype(str))
     step = [kinds.get(i) in STEP_KINDS or i in stage_ids for i in req["item_id"]]
     req = req[~np.asarray(step, dtype=bool)]
@@ -224,14 +232,7 @@ def _dependency_report(
         req["required"] = req["tier"].notna()
     else:
         req = req.assign(required=True)
-    # role weight: the largest weight among the roots whose closure holds the item
-    w_of_item: dict[str, float] = {}
-    for lst, w in zip(roots["items"], roots["weight"], strict=False):
-        for i in lst:
-            if not np.isnan(w):
-                w_of_item[i] = max(w, w_of_item.get(i, -np.inf))
-    role = [max((w_of_item[r] for r in rs if r in w_of_item), default=np.nan) if isinstance(rs, list) else np.nan
-            for rs in req["roots"]]
+    role = req["weight"].to_numpy(dtype=float)
 
     snap = snapshot(n, level=level, year=year)
     snap = snap[snap["item_id"].isin(set(req["item_id"]))]
@@ -239,7 +240,7 @@ def _dependency_report(
     known = snap[snap["share"].notna()]
     internal = known[known["provider_id"].isin(mem)].groupby("item_id")["share"].sum()
     total = known.groupby("item_id")["share"].sum()
-    ids = req["item_id"].astype(str)
+    ids = pd.Series([str(i) for i in req["item_id"].tolist()], index=req.index, dtype=object)
     assessable = stats["assessable"].fillna(False).astype(bool).to_numpy()
     internal_v = ids.map(internal).fillna(0.0).to_numpy(dtype=float)
     # known shares may sum above 100 by rounding (e.g. ETO): the foreign part is capped at 100 − internal
@@ -250,8 +251,10 @@ def _dependency_report(
     critical = [None if not a else bool(t >= critical_share - TOLERANCE) for a, t in zip(assessable, top_share, strict=False)]
     names = _names(n)
     src = n.sources.drop_duplicates("source_id").set_index("source_id")["title"]
-    pnames = dict(zip(n.providers["provider_id"].astype(str), n.providers["name"].astype(str), strict=False))
+    pnames = dict(zip(n.providers["provider_id"].astype(str).tolist(), n.providers["name"].astype(str).tolist(), strict=False))
     top = stats["top1"].to_numpy()
+    shown_name = {t: (country_name(t) if level == "country" and len(t) == 3 else pnames.get(t, t))
+                  for t in pd.unique(top) if isinstance(t, str)}
     role_v = np.asarray(role, dtype=float)
     out = pd.DataFrame({
         "item_id": ids.to_numpy(),
@@ -263,8 +266,7 @@ def _dependency_report(
         "foreign_share": np.where(assessable, foreign_v, np.nan),
         "unknown_share": np.where(assessable, np.round(np.clip(100.0 - internal_v - foreign_v, 0.0, None), 9), np.nan),
         "top_foreign_country": [t if isinstance(t, str) else None for t in top],
-        "top_foreign_name": [(country_name(t) if level == "country" and len(t) == 3 else pnames.get(t, t))
-                             if isinstance(t, str) else None for t in top],
+        "top_foreign_name": [shown_name[t] if isinstance(t, str) else None for t in top],
         "top_foreign_share": np.where(assessable, top_share, np.nan),
         "critical": pd.array(critical, dtype="boolean"),
         "role_weight": role_v,

@@ -184,7 +184,9 @@ def item_stats(snap: pd.DataFrame, level: str = "country", exclude: list[str] | 
     out["top1_share"] = top["share"]
     out["top2"] = second["provider_id"]
     out["top2_share"] = second["share"]
-    out["top3"] = ik[rank < 3].groupby("item_id")["provider_id"].agg(list)
+    third = ik[rank == 2].set_index("item_id")["provider_id"]
+    first3 = zip(top["provider_id"], second["provider_id"].reindex(top.index), third.reindex(top.index), strict=True)
+    out["top3"] = pd.Series([[p for p in t if isinstance(p, str)] for t in first3], index=top.index, dtype=object)
     out["top3_share"] = ik[rank < 3].groupby("item_id")["share"].sum()
     known_all = s[s["_known"]]
     out["known_share"] = known_all.groupby("item_id")["share"].sum().reindex(items).fillna(0.0)

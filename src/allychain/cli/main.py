@@ -114,7 +114,7 @@ def data_validate(
         if fmt == Format.json:
             emit({"valid": False, "problems": [p.to_dict() for p in problems]}, fmt)
         else:
-            _err(f"{path}: {len(problems)} problem(s)")
+            _err(f"{path}: {exc.total} problem(s)")
             for p in problems[:SHOWN_PROBLEMS]:
                 typer.echo(f"  - {p}", err=True)
             if len(problems) > SHOWN_PROBLEMS:

@@ -60,7 +60,7 @@ def conform(component: str, df: pd.DataFrame | None) -> pd.DataFrame:
             out[attr.name] = pd.Series(np.nan if attr.dtype == "float" else pd.NA, index=out.index, dtype=dtype)
         elif str(out[attr.name].dtype) != str(dtype):
             col = out[attr.name]
-            if attr.dtype == "str":
+            if attr.dtype == "str" and pd.api.types.infer_dtype(col, skipna=True) not in ("string", "empty"):
                 col = col.astype(object).where(col.notna(), None)
                 col = col.map(lambda v: v if v is None else str(v))
             out[attr.name] = col.astype(dtype)

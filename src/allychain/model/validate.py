@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import networkx as nx
 import numpy as np
@@ -21,6 +20,7 @@ import pandas as pd
 
 from allychain import schema
 from allychain.errors import Problem
+from allychain.model.columns import capped, parse_bools, parse_numbers, script_problems, text_cells
 from allychain.model.cycles import mixed_cycles
 
 __all__ = ["coerce_table", "check_references", "find_cycles", "errors", "ROW", "ENUMS", "RANGES"]
@@ -48,23 +48,6 @@ RANGES: dict[tuple[str, str], tuple[float, float, bool, str]] = {
     ("items", "market_size"): (0.0, math.inf, True, "a number >= 0 (USD)"),
 }
 
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
-_NUM = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-def _is_blank(v: object) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and v.strip() == "") or v is pd.NA
-
-
-def _parse_float(text: str, percent_ok: bool) -> float | None:
-    t = text.strip().replace("\u00a0", "")
-    if percent_ok and t.endswith("%"):
-        t = t[:-1].strip()
-    if not _NUM.match(t):
-        return None
-    return float(t)
-
 
 def coerce_table(
     component: str,
@@ -72,7 +55,7 @@ def coerce_table(
     file: str,
     column_names: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check and type a raw text table.
+    """Check and type a raw text table, column by column (vectorised).
 
     Parameters
     ----------
@@ -90,164 +73,190 @@ def coerce_table(
     Returns
     -------
     (table, problems)
-        The typed table (still carrying ``_row``) and every problem found. Rows with
-        errors are kept so that further checks can run; callers must not use the
-        table when any problem has severity ``"error"``.
+        The typed table (still carrying ``_row``) and every problem found (each
+        check of each column lists at most :func:`~allychain.model.columns.max_problems`
+        rows, then counts the rest). Rows with errors are kept so that further
+        checks can run; callers must not use the table when any problem has
+        severity ``"error"``.
+
+    Notes
+    -----
+    Cost O(rows × columns) in pandas/numpy operations; only failing cells are
+    looked at one by one.
     """
-    names = dict(column_names or {})
+    t = _Table(component, raw.copy(), file, dict(column_names or {}))
+    if ROW not in t.df.columns:
+        t.df[ROW] = np.arange(2, len(t.df) + 2)
+    problems = _header_problems(t)
+    if any(p.severity == "error" for p in problems):
+        return t.df, problems
+    for attr in t.attrs:
+        if attr.name in t.df.columns:
+            problems.extend(_coerce_column(t, attr))
+    problems.extend(_duplicate_keys(t))
+    return t.df, problems
 
-    def shown(c: str) -> str:
-        return names.get(c, c)
 
+class _Table:
+    """A table being coerced: its frame, file, schema attributes and display names."""
+
+    def __init__(self, component: str, df: pd.DataFrame, file: str, names: dict[str, str]) -> None:
+        self.component, self.df, self.file, self.names = component, df, file, names
+        self.attrs = schema.attributes(component)
+
+    def shown(self, col: str) -> str:
+        return self.names.get(col, col)
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self.df[ROW].to_numpy()
+
+
+def _header_problems(t: _Table) -> list[Problem]:
+    """Missing required columns (errors, with a misspelling hint) and unknown columns (warnings)."""
     problems: list[Problem] = []
-    df = raw.copy()
-    if ROW not in df.columns:
-        df[ROW] = np.arange(2, len(df) + 2)
-    rows = df[ROW].to_numpy()
-
-    attrs = schema.attributes(component)
-    known = {a.name for a in attrs} | set(names)
-    unknown = [c for c in df.columns if c != ROW and c not in known]
-    missing = [a.name for a in attrs if a.required and a.name not in df.columns]
+    known = {a.name for a in t.attrs} | set(t.names)
+    unknown = [c for c in t.df.columns if c != ROW and c not in known]
+    missing = [a.name for a in t.attrs if a.required and a.name not in t.df.columns]
+    folded = [u.casefold() for u in unknown]
     for col in missing:
-        near = difflib.get_close_matches(shown(col).casefold(), [u.casefold() for u in unknown], n=1, cutoff=0.6)
-        hint = f"; is '{unknown[[u.casefold() for u in unknown].index(near[0])]}' a misspelling?" if near else ""
-        problems.append(
-            Problem(
-                f"required column '{shown(col)}' is missing{hint}",
-                file=file,
-                row=1,
-                column=shown(col),
-                expected=f"columns {', '.join(shown(a.name) for a in attrs if a.required)}",
-            )
-        )
+        near = difflib.get_close_matches(t.shown(col).casefold(), folded, n=1, cutoff=0.6)
+        hint = f"; is '{unknown[folded.index(near[0])]}' a misspelling?" if near else ""
+        problems.append(Problem(f"required column '{t.shown(col)}' is missing{hint}", file=t.file, row=1,
+                                column=t.shown(col),
+                                expected=f"columns {', '.join(t.shown(a.name) for a in t.attrs if a.required)}"))
     if missing:
-        return df, problems
+        return problems
     for col in unknown:
-        near = difflib.get_close_matches(col.casefold(), [shown(a.name) for a in attrs], n=1, cutoff=0.6)
-        problems.append(
-            Problem(
-                f"unknown column '{col}' is kept as text but not used"
-                + (f"; did you mean '{near[0]}'?" if near else ""),
-                file=file,
-                row=1,
-                column=col,
-                expected="columns " + ", ".join(shown(a.name) for a in attrs),
-                check="unknown_columns",
-                severity="warning",
-            )
-        )
-        df[col] = df[col].astype("string")
+        near = difflib.get_close_matches(col.casefold(), [t.shown(a.name) for a in t.attrs], n=1, cutoff=0.6)
+        problems.append(Problem(f"unknown column '{col}' is kept as text but not used"
+                                + (f"; did you mean '{near[0]}'?" if near else ""),
+                                file=t.file, row=1, column=col,
+                                expected="columns " + ", ".join(t.shown(a.name) for a in t.attrs),
+                                check="unknown_columns", severity="warning"))
+        t.df[col] = t.df[col].astype("string")
+    return problems
 
-    for attr in attrs:
-        if attr.name not in df.columns:
-            continue
-        col = df[attr.name]
-        values = col.to_numpy(dtype=object)
-        blank = np.fromiter((_is_blank(v) for v in values), dtype=bool, count=len(values))
-        if attr.required:
-            for i in np.flatnonzero(blank).tolist():
-                problems.append(
-                    Problem(
-                        f"required value '{shown(attr.name)}' is empty",
-                        file=file,
-                        row=int(rows[i]),
-                        column=shown(attr.name),
-                        expected=attr.description[:80] or "a value",
-                    )
-                )
-        if attr.dtype == "str":
-            out = pd.Series(
-                [None if b else str(v).strip() for v, b in zip(values, blank, strict=True)], index=df.index, dtype="string"
-            )
-            enum = ENUMS.get((component, attr.name))
-            if enum:
-                bad = ~blank & ~out.isin(enum).fillna(False).to_numpy(dtype=bool)
-                for i in np.flatnonzero(bad).tolist():
-                    problems.append(
-                        Problem(
-                            f"unknown {shown(attr.name)}",
-                            file=file,
-                            row=int(rows[i]),
-                            column=shown(attr.name),
-                            value=values[i],
-                            expected="one of " + ", ".join(enum),
-                        )
-                    )
-            df[attr.name] = out
-        elif attr.dtype in ("float", "int"):
-            parsed = np.full(len(df), np.nan)
-            percent_ok = (component, attr.name) == ("shares", "share")
-            for i, (v, b) in enumerate(zip(values, blank, strict=True)):
-                if b:
-                    continue
-                f: float | None
-                if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-                    f = float(v)
-                else:
-                    f = _parse_float(str(v), percent_ok)
-                what = "a whole number (year)" if attr.dtype == "int" else "a number"
-                if f is None or not math.isfinite(f):
-                    problems.append(
-                        Problem(f"not {what}", file=file, row=int(rows[i]), column=shown(attr.name), value=v,
-                                expected=what + (f" in {attr.unit}" if attr.unit and attr.unit != "year" else ""))
-                    )
-                    continue
-                if attr.dtype == "int" and f != int(f):
-                    problems.append(Problem(f"not {what}", file=file, row=int(rows[i]), column=shown(attr.name),
-                                            value=v, expected=what))
-                    continue
-                rng = RANGES.get((component, attr.name))
-                if rng is not None:
-                    lo, hi, lo_incl, desc = rng
-                    if f > hi or f < lo or (f == lo and not lo_incl):
-                        problems.append(Problem("value out of range", file=file, row=int(rows[i]),
-                                                column=shown(attr.name), value=v, expected=desc))
-                        continue
-                if attr.dtype == "int" and not (1900 <= f <= 2100) and attr.unit == "year":
-                    problems.append(Problem("implausible year", file=file, row=int(rows[i]), column=shown(attr.name),
-                                            value=v, expected="a year between 1900 and 2100"))
-                    continue
-                parsed[i] = f
-            if attr.dtype == "int":
-                df[attr.name] = pd.array([pd.NA if math.isnan(p) else int(p) for p in parsed], dtype="Int64")
-            else:
-                df[attr.name] = parsed
-        elif attr.dtype == "bool":
-            out_b: list[object] = []
-            for i, (v, b) in enumerate(zip(values, blank, strict=True)):
-                if b:
-                    out_b.append(pd.NA)
-                    continue
-                if isinstance(v, (bool, np.bool_)):
-                    out_b.append(bool(v))
-                    continue
-                t = str(v).strip().lower()
-                if t in _TRUE:
-                    out_b.append(True)
-                elif t in _FALSE:
-                    out_b.append(False)
-                else:
-                    out_b.append(pd.NA)
-                    problems.append(Problem("not a true/false value", file=file, row=int(rows[i]),
-                                            column=shown(attr.name), value=v, expected="true or false"))
-            df[attr.name] = pd.array(out_b, dtype="boolean")
 
-    keys = [a.name for a in attrs if a.key and a.name in df.columns]
-    required_keys = [k for k in keys if next(a for a in attrs if a.name == k).required]
-    if required_keys:
-        dup = df.duplicated(keys, keep=False) & df[required_keys].notna().all(axis=1)
-        if dup.any():
-            for _, grp in df[dup].groupby(keys, dropna=False, sort=False):
-                first, *others = grp[ROW].tolist()
-                label = ", ".join(f"{shown(k)}={grp.iloc[0][k]!s}" for k in keys if not _is_blank(grp.iloc[0][k]))
-                for r in others:
-                    problems.append(
-                        Problem(f"duplicate {label} (first at row {first})", file=file, row=int(r),
-                                column=shown(keys[0]), value=grp.iloc[0][keys[0]],
-                                expected=f"each {' + '.join(shown(k) for k in keys)} only once")
-                    )
-    return df, problems
+def _coerce_column(t: _Table, attr: schema.Attribute) -> list[Problem]:
+    """Type one column in place; the problems of its cells (required, enum, number, range, bool, ids)."""
+    raw = t.df[attr.name]
+    values = _Cells(raw)  # the cells as read, fetched only for the rows with a problem
+    text, blank = text_cells(raw)
+    col, rows = t.shown(attr.name), t.rows
+    problems: list[Problem] = []
+    if attr.required:
+        problems += capped(np.flatnonzero(blank), lambda i: Problem(
+            f"required value '{col}' is empty", file=t.file, row=int(rows[i]), column=col,
+            expected=attr.description[:80] or "a value"))
+    if attr.dtype == "str":
+        out = text.where(~blank, None).astype("string")
+        enum = ENUMS.get((t.component, attr.name))
+        if enum:
+            bad = ~blank & ~text.isin(enum).to_numpy(dtype=bool)
+            problems += capped(np.flatnonzero(bad), lambda i: Problem(
+                f"unknown {col}", file=t.file, row=int(rows[i]), column=col, value=values[i],
+                expected="one of " + ", ".join(enum)))
+        if attr.key or attr.references:
+            where, why = script_problems(text, blank)
+            problems += capped(np.arange(len(where)), lambda k: Problem(
+                why[k], file=t.file, row=int(rows[where[k]]), column=col, value=values[where[k]],
+                expected="an id written in one script without invisible characters (retype the look-alike letters)"))
+        t.df[attr.name] = out
+    elif attr.dtype in ("float", "int"):
+        parsed, found = _coerce_number(t, attr, text, blank, values)
+        problems += found
+        if attr.dtype == "int":
+            nan = np.isnan(parsed)
+            whole = np.clip(np.where(nan, 0.0, parsed), -2.0**62, 2.0**62).astype(np.int64)
+            t.df[attr.name] = pd.arrays.IntegerArray(whole, mask=nan)
+        else:
+            t.df[attr.name] = parsed
+    elif attr.dtype == "bool":
+        out_b, bad = parse_bools(text, blank)
+        problems += capped(np.flatnonzero(bad), lambda i: Problem(
+            "not a true/false value", file=t.file, row=int(rows[i]), column=col, value=values[i],
+            expected="true or false"))
+        t.df[attr.name] = out_b
+    return problems
+
+
+class _Cells:
+    """Read access to the raw cells of a column by position (``cells[i]``), without copying the column."""
+
+    def __init__(self, col: pd.Series) -> None:
+        self.col = col
+
+    def __getitem__(self, i: int) -> object:
+        v = self.col.iat[i]
+        return None if v is pd.NA else v
+
+
+def _coerce_number(t: _Table, attr: schema.Attribute, text: pd.Series, blank: np.ndarray,
+                   values: _Cells) -> tuple[np.ndarray, list[Problem]]:
+    """Parse a numeric column; check whole numbers, ranges and plausible years.
+
+    Each bad cell gets one problem, the first that applies in this order: not a
+    number, out of range (not finite), not a whole number, out of range, implausible year.
+    """
+    what = "a whole number (year)" if attr.dtype == "int" else "a number"
+    unit = f" in {attr.unit}" if attr.unit and attr.unit != "year" else ""
+    parsed, status = parse_numbers(text, blank, (t.component, attr.name) == ("shares", "share"))
+    code = status.astype(np.int8)  # 1 not a number, 2 not finite
+    ok = code == 0
+    with np.errstate(invalid="ignore"):
+        if attr.dtype == "int":
+            code[ok & ~blank & (parsed != np.floor(parsed))] = 3
+        rng = RANGES.get((t.component, attr.name))
+        if rng is not None:
+            lo, hi, lo_incl, _ = rng
+            outside = (parsed > hi) | (parsed < lo) | ((parsed == lo) if not lo_incl else False)
+            code[(code == 0) & outside] = 4
+        if attr.dtype == "int" and attr.unit == "year":
+            code[(code == 0) & ~blank & ((parsed < 1900) | (parsed > 2100))] = 5
+    col, rows = t.shown(attr.name), t.rows
+    finite = f"a finite number{unit} (at most about 1.8e308)"
+    spec = {
+        1: (f"not {what}", what + unit),
+        2: ("number out of range: too large to be a finite number", finite),
+        3: (f"not {what}", what),
+        4: ("value out of range", rng[3] if rng is not None else what),
+        5: ("implausible year", "a year between 1900 and 2100"),
+    }
+    bad = np.flatnonzero(code)
+    problems = capped(bad, lambda i: Problem(spec[int(code[i])][0], file=t.file, row=int(rows[i]), column=col,
+                                             value=values[i], expected=spec[int(code[i])][1]))
+    parsed[code != 0] = np.nan
+    return parsed, problems
+
+
+def _duplicate_keys(t: _Table) -> list[Problem]:
+    """Rows repeating the key of an earlier row (rows with an empty required key part are not compared)."""
+    df = t.df
+    keys = [a.name for a in t.attrs if a.key and a.name in df.columns]
+    required_keys = [a.name for a in t.attrs if a.key and a.required and a.name in df.columns]
+    if not required_keys or df.empty:
+        return []
+    later = df.duplicated(keys, keep="first").to_numpy(dtype=bool, copy=True)
+    if not later.any():
+        return []
+    later &= df[required_keys].notna().all(axis=1).to_numpy(dtype=bool)
+    group = df.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    rows = t.rows
+    first_pos = pd.Series(np.arange(len(df))).groupby(group).transform("first").to_numpy()
+    k0 = t.shown(keys[0])
+
+    def make(i: int) -> Problem:
+        f = int(first_pos[i])
+        label = ", ".join(f"{t.shown(k)}={df[k].iat[f]!s}" for k in keys if not pd.isna(df[k].iat[f]))
+        return Problem(f"duplicate {label} (first at row {int(rows[f])})", file=t.file, row=int(rows[i]),
+                       column=k0, value=df[keys[0]].iat[f],
+                       expected=f"each {' + '.join(t.shown(k) for k in keys)} only once")
+
+    # listed grouped by key (as before: each group's later rows together), groups in order of first row
+    order = np.flatnonzero(later)
+    order = order[np.lexsort((order, first_pos[order]))]
+    return capped(order, make)
 
 
 def _rows_of(df: pd.DataFrame) -> np.ndarray:
@@ -286,18 +295,18 @@ def check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str
             col = df[attr.name]
             bad = col.notna().to_numpy(dtype=bool) & ~col.astype("string").isin(known).fillna(False).to_numpy(dtype=bool)
             rows = _rows_of(df)
-            for i in np.flatnonzero(bad):
-                problems.append(
-                    Problem(
-                        f"unknown {tcomp[:-1] if tcomp.endswith('s') else tcomp} id",
-                        file=files.get(comp, comp),
-                        row=int(rows[i]),
-                        column=attr.name,
-                        value=str(col.iloc[i]),
-                        expected=f"an id listed in {where}",
-                    )
-                )
+            what = f"unknown {tcomp[:-1] if tcomp.endswith('s') else tcomp} id"
+            problems += capped(np.flatnonzero(bad), _unknown_id(what, files.get(comp, comp), rows, attr.name, col,
+                                                                f"an id listed in {where}"))
     return problems
+
+
+def _unknown_id(what: str, file: str, rows: np.ndarray, column: str, col: pd.Series,
+                expected: str) -> Callable[[int], Problem]:
+    def make(i: int) -> Problem:
+        return Problem(what, file=file, row=int(rows[i]), column=column, value=str(col.iloc[i]), expected=expected)
+
+    return make
 
 
 def find_cycles(relations: pd.DataFrame, file: str = "relations") -> list[Problem]:
