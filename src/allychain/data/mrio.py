@@ -24,16 +24,29 @@ def _pymrio() -> Any:
     return pymrio
 
 
-def from_pymrio(io: Any, name: str = "mrio") -> Network:
+def from_pymrio(io: Any, name: str = "mrio", source: str | None = None) -> Network:
     """Wrap a ``pymrio.IOSystem`` as a :class:`Network` whose ``io`` holds ``Z``, ``Y`` and ``x``.
 
     Missing ``Z``/``x`` are computed with pymrio's ``calc_system``.  Regions are the
     network's ``providers`` (kind ``region``), so outputs can be aggregated by them.
+    ``source`` (the folder read) is named in messages; a missing table, a non-numeric
+    or non-finite cell, or tables pymrio cannot complete raise :class:`DataError`.
     """
-    if getattr(io, "Z", None) is None or getattr(io, "x", None) is None:
-        io = io.calc_system() if getattr(io, "Z", None) is not None else io.calc_all()
-    if getattr(io, "Z", None) is None or getattr(io, "Y", None) is None:
-        raise DataError(Problem("the MRIO system has no Z or Y table", file=name, expected="Z and Y (or A and x)"))
+    where = source or name
+    have = {t: getattr(io, t, None) is not None for t in ("Z", "Y", "A", "x")}
+    if not ((have["Z"] or (have["A"] and have["x"])) and have["Y"]):
+        missing = [t for t in ("Z", "Y") if not have[t]]
+        raise DataError(Problem(f"the MRIO system has no {' or '.join(missing)} table", file=where,
+                                expected="Z and Y (or A, x and Y) tables, e.g. a folder written by pymrio's save_all"))
+    for t in ("Z", "Y", "A", "x"):
+        if have[t]:
+            _numeric(getattr(io, t), t, where)
+    if not (have["Z"] and have["x"]):
+        try:
+            io = io.calc_system()
+        except Exception as exc:  # noqa: BLE001 — pymrio raises assorted types for inconsistent tables
+            raise DataError(Problem(f"pymrio cannot complete the system: {type(exc).__name__}: {exc}"[:300],
+                                    file=where, expected="consistent Z, Y (or A, x) tables")) from None
     Z = io.Z.astype(float)
     Y = io.Y.astype(float)
     x = io.x.iloc[:, 0].astype(float) if hasattr(io.x, "iloc") and getattr(io.x, "ndim", 1) == 2 else io.x
@@ -47,6 +60,25 @@ def from_pymrio(io: Any, name: str = "mrio") -> Network:
     regions = list(dict.fromkeys(str(r) for r, _ in Z.index))
     providers = pd.DataFrame({"provider_id": regions, "name": regions, "kind": ["region"] * len(regions)})
     return Network(name=name, io=tables, providers=providers, meta={"family": "mrio"})
+
+
+def _numeric(df: Any, table: str, name: str) -> None:
+    """Every cell of a pymrio table must be a finite number; the first bad one is named."""
+    import numpy as np
+    import pandas as pd
+
+    frame = df.to_frame() if isinstance(df, pd.Series) else df
+    num = frame.apply(pd.to_numeric, errors="coerce")
+    bad = ~np.isfinite(num.to_numpy(dtype=float))
+    if not bad.any():
+        return
+    i, j = (int(k[0]) for k in np.nonzero(bad))
+    row, col = frame.index[i], frame.columns[j]
+    label = " / ".join(map(str, row)) if isinstance(row, tuple) else str(row)
+    column = " / ".join(map(str, col)) if isinstance(col, tuple) else str(col)
+    raise DataError(Problem(f"table {table}: non-numeric or non-finite value at row '{label}' "
+                            f"({int(bad.sum()):,} such cells in all)", file=f"{name}/{table}", column=column,
+                            value=str(frame.iat[i, j])[:80], expected="a finite number in every cell"))
 
 
 def load_pymrio_test() -> Network:
@@ -68,4 +100,4 @@ def load_mrio(path: str | Path) -> Network:
         except Exception as exc:
             raise DataError(Problem(f"pymrio cannot read it: {exc}", file=str(path),
                                     expected="a folder or file written by pymrio (save/save_all)")) from None
-    return from_pymrio(io, name=path.name)
+    return from_pymrio(io, name=path.name, source=str(path))

@@ -49,6 +49,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from allychain.errors import InfeasibleError
+from allychain.limits import check_memory
 from allychain.lp import LP, LPSolution, solve_lp
 from allychain.model.spec import Spec
 from allychain.optimize.result import Result, Status
@@ -173,6 +174,23 @@ class _Model:
         return self.n_y + len(self.needs)
 
 
+#: Bytes per arc (one LP column: its nonzeros, bounds, the arc look-up, HiGHS' own copies), measured
+#: generously; with fairness each member adds one dense row over all arcs per solve.
+BYTES_PER_ARC = 400
+
+
+def _check_size(plan: AllocationPlan, sources: pd.DataFrame, needs: pd.DataFrame) -> None:
+    """Refuse, before building, an LP whose arcs (holder × member in need, per item) would not fit in memory."""
+    per_item = sources["item"].value_counts().mul(needs["item"].value_counts(), fill_value=0)
+    arcs = float(per_item.sum())
+    members = float(needs["member"].nunique())
+    parts = {"LP columns": arcs * BYTES_PER_ARC}
+    if plan.fairness:
+        parts["fairness rows"] = members * arcs * 8.0
+    check_memory(f"an allocation LP of {int(arcs):,} arcs ({len(sources):,} holders × {len(needs):,} needs, "
+                 "per item)", parts, hint="fewer members or items per plan, or split the plan by item")
+
+
 def _compile(plan: AllocationPlan) -> _Model:
     sup = plan.supply.copy()
     sup["available"] = sup["spare_capacity"].fillna(0) + sup["stockpile"].fillna(0)
@@ -186,6 +204,7 @@ def _compile(plan: AllocationPlan) -> _Model:
     ex = ex[~pd.MultiIndex.from_frame(ex).isin(pd.MultiIndex.from_frame(needs[["member", "item"]]))]
     needs = pd.concat([needs, ex.assign(amount=0.0, priority=math.nan)], ignore_index=True)
     needs["weight"] = needs["priority"].fillna(needs["member"].map(dict(plan.priorities))).fillna(1.0)
+    _check_size(plan, sources, needs)
     arcs = sources.reset_index(names="source")[["source", "item"]].merge(
         needs.reset_index(names="need")[["need", "item"]], on="item")[["source", "need"]]
     key = {(int(s), int(n)): a for a, (s, n) in enumerate(zip(arcs["source"], arcs["need"], strict=False))}

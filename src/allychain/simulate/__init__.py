@@ -8,11 +8,15 @@ Layers: :mod:`~allychain.simulate.kernels` (one step's physics, pure numpy) →
 
 from allychain.simulate.api import build_system, capacity_path_array, merge_paths, run_scenario, simulate
 from allychain.simulate.forcing import Forcing, ShockArrays
+from allychain.simulate.memory import MemoryEstimate, estimate_memory, estimate_montecarlo_memory
 from allychain.simulate.params import Params
 from allychain.simulate.recorder import SimResult, loss_metrics
 from allychain.simulate.system import SimSystem, from_iotables
 
 __all__ = [
+    "estimate_memory",
+    "estimate_montecarlo_memory",
+    "MemoryEstimate",
     "simulate",
     "run_scenario",
     "build_system",

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 
 from allychain.errors import ScenarioError
+from allychain.limits import check_memory
 from allychain.model.network import Network
 from allychain.simulate.engine import prepare, run
 from allychain.simulate.forcing import Forcing
+from allychain.simulate.memory import check_simulation
 from allychain.simulate.params import Params
 from allychain.simulate.recorder import Recorder, SimResult
 from allychain.simulate.system import SimSystem, from_iotables
@@ -102,6 +104,7 @@ def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing
     if capacity_path is not None:
         forcing = dataclasses.replace(forcing, path=merge_paths(forcing.path, _path_array(system, capacity_path,
                                                                                           steps)))
+    check_simulation(system, steps, forcing.batch, params, stocks=stocks)
     static = prepare(system, params)
     rec = Recorder(system, steps, forcing.batch, stocks=stocks, relevant=static.relevant)
     run(system, forcing, steps, params, observers=[rec], progress=progress, static=static)
@@ -125,6 +128,8 @@ def capacity_path_array(system: SimSystem, frame: pd.DataFrame, steps: int | Non
         raise ScenarioError(f"{source}: step {last} is beyond the run; expected steps from 0 to {steps - 1} "
                             f"(the run has {steps} steps: raise --steps or the horizon, or drop the row)")
     T = steps if steps is not None else last + 1
+    check_memory(f"{source}: a loss array of {T:,} steps × {system.n:,} nodes", {"capacity path": 8.0 * T * system.n},
+                 hint="fewer steps (the run's length, or the largest step, sets the array's length)")
     out = np.zeros((T, system.n))
     if len(frame):
         rows = frame.index.to_numpy(dtype=int)

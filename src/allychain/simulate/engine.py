@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from allychain.errors import InvariantError, ScenarioError
+from allychain.limits import check_memory
 from allychain.simulate import kernels as K
 from allychain.simulate.forcing import Forcing
 from allychain.simulate.params import Params
@@ -266,12 +267,13 @@ def initial_state(system: SimSystem, static: Static, params: Params, batch: int,
         state.shares = np.repeat(static.noalt_w[:, None], batch, axis=1)
     L = static.max_lag
     if L > 0:
+        check_memory(f"a transport pipeline of {L + 1:,} steps × {system.m:,} input slots × {batch:,} run(s)",
+                     {"pipeline": 8.0 * (L + 1) * system.m * batch}, hint="shorter lead times or fewer runs at once")
         pipe = np.zeros((L + 1, system.m, batch))
         ones = np.ones((system.n, 1))
         for lag, mat in zip(static.lags, static.PT_lag, strict=True):
             flow = mat @ ones  # baseline shipments per slot on edges with this lag
-            for k in range(lag):  # dispatched at steps k − lag < 0, arriving at step k
-                pipe[k] += flow
+            pipe[:lag] += flow  # dispatched at steps k − lag < 0, arriving at steps k = 0 … lag − 1
         state.pipeline = np.roll(pipe, t % (L + 1), axis=0)  # slot t mod (L+1) arrives at step t
     state.t = t
     return state

@@ -48,6 +48,7 @@ from allychain.model.disruption import PROFILES, TARGET_KEYS, TARGET_RENAMED, Ta
 from allychain.model.spec import Spec
 from allychain.simulate.engine import initial_state, join, prepare, step
 from allychain.simulate.forcing import profile_value
+from allychain.simulate.memory import check_montecarlo
 from allychain.simulate.params import Params
 from allychain.simulate.recorder import loss_metrics
 from allychain.simulate.scenario import read_alliances, read_params, select_nodes
@@ -406,7 +407,10 @@ def run_montecarlo(spec: MonteCarloSpec, system: SimSystem, runs: int | None = N
     ``distributed.Client``).  ``progress(k)`` is called with the number of runs finished
     after each batch.  The numbers are the same whichever way they are run."""
     runs = runs or spec.runs
-    _candidates(spec, system)  # validate before spending time
+    cands = _candidates(spec, system)  # validate before spending time
+    check_montecarlo(system, spec.horizon, runs, batch_size, spec.params, regions=len(system.regions),
+                     groups=len(spec.alliances), candidates=sum(len(c) for c in cands),
+                     workers=workers if dask is None else 1)
     batches = [list(range(i, min(runs, i + batch_size))) for i in range(0, runs, batch_size)]
     parts: list[dict[str, np.ndarray]] = []
     if dask is None and workers > 1 and len(batches) > 1:

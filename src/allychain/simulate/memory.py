@@ -1,0 +1,132 @@
+"""How much memory a simulation or a Monte Carlo will allocate, computed from its inputs.
+
+:func:`estimate_memory` adds up the arrays the engine, the recorder and the forcing will
+hold (8 bytes per float): the recorder keeps 6 variables per step, run and node (plus
+every inventory slot with ``stocks``); the state holds a few node, slot and edge arrays
+per run, and with transport lags a pipeline of ``(max lag + 1)`` slot arrays; a capacity
+path is a ``(steps, nodes)`` array.  :func:`check_simulation` and
+:func:`check_montecarlo` refuse, with the figure, what exceeds
+:func:`allychain.limits.memory_limit` — before anything is allocated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from allychain.limits import check_memory, fmt_bytes
+from allychain.simulate.params import Params
+from allychain.simulate.recorder import VARIABLES
+
+__all__ = ["MemoryEstimate", "estimate_memory", "estimate_montecarlo_memory", "check_simulation",
+           "check_montecarlo", "max_lag"]
+
+F8 = 8  # bytes per float64
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Bytes per part (floats: estimates are never allocated, so they may exceed any machine)."""
+
+    parts: dict[str, float]
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.parts.values()))
+
+    def __str__(self) -> str:
+        return f"{fmt_bytes(self.total)} (" + ", ".join(f"{k} {fmt_bytes(v)}" for k, v in self.parts.items()) + ")"
+
+
+def max_lag(system: Any, params: Params) -> int:
+    """The longest transport lag in steps the engine will hold in its pipeline (0 without lags)."""
+    if not params.transport_lags:
+        return 0
+    lags = [float(params.lead_time), *map(float, params.lead_time_by_product.values())]
+    data = getattr(system, "edge_lag", None)
+    if data is not None and len(data):
+        finite = np.asarray(data, dtype=float)
+        finite = finite[np.isfinite(finite)]
+        if finite.size:
+            lags.append(float(finite.max()))
+    top = max(lags)
+    return int(round(top)) if np.isfinite(top) else 2**62
+
+
+def estimate_memory(system: Any, steps: int, batch: int = 1, params: Params | None = None, *,
+                    stocks: bool = False, record: bool = True, path_steps: int = 0) -> MemoryEstimate:
+    """Memory a simulation will allocate.
+
+    Parameters
+    ----------
+    system
+        A :class:`~allychain.simulate.system.SimSystem`, or any object with ``n``
+        (nodes), ``m`` (input slots) and ``e`` (edges) attributes.
+    steps
+        Steps to simulate.
+    batch
+        Runs simulated together.
+    params
+        Model parameters (transport lags and re-sourcing change the state's size).
+    stocks
+        Whether every inventory slot is recorded too.
+    record
+        Whether every step is recorded (:class:`~allychain.simulate.recorder.Recorder`).
+    path_steps
+        Length of a capacity path (``(path_steps, n)`` array), 0 without one.
+
+    Returns
+    -------
+    MemoryEstimate
+        Parts ``recorder``, ``state``, ``pipeline``, ``work`` (per-step temporaries,
+        about ten arrays of the largest dimension) and ``capacity path``.
+    """
+    params = params or Params()
+    n, m, e = int(system.n), int(system.m), int(system.e)
+    b, T = float(max(batch, 1)), float(max(steps, 0))
+    explicit = params.resourcing_limit is not None
+    parts = {
+        "recorder": (len(VARIABLES) * n + (m if stocks else 0)) * T * b * F8 if record else 0.0,
+        "state": (3 * n + 2 * m + (2 * e if explicit else 0)) * b * F8,
+        "pipeline": (max_lag(system, params) + 1.0) * m * b * F8 if params.transport_lags else 0.0,
+        "work": 10.0 * max(n, m, e, 1) * b * F8 + 4.0 * e * F8,
+        "capacity path": float(path_steps) * n * F8,
+    }
+    return MemoryEstimate(parts)
+
+
+def estimate_montecarlo_memory(system: Any, horizon: int, runs: int, batch_size: int, params: Params | None = None,
+                               *, regions: int = 1, groups: int = 0, candidates: int = 0,
+                               workers: int = 1) -> MemoryEstimate:
+    """Memory a Monte Carlo will allocate: per batch, the engine state and the per-region output
+    ``(horizon, regions, batch)`` (times the worker processes running batches at once), plus the
+    per-run results (runs × (1 + regions + groups) series × metrics) and sampled shocks."""
+    params = params or Params()
+    b = max(1, min(batch_size, runs))
+    one = estimate_memory(system, horizon, b, params, record=False)
+    per_batch = one.total + float(horizon) * regions * b * F8 * 2 + 4.0 * candidates * b * F8
+    series = 1 + regions + groups
+    return MemoryEstimate({
+        "batches in flight": per_batch * max(1, workers),
+        "per-run results": float(runs) * (series * 8 + 2) * F8,
+    })
+
+
+def check_simulation(system: Any, steps: int, batch: int = 1, params: Params | None = None, *,
+                     stocks: bool = False, record: bool = True, path_steps: int = 0) -> MemoryEstimate:
+    """:func:`estimate_memory`, refused with :class:`~allychain.errors.ResourceLimitError` above the limit."""
+    est = estimate_memory(system, steps, batch, params, stocks=stocks, record=record, path_steps=path_steps)
+    check_memory(f"a simulation of {steps:,} steps × {batch:,} run(s) × {int(system.n):,} nodes", est.parts,
+                 hint="fewer steps, fewer runs at once, shorter lead times, or a coarser network")
+    return est
+
+
+def check_montecarlo(system: Any, horizon: int, runs: int, batch_size: int, params: Params | None = None,
+                     **sizes: int) -> MemoryEstimate:
+    """:func:`estimate_montecarlo_memory`, refused above the limit."""
+    est = estimate_montecarlo_memory(system, horizon, runs, batch_size, params, **sizes)
+    check_memory(f"a Monte Carlo of {runs:,} runs × {horizon:,} steps in batches of {batch_size:,}", est.parts,
+                 hint="a smaller --batch-size, fewer workers, a shorter horizon or fewer runs")
+    return est
