@@ -16,7 +16,13 @@ from allychain.analysis.alliance import (
 from allychain.analysis.chokepoints import RULE_NAMES, ChokepointRules, chokepoints
 from allychain.analysis.concentration import concentration
 from allychain.analysis.coverage import coverage, coverage_text
-from allychain.analysis.dependencies import CRITICAL_SHARE, dependencies, dependency_report, member_roots
+from allychain.analysis.dependencies import (
+    CRITICAL_SHARE,
+    DependencyRules,
+    dependencies,
+    dependency_report,
+    member_roots,
+)
 from allychain.analysis.partners import best_partners, partners
 from allychain.analysis.requirements import closure, requirement_graph
 from allychain.analysis.snapshot import share_matrix
@@ -30,6 +36,7 @@ __all__ = [
     "dependency_report",
     "member_roots",
     "CRITICAL_SHARE",
+    "DependencyRules",
     "alliance_shares",
     "alliance_report",
     "complementarity",

@@ -15,8 +15,6 @@ cannot fire that level's rules and is listed as not assessable in the coverage.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,66 +22,15 @@ import pandas as pd
 from allychain.analysis.concentration import concentration
 from allychain.analysis.snapshot import TOLERANCE
 from allychain.model.network import Network
+from allychain.model.rules import RULE_NAMES, ChokepointRules
 
 __all__ = ["ChokepointRules", "chokepoints", "RULE_NAMES", "CHOKEPOINT_COLUMNS"]
-
-RULE_NAMES = ("country_share", "firm_top3", "hhi")
 
 CHOKEPOINT_COLUMNS = [
     "item_id", "item_name", "rules", "top_country", "top_country_name", "top_country_share", "hhi",
     "top_firms", "top_firm_names", "top3_firm_share", "country_year", "firm_year", "country_dataset", "firm_dataset",
     "country_source", "firm_source", "unknown_share", "status",
 ]
-
-
-@dataclass(frozen=True)
-class ChokepointRules:
-    """Thresholds of the chokepoint rules (all inclusive, shares in percent).
-
-    Parameters
-    ----------
-    country_share
-        Share of the largest single country, percent (default 65).
-    firm_top3
-        Combined share of the three largest firms, percent (default 90).
-    hhi
-        Country-level Herfindahl–Hirschman index, 0–10,000 (default 2,500).
-    enabled
-        Names of the rules that are evaluated (default all of :data:`RULE_NAMES`).
-    """
-
-    country_share: float = 65.0
-    firm_top3: float = 90.0
-    hhi: float = 2500.0
-    enabled: tuple[str, ...] = RULE_NAMES
-    sources: dict[str, str] = field(default_factory=lambda: {
-        "country_share": "SIA/BCG (2021), Strengthening the global semiconductor supply chain in an uncertain era: "
-                         "points where one region holds more than 65 % of the global market (applied inclusively)",
-        "firm_top3": "Concentration-ratio convention (CR3): three firms holding 90 % or more — a tight oligopoly",
-        "hhi": "US DOJ/FTC Horizontal Merger Guidelines (2010): HHI above 2,500 is highly concentrated "
-               "(the 2023 guidelines lower this to 1,800)",
-    }, compare=False)
-
-    def __post_init__(self) -> None:
-        bad = [r for r in self.enabled if r not in RULE_NAMES]
-        if bad:
-            from allychain.errors import AllychainError
-
-            raise AllychainError(f"unknown chokepoint rule(s) {', '.join(bad)}; expected some of "
-                                 f"{', '.join(RULE_NAMES)}")
-        for name, lo, hi in (("country_share", 0, 100), ("firm_top3", 0, 100), ("hhi", 0, 10_000)):
-            v = getattr(self, name)
-            if not (lo <= v <= hi):
-                from allychain.errors import AllychainError
-
-                raise AllychainError(f"rule threshold {name}={v} out of range; expected {lo}–{hi}")
-
-    def describe(self) -> list[dict[str, Any]]:
-        """The rules as records: name, threshold, unit, enabled, source."""
-        units = {"country_share": "percent", "firm_top3": "percent", "hhi": "index 0-10,000"}
-        d = asdict(self)
-        return [{"rule": r, "threshold": d[r], "unit": units[r], "enabled": r in self.enabled,
-                 "source": self.sources[r]} for r in RULE_NAMES]
 
 
 def chokepoints(

@@ -38,14 +38,16 @@ from allychain.analysis.snapshot import TOLERANCE, cached, item_stats, provider_
 from allychain.errors import AllychainError
 from allychain.model.members import country_name, resolve_members
 from allychain.model.network import Network
+from allychain.model.rules import DependencyRules
 
 __all__ = ["member_level", "member_roots", "dependencies", "dependency_report", "DEPENDENCY_COLUMNS",
-           "CRITICAL_SHARE", "MIN_ROLE_SHARE"]
+           "DependencyRules", "CRITICAL_SHARE", "MIN_ROLE_SHARE"]
+
 
 #: One foreign country holding at least this share (percent, inclusive) makes a dependency critical (SIA/BCG 2021).
-CRITICAL_SHARE = 65.0
+CRITICAL_SHARE = DependencyRules().critical_share
 #: Members perform a stage or item where their combined known share is at least this (percent).
-MIN_ROLE_SHARE = 1.0
+MIN_ROLE_SHARE = DependencyRules().min_role_share
 #: Item kinds that are steps of production rather than things supplied; traversed, not reported.
 STEP_KINDS = ("process",)
 

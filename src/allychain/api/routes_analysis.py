@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from allychain.api.deps import cached, split, state_of
 from allychain.api.problems import PROBLEM_SCHEMA
+from allychain.model.rules import CHOKEPOINT_RULES, DEPENDENCY_RULES
 
 router = APIRouter(prefix="/api/analysis", tags=["analysis"],
                    responses={400: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA})
@@ -23,8 +24,8 @@ decisions = APIRouter(prefix="/api/decisions", tags=["decisions"],
 MembersQ = Query(None, max_length=200, description="Comma-separated members: ISO 3166 alpha-3 codes, country names, "
                                                    "firm ids or an alliance id (default: the server's members).")
 YearQ = Query(None, ge=1900, le=2100, description="Shares of this year (default: per item, the latest known).")
-CriticalQ = Query(65.0, ge=0, le=100, description="Critical when one outside country holds at least this share (%).")
-MinShareQ = Query(1.0, ge=0, le=100, description="Members perform a stage or item where they hold at least this (%).")
+CriticalQ = Query(DEPENDENCY_RULES.critical_share, ge=0, le=100, description="Critical when one outside country holds at least this share (%).")
+MinShareQ = Query(DEPENDENCY_RULES.min_role_share, ge=0, le=100, description="Members perform a stage or item where they hold at least this (%).")
 StagesQ = Query(None, max_length=2000, description="Comma-separated stage or item ids the members perform.")
 ItemsQ = Query(None, max_length=4000, description="Comma-separated item ids or names (default: all).")
 
@@ -58,9 +59,9 @@ def concentration(request: Request, level: Literal["country", "firm", "both"] = 
 
 @router.get("/chokepoints", summary="Items where one country, three firms or a high HHI control supply")
 def chokepoints(request: Request,
-                country_share: float = Query(65.0, ge=0, le=100, description="Rule country_share threshold (%)."),
-                firm_top3: float = Query(90.0, ge=0, le=100, description="Rule firm_top3 threshold (%)."),
-                hhi: float = Query(2500.0, ge=0, le=10_000, description="Rule hhi threshold (0–10,000)."),
+                country_share: float = Query(CHOKEPOINT_RULES.country_share, ge=0, le=100, description="Rule country_share threshold (%)."),
+                firm_top3: float = Query(CHOKEPOINT_RULES.firm_top3, ge=0, le=100, description="Rule firm_top3 threshold (%)."),
+                hhi: float = Query(CHOKEPOINT_RULES.hhi, ge=0, le=10_000, description="Rule hhi threshold (0–10,000)."),
                 rules: str | None = Query(None, max_length=100, description="Comma-separated rules to apply "
                                              "(country_share, firm_top3, hhi; default all)."),
                 year: int | None = YearQ, items: str | None = ItemsQ,
@@ -218,20 +219,12 @@ def coverage(request: Request, analysis: Literal["concentration", "chokepoints",
 
 
 def unprotected_payload(n: Any, members: list[str] | None, only_unprotected: bool) -> dict[str, Any]:
-    """TTS vs TTR for every node (country × item on share networks), optionally for members only."""
-    from allychain.optimize.ttr_tts import site_view, tts_ttr
+    """TTS vs TTR for every node (provider × item on share networks), optionally for members only."""
+    from allychain.optimize import unprotected_nodes
 
-    net = site_view(n)
-    res = tts_ttr(net)
-    t = res.table
-    if members:
-        t = t[t["country"].isin(members)]
-    unp = t["unprotected"].fillna(False).astype(bool)
-    if only_unprotected:
-        t = t[unp]
-    t = t.sort_values(["rei", "tts"], ascending=[False, True], na_position="last")
-    return {"members": members, "message": res.message, "period": net.meta.get("period", "period"),
-            "unprotected_count": int(unp.sum()), "rows": t, "meta": res.meta}
+    u = unprotected_nodes(n, members or None, only_unprotected=only_unprotected)
+    return {"members": members, "message": u.result.message, "period": u.period,
+            "unprotected_count": u.count, "rows": u.rows, "meta": u.result.meta}
 
 
 @decisions.get("/tts", summary="Time to survive vs time to recover per node; unprotected nodes (TTS < TTR)")

@@ -14,6 +14,7 @@ import typer
 
 from allychain.cli.options import MAX_YEAR, MIN_YEAR, finite
 from allychain.cli.render import Format, emit
+from allychain.model.rules import CHOKEPOINT_RULES, DEPENDENCY_RULES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -30,9 +31,9 @@ FormatOpt = typer.Option(Format.table, "--format", "-f", help="Output format.")
 YearOpt = typer.Option(None, "--year", min=MIN_YEAR, max=MAX_YEAR, help="Use shares of this year (default: per item, the latest with a known share).")
 PlotOpt = typer.Option(None, "--plot", help="Also write a chart to this file (.png or .svg).")
 ItemsOpt = typer.Option(None, "--items", help="Comma-separated item ids or names to report (default: all).")
-CriticalOpt = typer.Option(65.0, "--critical-share", min=0, max=100, callback=finite,
+CriticalOpt = typer.Option(DEPENDENCY_RULES.critical_share, "--critical-share", min=0, max=100, callback=finite,
                            help="A dependency is critical when one foreign country holds at least this share (%).")
-MinShareOpt = typer.Option(1.0, "--min-share", min=0, max=100, callback=finite,
+MinShareOpt = typer.Option(DEPENDENCY_RULES.min_role_share, "--min-share", min=0, max=100, callback=finite,
                            help="Members perform a stage or item where they hold at least this share (%).")
 StagesOpt = typer.Option(None, "--stages", help="Comma-separated stage or item ids the members perform "
                                                 "(default: read from the data).")
@@ -145,9 +146,9 @@ def concentration_cmd(
 @app.command("chokepoints")
 def chokepoints_cmd(
     data: str = DataOpt,
-    country_share: float = typer.Option(65.0, "--country-share", min=0, max=100, callback=finite, help="Rule country_share: one country holds ≥ this %."),
-    firm_top3: float = typer.Option(90.0, "--firm-top3", min=0, max=100, callback=finite, help="Rule firm_top3: the three largest firms hold ≥ this %."),
-    hhi: float = typer.Option(2500.0, "--hhi", min=0, max=10_000, callback=finite, help="Rule hhi: country HHI ≥ this (0–10,000)."),
+    country_share: float = typer.Option(CHOKEPOINT_RULES.country_share, "--country-share", min=0, max=100, callback=finite, help="Rule country_share: one country holds ≥ this %."),
+    firm_top3: float = typer.Option(CHOKEPOINT_RULES.firm_top3, "--firm-top3", min=0, max=100, callback=finite, help="Rule firm_top3: the three largest firms hold ≥ this %."),
+    hhi: float = typer.Option(CHOKEPOINT_RULES.hhi, "--hhi", min=0, max=10_000, callback=finite, help="Rule hhi: country HHI ≥ this (0–10,000)."),
     rules: str | None = typer.Option(None, "--rules", help="Comma-separated rules to apply "
                                                               "(country_share,firm_top3,hhi; default all)."),
     year: int | None = YearOpt,

@@ -218,20 +218,16 @@ def demo(network: Any, console: Any, limit: int = 15) -> Any:
     from rich.text import Text
 
     try:
-        from allychain.optimize.ttr_tts import site_view, tts_ttr
+        from allychain.optimize import unprotected_nodes
     except ImportError:  # pragma: no cover
         return None
+    members = _alliance_members(network)
     try:
-        net = site_view(network)
-        res = tts_ttr(net)
+        u = unprotected_nodes(network, members)
     except AllychainError as exc:
         console.print(f"time to survive: not assessable — {exc}", style="yellow", markup=False)
         return None
-    members = _alliance_members(network)
-    t = res.table
-    mine = t[t["country"].isin(members)]
-    bad = mine[mine["unprotected"].fillna(False)].sort_values("rei", ascending=False)
-    period = net.meta.get("period", "period")
+    net, res, mine, bad, period = u.network, u.result, u.rows, u.unprotected, u.period
     console.rule(Text.assemble(("Time to survive vs time to recover", "bold"), f" — {'+'.join(members)}"))
     console.print(f"{len(mine)} {'+'.join(members)} node(s) disrupted one at a time: {len(bad)} unprotected "
                   f"(the rest of the network runs out before they recover); TTS and TTR in {period}s.")

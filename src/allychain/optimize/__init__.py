@@ -8,7 +8,8 @@ from typing import Any
 
 from allychain.optimize.result import Result, Status
 
-__all__ = ["Result", "Status", "tts_ttr", "tts_ttr_montecarlo", "allocate", "size_stockpile", "site_network"]
+__all__ = ["Result", "Status", "tts_ttr", "tts_ttr_montecarlo", "allocate", "size_stockpile", "site_network",
+           "unprotected_nodes", "Unprotected"]
 
 
 def __getattr__(name: str) -> Any:  # lazy re-exports keep 'import allychain' light
@@ -28,6 +29,10 @@ def __getattr__(name: str) -> Any:  # lazy re-exports keep 'import allychain' li
         from allychain.optimize.stockpile import size_stockpile
 
         return size_stockpile
+    if name in ("unprotected_nodes", "Unprotected"):
+        from allychain.optimize import unprotected
+
+        return getattr(unprotected, name)
     if name == "site_network":
         from allychain.optimize.country import site_network
 

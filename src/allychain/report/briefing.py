@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from allychain.model.network import Network
+from allychain.model.rules import CHOKEPOINT_RULES, DEPENDENCY_RULES
 
 __all__ = ["build_briefing", "render_html", "write_briefing", "run_scenario_outcome", "scenario_series",
            "scenario_chart"]
@@ -145,7 +146,8 @@ def scenario_chart(outcome: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def chokepoint_chart(cp: pd.DataFrame, path: Path, threshold: float = 65.0, limit: int = 20) -> Path:
+def chokepoint_chart(cp: pd.DataFrame, path: Path, threshold: float = CHOKEPOINT_RULES.country_share,
+                     limit: int = 20) -> Path:
     """Horizontal bars of the largest country's share per chokepoint, sized for an A4 page
     (7 inches wide, 8-point labels: printed at about their own size)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -312,6 +314,7 @@ def build_briefing(
         "data_label": label,
         "info": inf,
         "rules": rules.describe(),
+        "critical_share": DEPENDENCY_RULES.critical_share,
         "chokepoints": {"count": int(len(cp)), "assessed": int((every["status"] == "assessed").sum()),
                         "rows": _records(cp.head(TOP), ["item_id", "item_name", "rules", "top_country_name",
                                                         "top_country_share", "hhi", "top_firm_names",
@@ -354,11 +357,10 @@ def build_briefing(
 def _unprotected(network: Network, mem: list[str]) -> dict[str, Any]:
     """Unprotected member nodes (TTS < TTR) or a note why they cannot be shown."""
     try:
-        from allychain.optimize.ttr_tts import site_view, tts_ttr
+        from allychain.optimize import unprotected_nodes
         from allychain.report.decision_charts import tts_ttr_chart
 
-        net = site_view(network)
-        res = tts_ttr(net)
+        u = unprotected_nodes(network, mem)
     except ImportError as exc:
         return {"available": False, "note": f"the decision models need the optimize extra ({exc.name} missing): "
                                             "pip install 'allychain[optimize]'"}
@@ -368,16 +370,12 @@ def _unprotected(network: Network, mem: list[str]) -> dict[str, Any]:
         if not isinstance(exc, AllychainError):
             raise
         return {"available": False, "note": str(exc)}
-    t = res.table
-    mine = t[t["country"].isin(mem)].sort_values(["rei", "tts"], ascending=[False, True], na_position="last")
-    unp = mine[mine["unprotected"].fillna(False).astype(bool)]
-    period = str(net.meta.get("period", "period"))
-    chart = _svg_uri(lambda p: tts_ttr_chart(mine, p, unit=f"{period}s",
+    chart = _svg_uri(lambda p: tts_ttr_chart(u.rows, p, unit=f"{u.period}s",
                                              title="Member nodes: time to survive vs time to recover")) \
-        if len(mine) else None
-    return {"available": True, "period": period, "count": int(len(unp)), "nodes": int(len(mine)),
-            "rows": _records(unp.head(TOP), ["disruption", "country", "product", "ttr", "tts", "rei"]),
-            "chart": chart, "message": res.message}
+        if len(u.rows) else None
+    return {"available": True, "period": u.period, "count": u.count, "nodes": u.nodes,
+            "rows": _records(u.unprotected.head(TOP), ["disruption", "country", "product", "ttr", "tts", "rei"]),
+            "chart": chart, "message": u.result.message}
 
 
 def _summary(pack: dict[str, Any]) -> list[str]:
@@ -390,7 +388,7 @@ def _summary(pack: dict[str, Any]) -> list[str]:
                + (f"; the most concentrated: {top}." if top else "."))
     al = pack["alliance"]
     out.append(f"The alliance ({' + '.join(pack['member_names'])}) needs {al['needed']} items through all tiers; "
-               f"{al['critical_count']} depend critically (≥ 65 %) on one outside country.")
+               f"{al['critical_count']} depend critically (≥ {pack['critical_share']:g} %) on one outside country.")
     if al["shared"]:
         items = ", ".join(f"{r['item_name']} ({r['outside_name']})" for r in al["shared"][:3])
         out.append(f"{len(al['shared'])} critical dependencies are shared by every member, e.g. {items}.")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allychain.errors import AllychainError
+from allychain.model.rules import CHOKEPOINT_RULES
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -69,7 +70,7 @@ def share_bars(
     who: str = "top_country",
     title: str = "Largest country's share per item",
     limit: int = 30,
-    threshold: float | None = 65.0,
+    threshold: float | None = CHOKEPOINT_RULES.country_share,
 ) -> Path:
     """Horizontal bars of one share column per item (chokepoints or concentration table).
 

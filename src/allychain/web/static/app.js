@@ -132,13 +132,14 @@ async function overview() {
   await into(chokeDiv, async () => {
     const c = await api("/api/analysis/chokepoints");
     const top = c.rows.slice(0, 25).reverse();
+    const cutoff = c.rules.find((r) => r.rule === "country_share").threshold;  // thresholds come from the API
     chart(chartDiv, [{ type: "bar", orientation: "h", x: top.map((r) => r.top_country_share),
                        y: top.map((r) => r.item_name), text: top.map((r) => r.top_country || ""),
                        textposition: "outside", marker: { color: top.map((r) => ["#9e9e9e", "#fc8d59", "#d7301f", "#8b0000"][Math.min(r.rules.length, 3)]) },
                        hovertemplate: "%{y}: %{x:.1f} % (%{text})<extra></extra>" }],
           { height: Math.max(320, 22 * top.length + 80), margin: { l: 230, r: 40, t: 20, b: 40 },
             xaxis: { title: { text: "largest country's share (%)" }, range: [0, 110] },
-            shapes: [{ type: "line", x0: 65, x1: 65, yref: "paper", y0: 0, y1: 1, line: { dash: "dash", width: 1 } }] });
+            shapes: [{ type: "line", x0: cutoff, x1: cutoff, yref: "paper", y0: 0, y1: 1, line: { dash: "dash", width: 1 } }] });
     return [noteBox(`${c.count} chokepoint(s) — rules: ` + c.rules.filter((r) => r.enabled)
                       .map((r) => `${r.rule} ≥ ${fmt(r.threshold)}`).join(", ")),
             table([{ key: "item_name", label: "Item", render: (r) => itemLink(r.item_id, r.item_name) },
