@@ -70,6 +70,9 @@ def _manifest(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise DataError(Problem(f"manifest is not valid JSON: {exc.msg}", file=where, row=exc.lineno,
                                 expected="a JSON object (see docs/formats.md)")) from None
+    except RecursionError:
+        raise DataError(Problem("manifest is nested too deeply to read (thousands of levels of [ or {)", file=where,
+                                expected="a JSON object a few levels deep (see docs/formats.md)")) from None
     except OSError as exc:
         raise DataError(Problem(f"cannot read manifest: {exc.strerror or exc}", file=where,
                                 expected="a readable manifest.json")) from None
@@ -301,7 +304,7 @@ def _replaceable(path: Path) -> bool:
         return True
     try:
         m = json.loads((path / "manifest.json").read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(m, dict) and m.get("format") == FORMAT
 
