@@ -17,9 +17,9 @@ class NetworkAccessError(AssertionError):
     pass
 
 
-@pytest.fixture()
+@pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any attempt to open a socket (internet or loopback) fails the test."""
+    """Any attempt to open a socket (internet or loopback) fails the test: every watch test runs offline."""
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise NetworkAccessError("network access attempted during extraction")

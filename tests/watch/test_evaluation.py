@@ -80,3 +80,19 @@ def test_scores_count_what_they_claim(builtin) -> None:
     assert (items["tp"], items["fp"], items["fn"]) == (1, 1, 1)
     assert items["precision"] == 0.5 and items["recall"] == 0.5
     assert r["scores"]["dates"]["tp"] == 1 and r["scores"]["countries"]["tp"] == 1
+
+
+def test_every_extracted_id_exists_and_every_span_slices_the_text(corpus, builtin) -> None:
+    from allychain.watch import extract
+
+    items, firms = set(builtin.items["item_id"]), set(builtin.firms())
+    seen = 0
+    for t in corpus:
+        x = extract(builtin, t["text"], date=str(t["date"]))
+        for ev in x.events:
+            assert set(ev.item_ids) <= items and {m.id for m in ev.firms} <= firms
+            for m in [*ev.items, *ev.unlinked, *ev.firms, *ev.imposing, *ev.targeted, *ev.locations, ev.trigger,
+                      *(d for d in (ev.announced, ev.effective) if d is not None)]:
+                assert x.text[m.start:m.end] == m.text, (t["id"], m)
+                seen += 1
+    assert seen > 250  # 273 spans on the 63 texts
