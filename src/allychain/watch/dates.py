@@ -56,6 +56,21 @@ PATTERNS: dict[str, list[tuple[str, re.Pattern[str]]]] = {"en": [
 ]}
 
 
+_NL_MONTH = (r"(?:jan(?:uari)?|feb(?:ruari)?|maart|mrt|apr(?:il)?|mei|jun[i]?|jul[i]?|aug(?:ustus)?|"
+             r"sep(?:t(?:ember)?)?|okt(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+PATTERNS["nl"] = [
+    ("iso", PATTERNS["en"][0][1]),
+    ("dmy", re.compile(rf"\b(\d{{1,2}})\s+({_NL_MONTH})(?:\s+(\d{{4}}))?(?!\w)", re.I)),
+    ("my", re.compile(rf"\b({_NL_MONTH})\s+(\d{{4}})\b", re.I)),
+    ("immediate", re.compile(r"\b(?:per\s+direct|met\s+onmiddellijke\s+ingang)\b", re.I)),
+    ("span", re.compile(r"\b(?:binnen|over|na)\s+(\d{1,3})\s+(dag|dagen|week|weken|maand|maanden|jaar)\b", re.I)),
+    ("year", re.compile(r"\b(?:in|vanaf|sinds|tot|voor|na)\s+(\d{4})\b")),
+]
+#: Words of time units in the date patterns → dateutil's relativedelta arguments
+UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years", "dag": "days", "dagen": "days",
+         "weken": "weeks", "maand": "months", "maanden": "months", "jaar": "years"}
+
+
 @dataclass(frozen=True)
 class DateHit:
     start: int
@@ -175,8 +190,8 @@ def resolve(hit: DateHit, base: dt.date | None, future: bool, language: str = "e
     if k == "immediate":
         return mk(base.isoformat(), "day", "relative")
     if k in ("span", "later"):
-        n, unit = _num(str(g[0])), str(g[1]).lower()
-        d = base + relativedelta(**{unit + "s": n})  # type: ignore[arg-type]
+        n, unit = _num(str(g[0])), UNITS[str(g[1]).lower()]
+        d = base + relativedelta(**{unit: n})  # type: ignore[arg-type]
         return mk(d.isoformat(), "day", "relative")
     word = re.sub(r"\s+", " ", hit.text.lower()).strip()
     if word in ("today",):

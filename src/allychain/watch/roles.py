@@ -2,8 +2,8 @@
 
 A country in a government measure is *imposing* or *targeted*; in a disruption or a
 market event it is a *location*.  The role comes from the cue word just before the
-mention (lexicon ``cues.csv``): ``to``/``against``/``on``/``targeting`` mark the
-target, ``from`` the origin (the imposing country of an export measure, the targeted
+mention (lexicon ``cues.csv``): ``to``/``against``/``targeting`` mark the target
+(``on``/``for``/``with`` only after the trigger: ``targeted_after``), ``from`` the origin (the imposing country of an export measure, the targeted
 one of an import measure); without a cue, a country before the trigger (the
 subject: "Japan tightened …", "Chinese authorities …") imposes and one after it is
 targeted once an imposing country is known.
@@ -17,13 +17,12 @@ from allychain.watch.events import Mention
 
 __all__ = ["country_roles", "object_phrases"]
 
-#: cues that only mark a target after the trigger ("controls on X", "licences for X")
-_AFTER_ONLY = frozenset({"on", "for", "including", "with"})
-
-
-def _cue(before: str, terms: tuple[str, ...]) -> str | None:
+def _cue(before: str, terms: tuple[str, ...], articles: tuple[str, ...] = ()) -> str | None:
     b = re.sub(r"\s+", " ", before.lower()).rstrip()
-    b = re.sub(r"\b(the|its|their|a|an)$", "", b).rstrip()
+    for a in articles:
+        if b.endswith(" " + a) or b == a:
+            b = b[: -len(a)].rstrip()
+            break
     for c in terms:
         if b.endswith(c) and (len(b) == len(c) or not b[-len(c) - 1].isalnum()):
             return c
@@ -57,9 +56,11 @@ def country_roles(
         possessive = text[m.end:m.end + 2] in ("'s", "’s")
         apposition = possessive and text[max(0, m.start - 2):m.start] == ", "
         describes_firm = any(0 <= f.start - m.end <= 25 and _modifier(text[m.end:f.start]) for f in firms)
-        cue_t = _cue(before, cues.get("targeted", ()))
-        cue_o = _cue(before, cues.get("origin", ()))
-        if (cue_t and (after_trigger or cue_t not in _AFTER_ONLY)) or apposition or describes_firm:
+        art = cues.get("article", ())
+        cue_t = _cue(before, cues.get("targeted", ()), art)
+        cue_a = _cue(before, cues.get("targeted_after", ()), art) if after_trigger else None
+        cue_o = _cue(before, cues.get("origin", ()), art)
+        if cue_t or cue_a or apposition or describes_firm:
             targeted.append(m)
         elif cue_o:
             (targeted if event_type == "import_restriction" else imposing).append(m)
