@@ -119,6 +119,9 @@ def _mount_workspace(app: FastAPI, workspace: Any) -> None:
 
     store = workspace if isinstance(workspace, Store) else open_store(str(workspace))
     routes_ws.install(app, store)
+    from allychain.workspace.validation import reference_items
+
+    reference_items()  # read once at start-up, not in the first upload
     from allychain.api import routes_ws_pages
 
     routes_ws_pages.install(app)

@@ -25,7 +25,17 @@ SHARE_TOLERANCE = 0.5  # percentage points above 100 accepted for rounding
 
 @lru_cache(maxsize=4)
 def reference_items(data: str = "builtin") -> frozenset[str]:
-    """Item ids a submission may name: those of the reference dataset."""
+    """Item ids a submission may name: those of the reference dataset.
+
+    The built-in dataset's ids are read straight from its ``items.csv`` (it is
+    validated by its own tests); any other dataset is loaded and validated.
+    """
+    if data == "builtin":
+        import csv
+        from importlib import resources
+
+        text = resources.files("allychain.data").joinpath("builtin", "items.csv").read_text(encoding="utf-8")
+        return frozenset(r["item_id"].strip() for r in csv.DictReader(text.splitlines()) if r.get("item_id"))
     from allychain.data.load import load
 
     return frozenset(load(data).items["item_id"].dropna().astype(str))
