@@ -234,6 +234,10 @@ class TextInputError(AllychainError, ValueError):
     """A document cannot be read as text: too large, binary, undecodable, or an unreadable PDF."""
 
 
+class WorkspaceUnavailable(AllychainError):
+    """The workspace database cannot be used: unreachable, empty, or at another schema revision."""
+
+
 class WorkspaceError(AllychainError):
     """A workspace request cannot be served (see the subclasses for the HTTP answer)."""
 

@@ -75,9 +75,9 @@ def test_cli_errors_without_traceback(tmp_path: Path) -> None:
     env = {"ALLYCHAIN_DATA_DIR": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     res = subprocess.run([sys.executable, "-m", "allychain", "workspace", "org", "list"], env=env,
                          capture_output=True, text=True, timeout=120)
-    assert res.returncode == 3 and "workspace init" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 4 and "workspace init" in res.stderr and "Traceback" not in res.stderr
     subprocess.run([sys.executable, "-m", "allychain", "workspace", "init"], env=env, capture_output=True,
                    timeout=120, check=True)
     res = subprocess.run([sys.executable, "-m", "allychain", "workspace", "org", "list"], env=env,
                          capture_output=True, text=True, timeout=120)
-    assert res.returncode == 5 and "ALLYCHAIN_TOKEN" in res.stderr  # not permitted: no credentials and "Traceback" not in res.stderr
+    assert res.returncode == 5 and "ALLYCHAIN_TOKEN" in res.stderr and "Traceback" not in res.stderr  # not permitted

@@ -18,7 +18,7 @@ Exit status (the same for every command; also in ``allychain --help`` and the RE
       resolve (item ids, member names, rule names, chart file types)
 4     environment: missing optional extra, download or network failure, unreadable or
       unwritable file or folder, an output in the way or being written by another run,
-      not enough memory
+      not enough memory, a workspace database that cannot be reached or is not migrated
 5     not permitted: no valid credentials, a role without the permission, too many attempts
 70    internal error: a bug in allychain (the message asks for a report)
 130   interrupted (Ctrl-C)
@@ -112,6 +112,7 @@ def exit_code_for(exc: BaseException) -> int:
         (errors.DownloadError, ENVIRONMENT),
         (errors.MissingExtraError, ENVIRONMENT),
         (errors.OutputError, ENVIRONMENT),
+        (errors.WorkspaceUnavailable, ENVIRONMENT),
     ]
     for cls, code in table:
         if isinstance(exc, cls):

@@ -16,8 +16,9 @@ from typing import Any
 
 import typer
 
+from allychain.cli.console import FAILED, INVALID_INPUT
 from allychain.cli.render import Format, emit
-from allychain.errors import AllychainError, AuthenticationError
+from allychain.errors import AllychainError, AuthenticationError, WorkspaceUnavailable
 
 __all__ = ["app"]
 
@@ -101,7 +102,7 @@ def migrate_cmd(db: str | None = DbOpt, fmt: Format = FormatOpt) -> None:
     try:
         before = current_revision(engine)
         if before is None:
-            raise AllychainError(f"{redact(url)} has no workspace; create one with `allychain workspace init`")
+            raise WorkspaceUnavailable(f"{redact(url)} has no workspace; create one with `allychain workspace init`")
         after = upgrade(engine)
     finally:
         engine.dispose()
@@ -247,7 +248,7 @@ def audit_verify(db: str | None = DbOpt, fmt: Format = FormatOpt) -> None:
         typer.echo(f"audit chain verifies: {result.records} records")
     if not result.ok:
         typer.echo(f"error: audit chain broken at record {result.bad_seq}: {result.reason}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(FAILED)
 
 
 @audit_app.command("export")
@@ -322,7 +323,7 @@ def submit_cmd(
                 typer.echo(f"  - {p}", err=True)
             if len(exc.problems) > 50:
                 typer.echo(f"  … and {len(exc.problems) - 50} more (--format json lists every problem)", err=True)
-        raise typer.Exit(3) from None  # invalid input (see allychain.cli.console)
+        raise typer.Exit(INVALID_INPUT) from None
     emit(out, fmt, title="submission")
 
 

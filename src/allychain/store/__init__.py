@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from allychain.errors import AllychainError
+from allychain.errors import WorkspaceUnavailable
 from allychain.store.engine import data_dir, default_url, make_engine, redact, resolve_url
 from allychain.store.repo import Repo, Store
 
@@ -21,7 +21,7 @@ __all__ = ["Store", "Repo", "open_store", "default_url", "resolve_url", "data_di
 log = logging.getLogger(__name__)
 
 
-class SchemaError(AllychainError):
+class SchemaError(WorkspaceUnavailable):
     """The database is not at the revision this allychain expects (run ``allychain workspace migrate``)."""
 
 
@@ -38,7 +38,7 @@ def open_store(url: str | None = None, migrate: bool = False, pool_size: int = 1
     ------
     SchemaError
         If the database is empty or at an older revision and ``migrate`` is false.
-    AllychainError
+    WorkspaceUnavailable
         If the database cannot be reached.
     """
     from sqlalchemy.exc import OperationalError
@@ -54,7 +54,7 @@ def open_store(url: str | None = None, migrate: bool = False, pool_size: int = 1
     except OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise AllychainError(f"cannot open the workspace database {redact(url)}: {reason}") from None
+        raise WorkspaceUnavailable(f"cannot open the workspace database {redact(url)}: {reason}") from None
     if rev != head:
         engine.dispose()
         what = "has no workspace (run `allychain workspace init`)" if rev is None else (
