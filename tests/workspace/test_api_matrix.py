@@ -145,6 +145,7 @@ EXAMPLES: dict[tuple[str, str], tuple[Example, bool, int]] = {
     ("GET", "/api/ws/aggregates/{kind}"): (_published, False, 200),
     ("POST", "/api/ws/aggregates/{kind}/releases"): (_to_publish, False, 201),
     ("GET", "/api/ws/releases"): (_plain("/api/ws/releases"), False, 200),
+    ("GET", "/api/ws/analysis/dependencies"): (_plain("/api/ws/analysis/dependencies?members=KOR,NLD"), False, 200),
 }
 
 CASES = [(m, p, role, own) for (m, p) in sorted(ROUTE_ACTIONS) for role in ROLES for own in ("own", "other")]

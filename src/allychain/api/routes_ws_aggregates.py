@@ -68,3 +68,14 @@ def publish_aggregate(request: Request, kind: str, p: Principal | None = Depends
 def releases(request: Request, p: Principal | None = Depends(caller),
              kind: str | None = Query(None, description=_KIND)) -> JSONResponse:
     return _json(pub.list_releases(store_of(request), p, kind))
+
+
+@route("GET", "/analysis/dependencies", Action.AGGREGATE_READ,
+       summary="Members' dependencies from public shares beside their pooled sourcing (published aggregate only)")
+def pooled_dependencies(request: Request, p: Principal | None = Depends(caller),
+                        members: str | None = Query(None, description="Member countries (default: the server's)"),
+                        ) -> JSONResponse:
+    from allychain.workspace.pooled import pooled_dependencies as pooled
+
+    state = request.app.state.allychain
+    return _json(pooled(store_of(request), p, state.network, members or state.members))
