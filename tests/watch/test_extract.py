@@ -150,3 +150,12 @@ def test_direct_date_reading_agrees_with_dateparser(text: str, prefer: str) -> N
         "PREFER_DATES_FROM": prefer, "RELATIVE_BASE": dt.datetime(2023, 7, 3), "PREFER_DAY_OF_MONTH": "first"})
     assert want is not None
     assert _direct(_clean(text), base, prefer) == want.date()
+
+
+def test_dateline_gives_the_document_date_when_none_is_given(builtin) -> None:
+    text = "TOKYO, 1 July 2019 —\nJapan will restrict exports of photoresists to South Korea from 4 July."
+    x = extract(builtin, text)
+    assert x.date == "2019-07-01" and any("first line" in w for w in x.warnings)
+    assert x.events[0].effective.value == "2019-07-04"
+    assert extract(builtin, text, date="2020-01-01").events[0].effective.value == "2020-07-04"  # given date wins
+    assert extract(builtin, "Japan will restrict exports of photoresists next month.").date is None

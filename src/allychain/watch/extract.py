@@ -217,8 +217,9 @@ def extract(
         The document's text (see :func:`allychain.watch.text.read_document` for files).
     date
         Document date (ISO ``YYYY-MM-DD``): relative dates ("next month", "within 90
-        days") and year-less dates are resolved against it; without it they are not
-        resolved and a warning says so.
+        days") and year-less dates are resolved against it.  Default: the full date of
+        a dateline in the first line (a warning says so); without either, such dates
+        are not resolved and a warning says so.
     language
         Lexicon language (``lexicon/<language>/``).
     document
@@ -257,6 +258,10 @@ def extract(
     w = _scripts_warning(text, language)
     if w:
         warnings.append(w)
+    if base is None:
+        base = dateline(text, language)
+        if base is not None:
+            warnings.append(f"document date {base.isoformat()} taken from the first line (give date= to override)")
     if not text.strip():
         return Extraction(document, text, base.isoformat() if base else None, language, [], 0, True, warnings,
                           time.perf_counter() - t0)
@@ -280,6 +285,20 @@ def extract(
         ev.document = document
     return Extraction(document, text, base.isoformat() if base else None, language, merged, len(sents), complete,
                       list(dict.fromkeys(warnings)), time.perf_counter() - t0)
+
+
+def dateline(text: str, language: str = "en") -> dt.date | None:
+    """The date of a dateline: a full date (day, month and year) in the document's first line, within its
+    first 120 characters ("TOKYO, 1 July 2019 —", "Published 2023-07-03"); None when there is none."""
+    from allychain.watch.dates import resolve
+
+    first = text.lstrip()[:120].split("\n", 1)[0]
+    for h in find_dates(first, 0, language):
+        if h.kind in ("iso", "dmy", "mdy") and h.groups[-1]:
+            d = resolve(h, None, False, language)
+            if d is not None and d.precision == "day":
+                return dt.date.fromisoformat(d.value)
+    return None
 
 
 def _events(gaz: Gazetteer, text: str, sents: list[_Sent], base: dt.date | None, warnings: list[str],
