@@ -221,3 +221,33 @@ def test_marker_names_the_writer(tmp_path: Path) -> None:
     m = json.loads((tmp_path / "o" / durable.MARKER).read_text())
     assert m["writer"] == "allychain" and m["kind"] == "simulation"
     assert durable.is_result_folder(tmp_path / "o", "simulation") and not durable.is_result_folder(tmp_path)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["report", "--out", "{dir}"], "is a folder; a file name is expected"),
+    (["report", "--out", "{dir}/brief.html", "--pdf", "{dir}"], "is a folder; a file name is expected"),
+    (["analyze", "chokepoints", "--plot", "{dir}"], "must end in .png or .svg"),
+    (["analyze", "chokepoints", "--plot", "{dir}/sub.png"], "is a folder; a file name is expected"),
+    (["analyze", "chokepoints", "--plot", "{file}/x.png"], "is not a folder"),
+    (["analyze", "chokepoints", "--plot", "{dir}/nowhere/x.png"], "does not exist"),
+    (["analyze", "chokepoints", "--plot", "{table}"], "does not look like an earlier result"),
+    (["simulate", "--steps", "5", "--out", "{file}"], "is a file; a folder is expected"),
+    (["simulate", "--steps", "5", "--out", "{file}/below"], "is not a folder"),
+    (["simulate", "--steps", "5", "--out", "{ro}/out"], "cannot write in"),
+    (["data", "export", "{file}"], "not a folder"),
+])
+def test_cli_output_paths_are_checked_before_any_work(tmp_path: Path, args: list[str], words: str) -> None:
+    from typer.testing import CliRunner
+
+    from allychain.cli.main import app
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "sub.png").mkdir()
+    (tmp_path / "f.csv").write_text("x\n")
+    (tmp_path / "t.png").write_text("item_id,share\n")  # a table saved under a chart's name
+    names = {"dir": str(tmp_path / "d"), "file": str(tmp_path / "f.csv"), "table": str(tmp_path / "t.png"),
+             "ro": str(_unwritable(tmp_path))}
+    r = CliRunner().invoke(app, [a.format(**names) for a in args])
+    assert r.exit_code != 0
+    assert words in str(r.exception), (r.exception, r.output)
+    assert (tmp_path / "f.csv").read_text() == "x\n" and (tmp_path / "t.png").read_text() == "item_id,share\n"

@@ -106,8 +106,8 @@ def test_billion_laughs_upload_is_refused_fast_with_flat_memory(app: Any, client
 
 
 @pytest.mark.parametrize("yaml_text, words", [
-    ("name: x\ndata: pymrio-test\nshocks:\n  - {nodes: [reg1/food], loss: 0.5, onset: .inf}\n", "finite"),
-    ("name: x\ndata: pymrio-test\nshocks:\n  - {nodes: [reg1/food], loss: .nan}\n", "finite"),
+    ("name: x\ndata: pymrio-test\nshocks:\n  - {nodes: [reg1/food], loss_fraction: 0.5, onset: .inf}\n", "finite"),
+    ("name: x\ndata: pymrio-test\nshocks:\n  - {nodes: [reg1/food], loss_fraction: .nan}\n", "finite"),
     ("name: x\ndata: pymrio-test\nhorizon: " + "9" * 400 + "\n", "400 digits"),
     ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nesting"),
     ("name: x\ndata: pymrio-test\nparameters: {transport_lags: true, lead_time: 2000000}\n", "lead_time"),
