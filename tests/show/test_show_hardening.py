@@ -152,6 +152,17 @@ def test_the_result_of_a_failed_job_is_never_a_500(app: Any, client: Any) -> Non
     assert doc["job_error"]["status"] == 500
 
 
+def test_a_job_over_the_memory_limit_fails_with_413(app: Any, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLYCHAIN_MEMORY_LIMIT", "64K")  # the engine's estimate refuses before allocating
+    r = client.post("/api/jobs/scenario", json={"scenario": "neon-loss", "steps": 400})
+    assert r.status_code == 202, r.text
+    job = app.state.allychain.jobs.wait(r.json()["id"], 60)
+    assert job is not None and job.status == "failed", job
+    assert job.error["status"] == 413 and job.error["type"] == "/problems/too-large"
+    doc = _problem(client.get(f"/api/jobs/{job.id}/result"), 413, "too-large")
+    assert "ALLYCHAIN_MEMORY_LIMIT" in doc["detail"]
+
+
 # -- the job queue ------------------------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from allychain.errors import (
     DataError,
     DisclosureError,
     InfeasibleError,
+    ResourceLimitError,
     ScenarioError,
     SolverError,
     UnknownMemberError,
@@ -91,6 +92,8 @@ def _classify(exc: AllychainError) -> tuple[int, str, str]:
         return 503, "solver-error", "Solver failed"
     if isinstance(exc, DisclosureError):
         return 409, "disclosure-refused", "Release refused by disclosure control"
+    if isinstance(exc, ResourceLimitError):  # refused before allocating: a smaller request fits
+        return 413, "too-large", "Too large"
     return 400, "bad-request", "Request cannot be answered"
 
 
