@@ -111,7 +111,7 @@ def test_run_scenario_from_ui(page: Any, live_server: str, artefacts: Path) -> N
     assert "done" in page.inner_text("#scenario-status")
     assert page.eval_on_selector("#scenario-progress", "e => e.value") == 1
     traces = page.eval_on_selector("#scenario-chart", "e => e.data.map(t => t.name)")
-    assert "total" in traces and "KOR-NLD (group)" in traces
+    assert "total" in traces and "KOR-NLD (alliance)" in traces
     assert page.locator("#scenario-result table tbody tr").count() >= 3
     page.screenshot(path=str(artefacts / "scenario-run.png"), full_page=True)
 

@@ -140,7 +140,7 @@ def _accepted(job: Any) -> JSONResponse:
 @router.post("/jobs/scenario", status_code=202, summary="Run a scenario as a job (built-in id or uploaded YAML)")
 def submit_scenario(request: Request, body: ScenarioJob) -> JSONResponse:
     from allychain.data.spec import read_scenario
-    from allychain.report.briefing import run_scenario_outcome
+    from allychain.simulate.outcome import scenario_outcome
 
     if (body.scenario is None) == (body.yaml is None):
         raise ApiProblem(422, "validation-error", "Invalid request",
@@ -161,7 +161,7 @@ def submit_scenario(request: Request, body: ScenarioJob) -> JSONResponse:
     def work(progress: Any) -> dict[str, Any]:
         progress(0.0, "loading data")
         net = st.network_for(spec)
-        return run_scenario_outcome(sc, net, steps=steps, progress=progress)
+        return scenario_outcome(sc, net, steps=steps, progress=progress)
 
     job = st.jobs.submit("scenario", sc.name, {"scenario": body.scenario or "uploaded", "steps": steps}, work,
                          client=_client(request))

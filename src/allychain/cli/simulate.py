@@ -21,7 +21,7 @@ def _summary_table(summary: dict[str, Any]) -> Any:
     import pandas as pd
 
     rows = [{"name": "total", **summary["total"]}]
-    rows += [{"name": f"group {g}", **v} for g, v in (summary.get("alliances") or {}).items()]
+    rows += [{"name": f"alliance {g}", **v} for g, v in (summary.get("alliances") or {}).items()]
     rows += [{"name": r, **v} for r, v in summary["regions"].items()]
     df = pd.DataFrame(rows)
     for c in ("total_loss_share", "peak_loss_share"):

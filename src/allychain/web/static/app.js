@@ -436,7 +436,7 @@ async function scenariosPage() {
     const s = res.series;
     const div = h("div", { class: "chart", id: "scenario-chart", role: "img", "aria-label": "Production over time" });
     const rows = [{ name: "total", ...res.summary.total },
-                  ...Object.entries(res.summary.alliances || {}).map(([g, v]) => ({ name: g + " (group)", ...v })),
+                  ...Object.entries(res.summary.alliances || {}).map(([g, v]) => ({ name: g + " (alliance)", ...v })),
                   ...Object.entries(res.summary.regions).map(([r, v]) => ({ name: r, ...v }))];
     rows.forEach((r) => { r.loss_pct = r.total_loss_share * 100; r.peak_pct = r.peak_loss_share * 100; });
     result.replaceChildren(h("h2", {}, res.scenario.name), h("p", { class: "note" }, res.scenario.description), div,
@@ -445,7 +445,7 @@ async function scenariosPage() {
              { key: "time_to_recover", label: "Steps to recover", num: true }], rows,
             { sortKey: "peak_pct", dir: -1, label: "Scenario losses" }));
     const traces = [{ x: s.step, y: s.total, name: "total", line: { width: 3, color: "black" } },
-      ...Object.entries(s.alliances).map(([g, v]) => ({ x: s.step, y: v, name: g + " (group)", line: { width: 3, dash: "dash" } })),
+      ...Object.entries(s.alliances).map(([g, v]) => ({ x: s.step, y: v, name: g + " (alliance)", line: { width: 3, dash: "dash" } })),
       ...Object.entries(s.regions).map(([r, v]) => ({ x: s.step, y: v, name: r, line: { width: 1.5 } }))];
     chart(div, traces.map((t) => ({ type: "scatter", mode: "lines", ...t })),
           { height: 420, xaxis: { title: { text: "step (day)" } }, yaxis: { title: { text: "production, % of baseline" } } });
