@@ -82,7 +82,9 @@ def test_audit_view_for_stewards_only(browser: Any) -> None:
     browser.cookies.clear()
     login(browser, "steward", "pw-steward-long-enough")
     res = browser.get("/ws/audit")
-    assert res.status_code == 200 and "The chain verifies" in res.text and "workspace:init" in res.text
+    assert res.status_code == 200 and "workspace:init" in res.text and "Verify the whole chain" in res.text
+    res = browser.get("/ws/audit?verify=1")
+    assert res.status_code == 200 and "The chain verifies" in res.text
 
 
 def test_logout_ends_the_session(browser: Any) -> None:

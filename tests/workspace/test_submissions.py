@@ -136,3 +136,32 @@ def test_current_rows_for_disclosure_control(store: Any, people: dict[str, Any])
     assert df.loc[df["organisation"] == "samsung", "version"].tolist() == [2, 2]
     last = list(audit.export(store))[-1]
     assert last["action"] == "submission:aggregate" and last["detail"]["submissions"] == 2
+
+
+def test_concurrent_corrections_one_wins_no_lost_update(store: Any, people: dict[str, Any]) -> None:
+    """Two corrections against the same version at once: exactly one is stored, the other gets 412."""
+    import threading
+
+    from allychain.workspace import submissions
+
+    kim = people["p"]["submitter_samsung"]
+    sub = submissions.submit(store, kim, "capacity", CAP, "cap.csv")
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def fix(value: bytes) -> None:
+        barrier.wait()
+        try:
+            submissions.correct(store, kim, sub["id"], CAP.replace(b"100", value), "cap.csv", expected_version=1)
+            results.append("stored")
+        except PreconditionFailed:
+            results.append("412")
+
+    threads = [threading.Thread(target=fix, args=(v,)) for v in (b"101", b"102", b"103", b"104")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["412", "412", "412", "stored"]
+    got = submissions.get_submission(store, kim, sub["id"])
+    assert [v["version"] for v in got["versions"]] == [1, 2]
