@@ -113,7 +113,7 @@ def _nearest_existing(path: Path) -> Path:
 
 
 def check_output(path: str | Path, kind: Kind, *, overwrite: bool = False, accept: Accept | None = None,
-                 what: str = "output") -> Path:
+                 what: str = "output", overwrite_flag: str | None = "--overwrite") -> Path:
     """Check a destination before any work starts; return it as an absolute :class:`Path`.
 
     Parameters
@@ -131,6 +131,9 @@ def check_output(path: str | Path, kind: Kind, *, overwrite: bool = False, accep
         (:func:`same_format`).
     what
         The option or argument, for messages (``"--out"``).
+    overwrite_flag
+        The command's option that sets ``overwrite``, named in the message; ``None``
+        where there is none (the message then says to remove the file).
 
     Raises
     ------
@@ -157,8 +160,8 @@ def check_output(path: str | Path, kind: Kind, *, overwrite: bool = False, accep
             ok = same_format(p) if kind == "file" else (not any(p.iterdir()) or is_result_folder(p))
         if not ok and not overwrite:
             shown = "holds other files" if kind == "folder" else "does not look like an earlier result"
-            raise OutputError(f"{what} {str(p)!r} exists and {shown}; choose another {kind} or pass --overwrite "
-                              "to replace it")
+            fix = f"pass {overwrite_flag} to replace it" if overwrite_flag else "remove it to replace it"
+            raise OutputError(f"{what} {str(p)!r} exists and {shown}; choose another {kind} or {fix}")
     base = _nearest_existing(p.parent)
     if not base.is_dir():
         raise OutputError(f"{what} {str(p)!r}: {str(base)!r} is not a folder")
@@ -415,7 +418,7 @@ def output_folder(path: str | Path, *, overwrite: bool = False, accept: Accept |
 
 @contextlib.contextmanager
 def output_file(path: str | Path, *, overwrite: bool = False, accept: Accept | None = None,
-                what: str = "output") -> Iterator[Path]:
+                what: str = "output", overwrite_flag: str | None = "--overwrite") -> Iterator[Path]:
     """Write a result file whole or not at all.
 
     Yields a temporary sibling path (not yet created) with the same suffix; when the
@@ -430,7 +433,7 @@ def output_file(path: str | Path, *, overwrite: bool = False, accept: Accept | N
     """
     with lock_output(path) as p:
         recover(p)
-        check_output(p, "file", overwrite=overwrite, accept=accept, what=what)
+        check_output(p, "file", overwrite=overwrite, accept=accept, what=what, overwrite_flag=overwrite_flag)
         mode = _mode_of(p)
         tmp = _fresh_name(p, p.suffix)
         try:

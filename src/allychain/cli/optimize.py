@@ -90,6 +90,7 @@ def tts_cmd(
     country × item nodes with TTR defaults per item class, see allychain.optimize.country).
     """
     with _clean_errors():
+        _check_plot(plot)
         from allychain.data.load import load
         from allychain.optimize.montecarlo import triangular_sampler, tts_ttr_montecarlo
         from allychain.optimize.ttr_tts import build_model, disruption_groups, site_view, tts_ttr
@@ -128,6 +129,14 @@ def tts_cmd(
         _emit_result(res, fmt, "tts", f"TTS vs TTR — {net.name}")
 
 
+def _check_plot(plot: Path | None) -> None:
+    """A --plot path checked before any work (suffix, folder, writable; see report.charts.check_plot_path)."""
+    if plot is not None:
+        from allychain.report.charts import check_plot_path
+
+        check_plot_path(plot)
+
+
 @app.command("allocate")
 def allocate_cmd(
     plan: Path = typer.Argument(..., help="PLAN.yaml: shortfalls, supply, commitments (see docs/decisions.md)."),
@@ -138,6 +147,7 @@ def allocate_cmd(
 ) -> None:
     """Emergency allocation of key items: minimise weighted unmet shortfall under MOU commitments."""
     with _clean_errors():
+        _check_plot(plot)
         from allychain.data.spec import read_allocation_plan
         from allychain.optimize.allocation import allocate_plan
 
@@ -172,6 +182,7 @@ def stockpile_cmd(
 ) -> None:
     """Least-cost stockpiles (days of cover) per key item and member so that TTS ≥ TTR."""
     with _clean_errors():
+        _check_plot(plot)
         from allychain.data.load import load
         from allychain.data.spec import read_stockpile_spec
         from allychain.optimize.stockpile import size_stockpile

@@ -36,7 +36,7 @@ def check_plot_path(path: str | Path) -> Path:
         raise AllychainError(f"plot file {str(path)!r} must end in .png or .svg")
     if p.parent and not p.parent.exists():
         raise AllychainError(f"folder {str(p.parent)!r} of the plot file does not exist")
-    check_output(p, "file", what="plot file")
+    check_output(p, "file", what="plot file", overwrite_flag=None)
     return p
 
 
@@ -53,7 +53,7 @@ def _save(fig: Figure, path: str | Path) -> Path:
     from allychain.durable import output_file
 
     p = check_plot_path(path)
-    with output_file(p, what="plot file") as tmp:
+    with output_file(p, what="plot file", overwrite_flag=None) as tmp:
         fig.savefig(tmp, format=p.suffix.lower().lstrip("."), dpi=120)
     return p
 

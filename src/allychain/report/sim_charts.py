@@ -23,7 +23,7 @@ def _save(fig: Any, path: Path) -> Path:
     """Save whole or not at all (:func:`allychain.durable.output_file`)."""
     from allychain.durable import output_file
 
-    with output_file(path, what="chart") as tmp:
+    with output_file(path, what="chart", overwrite_flag=None) as tmp:
         fig.savefig(tmp, format=path.suffix.lower().lstrip(".") or "png")
     return path
 
