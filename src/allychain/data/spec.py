@@ -198,7 +198,11 @@ def load_yaml_text(text: str, source: str, limits: Limits | None = None) -> Any:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > lim.max_bytes:
         raise ScenarioError(f"{source}: {size:,} bytes; expected at most {lim.max_bytes:,} bytes")
-    loader = _loader(source, lim.max_depth)(text)
+    try:  # the reader refuses control characters (NUL, …) as it is made
+        loader = _loader(source, lim.max_depth)(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{source}: not valid YAML ({getattr(exc, 'reason', None) or exc}); "
+                            "expected printable text (no NUL or other control characters)") from None
     try:
         doc = loader.get_single_data()
     except yaml.YAMLError as exc:
