@@ -56,3 +56,16 @@ def test_no_password_or_token_leaks(store: Any, db_url: str, builtin_network: An
         for where, text in (("logs", logs), ("audit", trail), ("responses", "\n".join(bodies)),
                             ("database", stored)):
             assert bare not in text, f"a secret appears in the {where}"
+
+
+def test_database_password_is_never_shown(caplog: pytest.LogCaptureFixture) -> None:
+    from allychain.errors import WorkspaceUnavailable
+    from allychain.store import open_store, redact
+
+    caplog.set_level(logging.DEBUG)
+    url = "postgresql+psycopg://app:hunter2-db-secret@127.0.0.1:1/allychain"
+    assert "hunter2-db-secret" not in redact(url) and "***" in redact(url)
+    with pytest.raises(WorkspaceUnavailable) as info:
+        open_store(url)
+    assert "hunter2-db-secret" not in str(info.value) and "127.0.0.1" in str(info.value)
+    assert "hunter2-db-secret" not in caplog.text

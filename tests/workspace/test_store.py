@@ -91,3 +91,38 @@ def test_postgres_truncate_is_refused(store: Any) -> None:
     accounts.bootstrap(store)
     with pytest.raises(Exception, match="append-only"), store.engine.begin() as conn:
         conn.exec_driver_sql("TRUNCATE audit_events")
+
+
+def test_postgres_application_role_cannot_rewrite_the_trail(store: Any, db_url: str) -> None:
+    """Deployed as docs/workspace.md says (migrations as the owner, the server as an application role), the
+    application role writes audit records but can neither update, delete nor truncate them."""
+    if store.dialect != "postgresql":
+        pytest.skip("roles and grants are PostgreSQL's")
+    import secrets
+
+    from allychain.store import open_store
+    from allychain.workspace import accounts, audit
+
+    role = f"allychain_app_{secrets.token_hex(4)}"
+    schema = db_url.split("search_path%3D", 1)[1]
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}")
+        conn.exec_driver_sql(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {role}")
+        conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+    user = db_url.split("://", 1)[1].split("@", 1)[0]
+    app_url = db_url.replace(f"://{user}@", f"://{role}@", 1)
+    app = open_store(app_url)
+    try:
+        accounts.bootstrap(app)  # the application role appends audit records
+        assert audit.verify(app).ok
+        for statement in ("UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events",
+                          "TRUNCATE audit_events"):
+            with pytest.raises(Exception, match="permission denied|append-only"), app.engine.begin() as conn:
+                conn.exec_driver_sql(statement)
+    finally:
+        app.dispose()
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
