@@ -122,8 +122,10 @@ def test_first_download_records_rows_and_checksums(server, tmp_path: Path) -> No
     assert rec["sha256"] == hashlib.sha256(files["provision.csv"]).hexdigest()
     assert rec["bytes"] == len(files["provision.csv"])
     assert len(read_eto(dest).shares) == 1300
+    dest.chmod(0o755)
     download("eto", dest=dest, source=url, progress=False)
     assert json.loads((dest / MANIFEST).read_text())["files"]["provision.csv"]["change"] == "unchanged"
+    assert dest.stat().st_mode & 0o777 == 0o755  # kept (it was 0700 after a download before)
 
 
 def test_truncated_at_a_line_boundary_without_length_leaves_the_cache(server, tmp_path: Path) -> None:

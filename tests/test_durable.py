@@ -22,7 +22,7 @@ def _unwritable(tmp_path: Path) -> Path:
     if os.geteuid() == 0:
         return Path("/sys")
     d = tmp_path / "ro"
-    d.mkdir()
+    d.mkdir(exist_ok=True)
     d.chmod(0o500)
     return d
 
@@ -39,6 +39,9 @@ def test_wrong_kind_of_path_is_refused_before_work(tmp_path: Path, kind: str) ->
         check_output(a_file / "below", kind)  # type: ignore[arg-type]
     with pytest.raises(OutputError, match="cannot write in"):
         check_output(_unwritable(tmp_path) / "out", kind)  # type: ignore[arg-type]
+    with pytest.raises(OutputError, match="cannot write in"):  # the writers themselves, not only the check
+        with (output_file if kind == "file" else output_folder)(_unwritable(tmp_path) / "out2"):
+            pass
 
 
 def test_unrelated_files_are_refused_without_overwrite(tmp_path: Path) -> None:
@@ -257,3 +260,20 @@ def test_cli_output_paths_are_checked_before_any_work(tmp_path: Path, args: list
     if "--plot" in args:  # no --overwrite on these commands: the message must not offer one
         assert "--overwrite" not in str(r.exception) + r.output
     assert (tmp_path / "f.csv").read_text() == "x\n" and (tmp_path / "t.png").read_text() == "item_id,share\n"
+
+
+def test_export_keeps_folder_modes_and_new_folders_get_the_default(tmp_path: Path) -> None:
+    """Export changed 0755 to 0700 (mkdtemp's mode); a new folder now gets 0777 less the umask."""
+    from allychain.data.load import load
+    from allychain.data.native import write_native
+
+    net = load("builtin")
+    umask = os.umask(0o022)
+    try:
+        write_native(net, tmp_path / "new")
+        assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o755
+        (tmp_path / "new").chmod(0o750)
+        write_native(net, tmp_path / "new", overwrite=True)
+        assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o750
+    finally:
+        os.umask(umask)

@@ -235,8 +235,14 @@ def lock_output(path: str | Path) -> Iterator[Path]:
             raise OutputError(f"{str(p)!r} is being written by another job in this process; "
                               "wait for it to finish or choose another destination")
         if owner is None:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            fd = _acquire(p)
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+                fd = _acquire(p)
+            except OutputError:
+                raise
+            except OSError as exc:
+                raise OutputError(f"{str(p)!r}: cannot write in {str(p.parent)!r} "
+                                  f"({exc.strerror or type(exc).__name__})") from None
             _held[p] = (me, 1, fd)
         else:
             _held[p] = (me, owner[1] + 1, owner[2])
