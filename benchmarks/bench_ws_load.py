@@ -73,22 +73,17 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))] * 1000 if xs else float("nan")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--engine", choices=["sqlite", "postgresql"], default="postgresql")
-    ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--submissions", type=int, default=50)
-    ap.add_argument("--seconds", type=float, default=60.0)
-    a = ap.parse_args()
-    with database(a.engine) as url:
-        ws = setup(url, organisations=a.clients)
+def run(engine: str, clients: int, n_sub: int, seconds: float) -> dict[str, Any]:
+    """One load run on ``engine``; returns latencies, codes, the store check and a verdict."""
+    with database(engine) as url:
+        ws = setup(url, organisations=clients)
         server = Server(url)
         start_s = server.start()
         out: dict[str, Any] = {"lat": {"submit": [], "read": [], "list": []}, "codes": Counter(), "acked": {}}
         lock = threading.Lock()
         t0 = time.perf_counter()
-        threads = [threading.Thread(target=_client, args=(server.base, tok, org, a.submissions, a.seconds,
-                                                          t0 + a.seconds, out, lock))
+        threads = [threading.Thread(target=_client, args=(server.base, tok, org, n_sub, seconds, t0 + seconds, out,
+                                                          lock))
                    for org, tok in ws["submitters"].items()]
         for th in threads:
             th.start()
@@ -97,23 +92,46 @@ def main() -> None:
         wall = time.perf_counter() - t0
         server.stop()
         check = check_store(url, out["acked"])
-    print(f"engine {a.engine}; {a.clients} clients x {a.submissions} submissions, reads until {a.seconds:.0f} s; "
-          f"server start {start_s:.1f} s; wall {wall:.1f} s")
+    five = sum(n for c, n in out["codes"].items() if c >= 500)
+    ok = (five == 0 and check["missing"] == check["wrong"] == check["half_written"] == check["duplicate_keys"] == 0
+          and check["chain_ok"] and check["submissions"] == len(out["acked"]) == clients * n_sub)
+    return {"engine": engine, "start_s": start_s, "wall": wall, "lat": out["lat"], "codes": out["codes"],
+            "check": check, "ok": ok}
+
+
+def report(r: dict[str, Any], clients: int, n_sub: int, seconds: float) -> None:
+    print(f"engine {r['engine']}; {clients} clients x {n_sub} submissions, reads until {seconds:.0f} s; "
+          f"server start {r['start_s']:.1f} s; wall {r['wall']:.1f} s")
     print("| operation | requests | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | mean (ms) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for key, xs in out["lat"].items():
+    for key, xs in r["lat"].items():
         if xs:
             print(f"| {key} | {len(xs)} | {_pct(xs, .5):.0f} | {_pct(xs, .95):.0f} | {_pct(xs, .99):.0f} | "
                   f"{max(xs) * 1000:.0f} | {statistics.fmean(xs) * 1000:.0f} |")
-    total = sum(len(x) for x in out["lat"].values())
-    print(f"throughput: {total / wall:.1f} requests/s ({len(out['lat']['submit']) / wall:.1f} submissions/s)")
-    print("status codes:", dict(sorted(out["codes"].items())))
-    print("store check:", json.dumps(check))
-    five = sum(n for c, n in out["codes"].items() if c >= 500)
-    ok = (five == 0 and check["missing"] == check["wrong"] == check["half_written"] == check["duplicate_keys"] == 0
-          and check["chain_ok"] and check["submissions"] == len(out["acked"]) == a.clients * a.submissions)
-    print("verdict:", "ok" if ok else "FAILED")
-    raise SystemExit(0 if ok else 1)
+    total = sum(len(x) for x in r["lat"].values())
+    print(f"throughput: {total / r['wall']:.1f} requests/s ({len(r['lat']['submit']) / r['wall']:.1f} submissions/s)")
+    print("status codes:", dict(sorted(r["codes"].items())))
+    print("store check:", json.dumps(r["check"]))
+    print("verdict:", "ok" if r["ok"] else "FAILED", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="postgresql")
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--submissions", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    a = ap.parse_args()
+    engines = ["postgresql", "sqlite"] if a.engine == "both" else [a.engine]
+    results = []
+    for engine in engines:
+        results.append(run(engine, a.clients, a.submissions, a.seconds))
+        report(results[-1], a.clients, a.submissions, a.seconds)
+    if len(results) == 2:
+        pg, lite = results
+        for op in ("submit", "read"):
+            print(f"p95 {op}: SQLite / PostgreSQL = {_pct(lite['lat'][op], .95) / _pct(pg['lat'][op], .95):.2f}x")
+    raise SystemExit(0 if all(r["ok"] for r in results) else 1)
 
 
 if __name__ == "__main__":

@@ -81,3 +81,17 @@ def test_cli_errors_without_traceback(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "allychain", "workspace", "org", "list"], env=env,
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 5 and "ALLYCHAIN_TOKEN" in res.stderr and "Traceback" not in res.stderr  # not permitted
+
+
+def test_migrate_upgrades_an_older_database(tmp_path: Path) -> None:
+    from allychain.store import make_engine
+    from allychain.store.migrate import head_revision, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0001")
+    engine.dispose()
+    out = json.loads(run(["migrate", "--db", url, "--format", "json"], {}).stdout)
+    assert out["from_revision"] == "0001" and out["to_revision"] == head_revision()
+    res = run(["migrate", "--db", f"sqlite:///{tmp_path / 'none.db'}"], {}, ok=False)
+    assert res.exit_code != 0 and "workspace init" in str(res.exception)
