@@ -17,16 +17,16 @@ import pandas as pd
 
 from allychain.model.network import Network
 from allychain.optimize.result import Result, Status
-from allychain.optimize.ttr_tts import (
+from allychain.optimize.tts_model import (
     Disruptions,
     TTSModel,
-    _clean,
-    _normalise,
-    _run_all,
-    _ttr_of,
     build_model,
+    clean_values,
+    normalise_disruptions,
     site_view,
+    ttr_of,
 )
+from allychain.optimize.tts_parallel import run_all
 
 __all__ = ["triangular_sampler", "tts_ttr_montecarlo"]
 
@@ -81,17 +81,17 @@ def tts_ttr_montecarlo(
     model = network if isinstance(network, TTSModel) else build_model(site_view(network), weights)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     sampler = sampler or triangular_sampler(0.5)
-    named = _normalise(model, disruptions)
+    named = normalise_disruptions(model, disruptions)
     groups = {k: model.index(v) for k, v in named.items()}
-    base = _ttr_of(model, groups, ttr)
+    base = ttr_of(model, groups, ttr)
     S = np.asarray(sampler(rng, base, int(n_samples)), dtype=float)
     orders = [np.argsort(row, kind="stable") for row in S]
     names = list(groups)
-    tts, imp, _ = _run_all(model, names, list(groups.values()), [row[o] for row, o in zip(S, orders, strict=False)],
+    tts, imp, _ = run_all(model, names, list(groups.values()), [row[o] for row, o in zip(S, orders, strict=False)],
                            lose_inventory, workers, backend, horizon)
     impacts = np.full_like(S, math.nan)
     for k, o in enumerate(orders):
-        impacts[k, o] = _clean(imp[k])
+        impacts[k, o] = clean_values(imp[k])
     with np.errstate(invalid="ignore", divide="ignore"):
         top = np.nanmax(np.where(np.isnan(impacts), -np.inf, impacts), axis=0)
         rei = np.where(top > 0, impacts / np.where(top > 0, top, 1.0), 0.0)
@@ -107,7 +107,7 @@ def tts_ttr_montecarlo(
     summary = pd.DataFrame({
         "disruption": names,
         "ttr": base,
-        "tts": _clean(tts),
+        "tts": clean_values(tts),
         "p_unprotected": np.where(has, np.mean(S > tts[:, None], axis=1), math.nan),
         "impact_mean": stat(np.nanmean, impacts),
         "impact_p05": stat(np.nanpercentile, impacts, q=5),

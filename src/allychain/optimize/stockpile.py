@@ -47,7 +47,8 @@ from allychain.model.disruption import TARGET_KEYS, TARGET_RENAMED, read_target
 from allychain.model.network import Network
 from allychain.model.spec import Spec
 from allychain.optimize.result import Result, Status
-from allychain.optimize.ttr_tts import TTSModel, _Solver, build_model, site_view
+from allychain.optimize.tts_model import TTSModel, build_model, site_view
+from allychain.optimize.tts_solve import Solver
 
 __all__ = ["StockpileSpec", "spec_from_dict", "size_stockpile"]
 
@@ -276,7 +277,7 @@ def size_stockpile(network: Network, spec: StockpileSpec | Mapping[str, Any], *,
     ttrs_a = np.array(ttrs)
     cost = stock["cost"].to_numpy(float)
     cap = stock["max"].to_numpy(float)
-    solver = _Solver(model)
+    solver = Solver(model)
     inf = solver.inf
 
     def set_stock(levels: np.ndarray) -> None:
