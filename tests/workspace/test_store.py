@@ -126,3 +126,25 @@ def test_postgres_application_role_cannot_rewrite_the_trail(store: Any, db_url: 
         with store.engine.begin() as conn:
             conn.exec_driver_sql(f"DROP OWNED BY {role}")
             conn.exec_driver_sql(f"DROP ROLE {role}")
+
+
+def test_downgrade_and_upgrade_round_trip(db_url: str) -> None:
+    """Every migration can be undone and redone: base → head → base → head gives the models' schema."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from allychain.store import make_engine, resolve_url
+    from allychain.store.migrate import _config, current_revision, head_revision, upgrade
+    from allychain.store.models import Base
+
+    engine = make_engine(resolve_url(db_url))
+    try:
+        upgrade(engine)
+        command.downgrade(_config(engine), "base")
+        assert current_revision(engine) is None
+        assert upgrade(engine) == head_revision()
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata) == []
+    finally:
+        engine.dispose()
