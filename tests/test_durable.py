@@ -277,3 +277,16 @@ def test_export_keeps_folder_modes_and_new_folders_get_the_default(tmp_path: Pat
         assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o750
     finally:
         os.umask(umask)
+
+
+def test_reading_the_cache_tidies_what_killed_downloads_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from allychain.data.download import cached_eto_path
+
+    monkeypatch.setenv("ALLYCHAIN_CACHE_DIR", str(tmp_path))
+    old = tmp_path / ".eto.old"  # a download killed between its two renames (the two-rename fallback)
+    old.mkdir()
+    for name in ("stages.csv", "inputs.csv", "providers.csv", "provision.csv", "sequence.csv"):
+        (old / name).write_text("x\n")
+    (tmp_path / ".eto.download-ab12cd34").mkdir()  # an earlier version's temporary folder
+    assert cached_eto_path() == tmp_path / "eto"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["eto"]

@@ -56,6 +56,7 @@ __all__ = [
     "output_file",
     "replace_folder",
     "recover",
+    "tidy",
     "is_result_folder",
     "same_format",
     "MARKER",
@@ -367,6 +368,17 @@ def recover(path: Path) -> None:
         if rest.startswith(".tmp-") or rest in (".ready", ".old") or _LEGACY.fullmatch(rest):
             log.info("removing %s left by an interrupted run", name)
             _remove(path.parent / name)
+
+
+def tidy(path: str | Path) -> None:
+    """:func:`recover` ``path`` if no one is writing it (for readers: a download killed
+    between its renames, or the leftovers of killed runs, are dealt with on the next read).
+    Does nothing when another run holds the lock or the folder cannot be written."""
+    p = Path(os.path.abspath(Path(path).expanduser()))
+    if not p.parent.is_dir():
+        return
+    with contextlib.suppress(OutputError, OSError), lock_output(p):
+        recover(p)
 
 
 # -- the context managers -----------------------------------------------------------------------------------------

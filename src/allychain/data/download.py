@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from allychain.data.verify import compare_releases, previous_records, table_record
-from allychain.durable import output_folder
+from allychain.durable import output_folder, tidy
 from allychain.errors import DataError, DownloadError, Problem
 
 __all__ = [
@@ -93,6 +93,7 @@ def cached_eto_path() -> Path:
         When no downloaded copy exists, saying how to get one.
     """
     path = cache_dir() / "eto"
+    tidy(path)  # finish a download killed mid-swap, remove what killed downloads left
     missing = [f for f in REQUIRED_FILES["eto"] if not (path / f).is_file()]
     if missing:
         raise DataError(
