@@ -13,6 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+__all__ = ["Problem", "AllychainError", "DataError", "ConsistencyError", "InvariantError", "ScenarioError",
+           "show_value", "SpecError", "AllychainDeprecationWarning", "InfeasibleError", "SolverError",
+           "DownloadError", "MissingExtraError", "UnknownMemberError", "OutputError", "DisclosureError",
+           "TextInputError", "WorkspaceUnavailable", "WorkspaceError", "AuthenticationError", "PermissionDenied",
+           "NotFound", "Conflict", "PreconditionFailed", "TooManyAttempts", "AuditChainError", "PayloadTooLarge",
+           "UnsupportedMediaType", "ResourceLimitError"]
+
 Severity = Literal["error", "warning"]
 
 

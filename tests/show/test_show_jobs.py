@@ -70,6 +70,15 @@ def test_uploaded_scenario(app: Any, client: Any) -> None:
     ({"yaml": "data: /etc\nhorizon: 5"}, 422, "scenario-error", "data"),
     ({"yaml": "capacity_path: /etc/passwd"}, 422, "scenario-error", "capacity_path"),
     ({"yaml": "{{{"}, 422, "scenario-error", "YAML"),
+    # hostile uploads go through the same reader as files (allychain.data.spec): clear 4xx, never a 500
+    ({"yaml": "horizon: .inf"}, 422, "scenario-error", "key 'horizon': got .inf; expected a finite number"),
+    ({"yaml": "shocks: [{nodes: [UKR/neon], loss_fraction: .nan}]"}, 422, "scenario-error",
+     "key 'shocks[0].loss_fraction': got .nan"),
+    ({"yaml": "horizon: " + "9" * 400}, 422, "scenario-error", "an integer of 400 digits"),
+    ({"yaml": "horizon: 1e309"}, 422, "scenario-error", "got '1e309'"),
+    ({"yaml": "a: " + "[" * 5000 + "]" * 5000}, 422, "scenario-error", "nesting deeper than"),
+    ({"yaml": 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: [*a,*a,*a,*a,*a,*a,*a,*a,*a]'}, 422,
+     "scenario-error", "YAML alias"),
     ({"scenario": "nope"}, 404, "unknown-scenario", "nope"),
     ({}, 422, "validation-error", "either"),
     ({"scenario": "neon-loss", "steps": 0}, 422, "validation-error", "steps"),
@@ -80,6 +89,17 @@ def test_bad_scenario_requests(client: Any, body: dict[str, Any], status: int, k
     assert r.status_code == status, r.text
     p = r.json()
     assert p["type"] == f"/problems/{kind}" and words in p["detail"]
+
+
+def test_upload_with_previous_keys_still_runs(app: Any, client: Any) -> None:
+    from allychain.errors import AllychainDeprecationWarning
+
+    old = "data: builtin\nhorizon: 5\ngroups: {A: [KOR]}\nshocks: [{region: UKR, products: [neon], loss: 0.5}]"
+    with pytest.warns(AllychainDeprecationWarning) as rec:
+        job = run_job(app, client, "/api/jobs/scenario", {"yaml": old})
+    assert job["status"] == "done", job
+    said = " ".join(str(w.message) for w in rec)
+    assert "'groups' is deprecated; call it 'alliances'" in said and "'shocks[0].loss' is deprecated" in said
 
 
 def test_failed_job_reports_problem(app: Any, client: Any) -> None:

@@ -16,6 +16,9 @@ from allychain.api.deps import cached, split, state_of
 from allychain.api.problems import PROBLEM_SCHEMA
 from allychain.model.rules import CHOKEPOINT_RULES, DEPENDENCY_RULES
 
+__all__ = ["router", "decisions", "concentration", "chokepoints", "dependencies", "alliance_payload", "alliance",
+           "complementarity", "shared_dependencies", "partners", "coverage", "unprotected_payload", "tts"]
+
 router = APIRouter(prefix="/api/analysis", tags=["analysis"],
                    responses={400: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA})
 decisions = APIRouter(prefix="/api/decisions", tags=["decisions"],

@@ -16,6 +16,11 @@ from allychain.api.problems import PROBLEM_SCHEMA, ApiProblem
 from allychain.api.serialize import dumps
 from allychain.errors import ScenarioError
 
+__all__ = ["router", "SCENARIO_DATA", "MAX_STEPS", "MAX_LEAD_TIME", "MAX_YAML", "scenario_dir", "scenario_files",
+           "scenarios", "scenario_text", "ScenarioJob", "ReportJob", "parse_uploaded", "check_job_bounds",
+           "submit_scenario", "submit_report", "jobs", "job_status", "cancel_job", "cancel_job_post", "job_result",
+           "report"]
+
 router = APIRouter(prefix="/api", tags=["jobs"], responses={400: PROBLEM_SCHEMA, 404: PROBLEM_SCHEMA,
                                                             422: PROBLEM_SCHEMA})
 

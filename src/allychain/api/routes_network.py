@@ -13,6 +13,9 @@ from allychain.api.problems import PROBLEM_SCHEMA, ApiProblem
 from allychain.api.serialize import records
 from allychain.model.network import Network
 
+__all__ = ["router", "health", "network_info", "value_chain", "chain_map", "items", "item_detail", "item",
+           "providers", "provider_detail", "provider", "shares", "search"]
+
 router = APIRouter(prefix="/api", tags=["network"], responses={422: PROBLEM_SCHEMA, 400: PROBLEM_SCHEMA})
 
 

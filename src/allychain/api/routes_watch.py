@@ -20,6 +20,8 @@ from allychain.api.deps import JSON, state_of
 from allychain.api.problems import PROBLEM_SCHEMA, ApiProblem
 from allychain.api.serialize import dumps
 
+__all__ = ["router", "MAX_BODY", "ExtractRequest", "extract"]
+
 router = APIRouter(prefix="/api/watch", tags=["watch"],
                    responses={400: PROBLEM_SCHEMA, 413: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA})
 

@@ -23,6 +23,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from allychain.analysis.chokepoints import ChokepointRules
     from allychain.model.network import Network
 
+__all__ = ["app", "DEFAULT_MEMBERS", "concentration_cmd", "chokepoints_cmd", "dependencies_cmd", "alliance_cmd",
+           "partners_cmd", "demo"]
+
 app = typer.Typer(help="Alliance analysis: concentration, chokepoints, dependencies, alliance view, partners.",
                   no_args_is_help=True, rich_markup_mode=None)
 

@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from allychain.model.network import Network
 
+__all__ = ["DEMO_SCENARIOS", "run_demo"]
+
 DEMO_SCENARIOS = ("euv-deliveries-halted-kor.yaml", "neon-loss.yaml", "photoresist-licensing-kor.yaml")
 
 

@@ -20,6 +20,9 @@ from allychain.cli.options import positive
 from allychain.cli.render import Format, emit
 from allychain.errors import AllychainError
 
+__all__ = ["SHOWN_PROBLEMS", "app", "data_validate", "data_info", "data_download", "data_export", "items_cmd",
+           "show_cmd", "demo_cmd", "main"]
+
 logger = logging.getLogger(__name__)
 SHOWN_PROBLEMS = 50  # problems listed on the terminal; --format json lists all
 

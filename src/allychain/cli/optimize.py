@@ -26,6 +26,8 @@ from allychain.cli.options import MAX_SEED, finite
 from allychain.cli.render import Format, emit
 from allychain.errors import AllychainError
 
+__all__ = ["app", "DEFAULT_MEMBERS", "tts_cmd", "allocate_cmd", "stockpile_cmd", "demo"]
+
 app = typer.Typer(help="Decide: time-to-survive vs time-to-recover, emergency allocation, stockpile sizing.",
                   no_args_is_help=True, rich_markup_mode=None)
 
@@ -255,7 +257,7 @@ def demo(network: Any, console: Any, limit: int = 15) -> Any:
                         "∞" if math.isinf(r.tts) else f"{r.tts:.3g}", f"{r.rei:.3f}" if r.rei == r.rei else "—")
         console.print(tab)
     if net is not network and net.meta.get("assumptions"):
-        console.print("country × item mapping: TTR defaults per item class (months) "
+        console.print("provider × item mapping: TTR defaults per item class (months) "
                       f"{net.meta['assumptions']['ttr_months']}; override with allychain.optimize.country",
                       style="dim", markup=False)
     return res

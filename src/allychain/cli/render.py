@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+__all__ = ["Format", "records", "dumps", "emit"]
+
 
 class Format(StrEnum):
     table = "table"

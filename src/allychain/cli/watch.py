@@ -18,6 +18,8 @@ from typing import Any
 
 import typer
 
+__all__ = ["app", "WatchFormat", "extract_cmd"]
+
 app = typer.Typer(help="Watch: events (export controls, sanctions, fires, outages …) read from text.",
                   no_args_is_help=True)
 
