@@ -165,3 +165,25 @@ def test_concurrent_corrections_one_wins_no_lost_update(store: Any, people: dict
     assert sorted(results) == ["412", "412", "412", "stored"]
     got = submissions.get_submission(store, kim, sub["id"])
     assert [v["version"] for v in got["versions"]] == [1, 2]
+
+
+def test_same_idempotency_key_at_once_stores_one(store: Any, people: dict[str, Any]) -> None:
+    import threading
+
+    from allychain.workspace import submissions
+
+    kim = people["p"]["submitter_samsung"]
+    ids: list[str] = []
+    barrier = threading.Barrier(3)
+
+    def go() -> None:
+        barrier.wait()
+        ids.append(submissions.submit(store, kim, "capacity", CAP, "cap.csv", idempotency_key="same")["id"])
+
+    threads = [threading.Thread(target=go) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(ids) == 3 and len(set(ids)) == 1
+    assert len(submissions.list_submissions(store, kim)) == 1

@@ -88,14 +88,23 @@ def submit(store: Store, p: Principal | None, kind: str, data: bytes, filename: 
                 return {**_meta(old), "created": False}
     df = validate_submission(kind, data, filename, reference)
     sub_id = "s" + secrets.token_hex(8)
-    with store.transaction() as repo:
-        now = utcnow()
-        sub = Submission(id=sub_id, org_id=p.org_id, kind=kind, current_version=1, created_at=now,
-                         created_by=p.user_id, idempotency_key=idempotency_key)
-        ver = _version(sub_id, 1, p, data, filename, len(df))
-        repo.add_submission(sub, ver)
-        audit.record(repo, p, Action.SUBMISSION_CREATE, object_type="submission", object_id=sub_id,
-                     object_org=p.org_id, digest=ver.digest, kind=kind, version=1, rows=len(df))
+    try:
+        with store.transaction() as repo:
+            now = utcnow()
+            sub = Submission(id=sub_id, org_id=p.org_id, kind=kind, current_version=1, created_at=now,
+                             created_by=p.user_id, idempotency_key=idempotency_key)
+            ver = _version(sub_id, 1, p, data, filename, len(df))
+            repo.add_submission(sub, ver)
+            audit.record(repo, p, Action.SUBMISSION_CREATE, object_type="submission", object_id=sub_id,
+                         object_org=p.org_id, digest=ver.digest, kind=kind, version=1, rows=len(df))
+    except Conflict:
+        if idempotency_key is None:
+            raise
+        with store.transaction() as repo:  # the same key raced in from a concurrent request: answer with its result
+            old = repo.by_idempotency_key(p.org_id, idempotency_key)
+        if old is None:
+            raise
+        return {**_meta(old), "created": False}
     return {**_meta(sub), "digest": ver.digest, "rows": len(df), "created": True}
 
 
