@@ -104,6 +104,10 @@ def test_publish_is_audited_with_the_aggregate_read(store: Any, world: dict[str,
         events = [(e.action, e.outcome, e.object_type, e.object_id) for e in repo.audit_events()]
     assert ("submission:aggregate", "ok", "submissions", "capacity") in events
     assert ("aggregate:publish", "ok", "release", out["id"]) in events
+    with store.transaction() as repo:
+        detail = next(json.loads(e.detail) for e in repo.audit_events() if e.object_id == out["id"])
+    assert detail["rules"]["p"] == 10.0 and detail["rules"]["min_frequency"] == 3
+    assert "all protected" in detail["verdict"] and detail["suppressed"] == out["suppressed"]
     assert audit.verify(store).ok
 
 

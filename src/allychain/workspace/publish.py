@@ -223,7 +223,8 @@ def publish(store: Store, p: Principal | None, kind: str, *, period: str | None 
         audit.record(repo, p, Action.AGGREGATE_PUBLISH, object_type="release", object_id=rid, digest=digest,
                      kind=kind, table=table_name, seq=row.seq, cells=summary["cells"],
                      suppressed=summary["suppressed"], organisations=summary["organisations"],
-                     linked=len(earlier))
+                     linked=len(earlier), rules=summary["rules"], method=summary["method"],
+                     verdict=summary["audit"])
         meta = _meta(row, sources=True)
     log.info("published %s as %s: %s", table_name, rid, report.summary())
     return {**meta, "rows": out_rows}
