@@ -60,3 +60,24 @@ def test_solver_error_names_what(monkeypatch):
     monkeypatch.setattr(solver_mod, "status_of", lambda h: (Status.error, "Solve error"))
     with pytest.raises(SolverError, match="suppression MIP.*Solve error"):
         solve_lp(_lp(), "suppression MIP")
+
+
+def test_rerun_limits_each_solve_not_the_instance_total():
+    from allychain.lp import load_lp, new_highs, rerun, status_of
+
+    rng = np.random.default_rng(1)
+    n = 300
+    A = sp.random(200, n, density=0.05, random_state=1, format="csc")
+    lp = LP(c=np.ones(n), A=A, row_lo=np.full(200, -math.inf), row_hi=np.ones(200), col_lo=np.zeros(n),
+            col_hi=np.ones(n), sense="max")
+    h = load_lp(lp, new_highs())
+    rerun(h)
+    limit = max(10 * h.getRunTime(), 0.01)  # far above one solve, whatever the machine's load
+    for k in range(500):  # cold solves until the instance's total run time is well past the per-solve limit
+        h.changeColCost(int(rng.integers(n)), float(rng.uniform(0, 5)))
+        h.clearSolver()
+        rerun(h, limit)
+        assert status_of(h)[0] == Status.optimal, k
+        if h.getRunTime() > 3 * limit:
+            break
+    assert h.getRunTime() > 3 * limit

@@ -31,9 +31,12 @@ from scipy.sparse.csgraph import connected_components
 
 from allychain.disclosure.table import Table
 from allychain.errors import DisclosureError, SolverError
-from allychain.lp import LP, Status, load_lp, new_highs, status_of
+from allychain.lp import LP, Status, load_lp, new_highs, rerun, status_of
 
-__all__ = ["AuditReport", "attacker_intervals", "audit", "protection_met"]
+__all__ = ["AuditReport", "attacker_intervals", "audit", "protection_met", "LP_TIME_LIMIT"]
+
+LP_TIME_LIMIT = 120.0
+"""Seconds one attacker LP may take (it takes milliseconds on the 130 × 40 benchmark)."""
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +101,7 @@ def _component(A: sp.csr_matrix, rhs: np.ndarray, where: list[int]) -> tuple[np.
     for j in range(n):
         for sign, out in ((1.0, lo), (-1.0, hi)):
             h.changeColCost(j, sign)
-            h.run()
+            rerun(h, LP_TIME_LIMIT)
             st, text = status_of(h)
             if st == Status.optimal:
                 out[j] = sign * float(h.getInfo().objective_function_value)

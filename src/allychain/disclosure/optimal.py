@@ -41,7 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from allychain.errors import DisclosureError, SolverError
-from allychain.lp import LP, Status, load_lp, new_highs, solve_lp, status_of
+from allychain.lp import LP, Status, load_lp, new_highs, rerun, solve_lp, status_of
 
 __all__ = ["optimal_suppression", "OptimalResult"]
 
@@ -72,7 +72,7 @@ def _separate(h: Any, E: sp.csr_matrix, y: np.ndarray, v: np.ndarray, U: float, 
     c = np.zeros(n)
     c[p] = -sign  # HiGHS minimises: min −sign·z_p
     h.changeColsCost(n, np.arange(n, dtype=np.int32), c)
-    h.run()
+    rerun(h, 120.0)
     st, text = status_of(h)
     if st != Status.optimal:
         raise SolverError(f"the attacker LP of the exact suppression ended '{text}'")

@@ -51,13 +51,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from allychain.errors import DisclosureError, SolverError
-from allychain.lp import LP, Status, load_lp, new_highs, status_of
+from allychain.lp import LP, Status, load_lp, new_highs, rerun, status_of
 
 __all__ = ["pattern_suppression", "cell_costs"]
 
 log = logging.getLogger(__name__)
 
 _REUSE = 1e-6  # weight of an already suppressed cell relative to the mean cost
+LP_TIME_LIMIT = 120.0
+"""Seconds one pattern LP may take; a solve that hits it raises SolverError (never a silent pass)."""
 
 
 def cell_costs(values: np.ndarray, objective: str = "value") -> np.ndarray:
@@ -160,7 +162,7 @@ def _pattern(hh: Any, n: int, p: int, level: float, up: bool, value: float, name
         hh.changeColBounds(plus, 0.0, 0.0)
         hh.changeColBounds(minus, level, level)
     try:
-        hh.run()
+        rerun(hh, LP_TIME_LIMIT)
         st, text = status_of(hh)
         if st == Status.infeasible:
             raise DisclosureError(f"sensitive cell {name} cannot be protected {'upwards' if up else 'downwards'} "

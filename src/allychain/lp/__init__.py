@@ -12,8 +12,19 @@ Used by :mod:`allychain.optimize` and :mod:`allychain.disclosure`; it imports no
 allychain but :mod:`allychain.errors`.
 """
 
-from allychain.lp.solver import INF, LP, LPSolution, highs, load_lp, new_highs, solution_of, solve_lp, status_of
+from allychain.lp.solver import (
+    INF,
+    LP,
+    LPSolution,
+    highs,
+    load_lp,
+    new_highs,
+    rerun,
+    solution_of,
+    solve_lp,
+    status_of,
+)
 from allychain.lp.status import Status
 
-__all__ = ["INF", "LP", "LPSolution", "Status", "highs", "load_lp", "new_highs", "solution_of", "solve_lp",
-           "status_of"]
+__all__ = ["INF", "LP", "LPSolution", "Status", "highs", "load_lp", "new_highs", "rerun", "solution_of",
+           "solve_lp", "status_of"]

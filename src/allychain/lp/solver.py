@@ -19,7 +19,8 @@ import scipy.sparse as sp
 from allychain.errors import AllychainError, SolverError
 from allychain.lp.status import Status
 
-__all__ = ["LP", "LPSolution", "highs", "new_highs", "load_lp", "solve_lp", "status_of", "solution_of", "INF"]
+__all__ = ["LP", "LPSolution", "highs", "new_highs", "load_lp", "solve_lp", "status_of", "solution_of", "rerun",
+           "INF"]
 
 INF = math.inf
 _banner_silenced = False
@@ -155,6 +156,17 @@ def load_lp(lp: LP, h: Any | None = None) -> Any:
         m.integrality_ = list(kind)
     h.passModel(m)
     return h
+
+
+def rerun(h: Any, time_limit: float | None = None) -> None:
+    """Run a loaded Highs instance again, this run limited to ``time_limit`` seconds.
+
+    HiGHS's ``time_limit`` option counts the instance's *total* run time over every
+    ``run()``; a per-solve limit is therefore set relative to the time already used.
+    """
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(h.getRunTime()) + float(time_limit))
+    h.run()
 
 
 def status_of(h: Any) -> tuple[Status, str]:
