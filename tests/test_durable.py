@@ -290,3 +290,14 @@ def test_reading_the_cache_tidies_what_killed_downloads_left(tmp_path: Path, mon
     (tmp_path / ".eto.download-ab12cd34").mkdir()  # an earlier version's temporary folder
     assert cached_eto_path() == tmp_path / "eto"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["eto"]
+
+
+def test_the_current_folder_is_never_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "work"
+    with output_folder(work, kind="simulation") as tmp:  # an earlier result, replaceable in itself
+        (tmp / "a").write_text("1")
+    monkeypatch.chdir(work)
+    for dest in (".", str(work), str(tmp_path)):
+        with pytest.raises(OutputError, match="is the current folder or holds it"):
+            check_output(dest, "folder", overwrite=True)
+    assert (work / "a").read_text() == "1"

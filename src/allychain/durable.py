@@ -148,6 +148,10 @@ def check_output(path: str | Path, kind: Kind, *, overwrite: bool = False, accep
         raise OutputError(f"{what} {str(path)!r}: name a {kind} to write, not {str(path)!r}")
     if p.is_symlink():
         raise OutputError(f"{what} {str(p)!r} is a symbolic link; name the {kind} itself")
+    cwd = os.path.abspath(os.getcwd())
+    if kind == "folder" and (cwd == str(p) or cwd.startswith(str(p).rstrip(os.sep) + os.sep)):
+        raise OutputError(f"{what} {str(path)!r} is the current folder or holds it; name a folder below it, "
+                          "e.g. ./results")
     if p.exists():
         if kind == "file" and p.is_dir():
             raise OutputError(f"{what} {str(p)!r} is a folder; a file name is expected here")
