@@ -111,3 +111,19 @@ def test_builtin_chain_is_one():
 
 def test_builtin_plus_eto_chain_is_one(eto_dir):
     assert_same_chain(load(f"builtin+{eto_dir}"))
+
+
+def test_firm_granularity_feeds_both_consumers_alike():
+    net = toy()
+    f = flow_network(net, granularity="firm")
+    got = dict(zip(f.nodes["node_id"], f.nodes["share"], strict=True))
+    # only euv-resist has firm rows: firmX 80 % (home country CCC), the rest unknown; every other item is unknown
+    assert got["firmX/euv-resist"] == pytest.approx(0.8) and got["ROW/euv-resist"] == pytest.approx(0.2)
+    assert got["ROW/ore"] == pytest.approx(1.0)
+    country = dict(zip(f.nodes["node_id"], f.nodes["country"], strict=True))
+    assert country["firmX/euv-resist"] == "CCC"
+    sim = from_share_network(net, granularity="firm")
+    tts = site_network(net, granularity="firm")
+    assert sim.node_ids == f.nodes["node_id"].tolist()
+    assert tts.nodes["node_id"].tolist()[: len(f.nodes)] == f.nodes["node_id"].tolist()
+    assert tts.meta["disruptable"] == ["firmX/euv-resist"]

@@ -170,3 +170,21 @@ def test_params_in_yaml_reach_the_engine(tmp_path, net):
     sc = load_scenario(p)
     assert sc.params == Params(inventory_days=30, psi=0.9)
     assert run_scenario(sc, net, steps=2).params.relevance_rule == "boario"
+
+
+def test_capacity_paths_of_different_lengths_merge_without_touching_the_callers_forcing(system, net):
+    from allychain.simulate import Forcing
+
+    j = system.node_index("reg3/food")
+    short = np.zeros((5, system.n))
+    short[:, j] = 0.2
+    forcing = Forcing(batch=1, n=system.n, e=system.e, path=short.copy())
+    longer = np.zeros((12, system.n))
+    longer[8:, j] = 0.6
+    res = simulate(system, 12, forcing=forcing, capacity_path=longer)
+    assert np.array_equal(forcing.path, short)  # the caller's forcing is not changed
+    both = np.maximum(np.pad(short, ((0, 7), (0, 0))), longer)
+    ref = simulate(system, 12, capacity_path=both)
+    assert np.array_equal(res.arrays["production"], ref.arrays["production"])
+    with pytest.raises(ScenarioError, match=r"shape \(12, 3\); expected \(steps, "):
+        simulate(system, 12, capacity_path=np.zeros((12, 3)))

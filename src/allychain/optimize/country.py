@@ -107,6 +107,7 @@ def site_network(
     period: str = "month",
     firm_shares: bool = True,
     is_type_of: str = "input",
+    granularity: str = "country",
     source: Network | None = None,
 ) -> Network:
     """Map a share network to a site-like network (see module docs).
@@ -122,8 +123,9 @@ def site_network(
     ttr, cover
         Overrides of :data:`TTR_DEFAULTS` (months) and :data:`COVER_DEFAULTS`
         (months of output held), keyed by item id, item kind or class.
-    year, firm_shares, is_type_of
-        Passed to :func:`~allychain.model.flows.flow_network`.
+    year, firm_shares, is_type_of, granularity
+        Passed to :func:`~allychain.model.flows.flow_network` (``granularity="firm"``:
+        firm × item nodes, each in its firm's home country).
 
     Returns
     -------
@@ -148,7 +150,8 @@ def site_network(
             raise ValueError("site_network(FlowNetwork) needs source=, the network the flows come from")
         flows, network = network, source
     else:
-        flows = flow_network(network, year=year, firm_shares=firm_shares, is_type_of=is_type_of)
+        flows = flow_network(network, year=year, firm_shares=firm_shares, is_type_of=is_type_of,
+                             granularity=granularity)
     ttr, cover = dict(ttr or {}), dict(cover or {})
     f = flows.nodes
     if not (f["provider_id"] != UNKNOWN).any():
