@@ -11,7 +11,8 @@ closest known names as a suggestion.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import pycountry
@@ -19,7 +20,7 @@ import pycountry
 from allychain.errors import UnknownMemberError
 from allychain.model.network import Network
 
-__all__ = ["resolve_member", "resolve_members", "country_name", "is_iso3", "country_terms"]
+__all__ = ["resolve_member", "resolve_members", "country_name", "lookup_country", "is_iso3", "country_terms"]
 
 #: Common English names and codes that ISO 3166 (as shipped by pycountry) does not list.
 COMMON_NAMES: dict[str, str] = {
@@ -96,6 +97,43 @@ def country_terms() -> dict[str, str]:
 def is_iso3(code: str) -> bool:
     """True when ``code`` is an ISO 3166 alpha-3 country code."""
     return isinstance(code, str) and len(code) == 3 and pycountry.countries.get(alpha_3=code.upper()) is not None
+
+
+def lookup_country(text: str, common_names: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """ISO alpha-3 code and display name of a country code or name.
+
+    Tried in order: an alpha-3 code, ``common_names`` (lower-case name → alpha-3, for
+    names ISO 3166 does not list), pycountry's exact look-up, then its fuzzy search,
+    which must find exactly one country.
+
+    Raises
+    ------
+    LookupError
+        For an unknown name, or an ambiguous one (naming up to five candidates).
+    """
+    t = text.strip()
+    c = None
+    if re.fullmatch(r"[A-Za-z]{3}", t):
+        c = pycountry.countries.get(alpha_3=t.upper())
+    if c is None and common_names and t.casefold() in common_names:
+        c = pycountry.countries.get(alpha_3=common_names[t.casefold()])
+    if c is None:
+        try:
+            c = pycountry.countries.lookup(t)
+        except LookupError:
+            c = None
+    if c is None:
+        try:
+            found = pycountry.countries.search_fuzzy(t)
+        except LookupError:
+            found = []
+        if len(found) > 1:
+            cands = ", ".join(f"{x.alpha_3} ({x.name})" for x in found[:5])
+            raise LookupError(f"ambiguous country name {t!r}: could be {cands}")
+        if not found:
+            raise LookupError(f"unknown country {t!r}")
+        c = found[0]
+    return str(c.alpha_3), str(getattr(c, "common_name", None) or c.name)
 
 
 def country_name(code: str) -> str:

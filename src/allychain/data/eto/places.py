@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from allychain.model.members import lookup_country
+
 __all__ = ["AGGREGATE", "REGIONS", "Place", "is_code", "resolve_place"]
 
 
@@ -46,31 +48,7 @@ def _aggregate_id(text: str) -> str:
 @lru_cache(maxsize=1024)
 def _country(text: str) -> tuple[str, str]:
     """ISO alpha-3 code and display name of a country code or name; LookupError explains failures."""
-    import pycountry
-
-    t = text.strip()
-    c = None
-    if re.fullmatch(r"[A-Za-z]{3}", t):
-        c = pycountry.countries.get(alpha_3=t.upper())
-    if c is None and t.casefold() in _COMMON_NAMES:
-        c = pycountry.countries.get(alpha_3=_COMMON_NAMES[t.casefold()])
-    if c is None:
-        try:
-            c = pycountry.countries.lookup(t)
-        except LookupError:
-            c = None
-    if c is None:
-        try:
-            found = pycountry.countries.search_fuzzy(t)
-        except LookupError:
-            found = []
-        if len(found) > 1:
-            cands = ", ".join(f"{x.alpha_3} ({x.name})" for x in found[:5])
-            raise LookupError(f"ambiguous country name {t!r}: could be {cands}")
-        if not found:
-            raise LookupError(f"unknown country {t!r}")
-        c = found[0]
-    return c.alpha_3, getattr(c, "common_name", None) or c.name
+    return lookup_country(text, _COMMON_NAMES)
 
 
 def resolve_place(text: str) -> Place:
