@@ -10,8 +10,9 @@ both kinds (cycles of one kind are reported by
 :func:`allychain.model.validate.find_cycles`) and names one per component with its rows.
 
 Cost: ``O(V + E)`` — strongly connected components by
-:func:`scipy.sparse.csgraph.connected_components` (Pearce's algorithm, in C), then one
-breadth-first search per such component to name one cycle in it.
+:func:`networkx.strongly_connected_components` (already loaded by the validator; no
+extra import on the load path), then one breadth-first search per such component to name
+one cycle in it.
 """
 
 from __future__ import annotations
@@ -30,11 +31,15 @@ _SHOWN = 12  # steps and rows named in a message
 
 
 def _strong_components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    """Component label of each of ``n`` nodes (networkx's iterative Tarjan-style search, linear)."""
+    import networkx as nx
 
-    g = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n)).tocsr()
-    _, labels = connected_components(g, directed=True, connection="strong")
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(zip(src.tolist(), dst.tolist(), strict=True))
+    labels = np.empty(n, dtype=np.int64)
+    for c, comp in enumerate(nx.strongly_connected_components(g)):
+        labels[list(comp)] = c
     return labels
 
 
