@@ -160,9 +160,15 @@ def data_download(
     Files go to a temporary folder, are checked (UTF-8, columns, the whole dataset
     reads) and only then replace the cached copy.  Prints the folder on stdout.
     """
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
     from allychain.data.download import download
 
-    path = download(dataset, dest=dest, source=source, timeout=timeout, progress=True, deadline=deadline,
+    bar = Progress(TextColumn("{task.description}", markup=False),  # file names as written, brackets included
+                   BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                   console=Console(stderr=True, markup=False, emoji=False, highlight=False), transient=False)
+    path = download(dataset, dest=dest, source=source, timeout=timeout, progress=bar, deadline=deadline,
                     max_bytes=int(max_size * 2**20), allow_fewer_rows=allow_fewer_rows)
     _show_release(path)
     if dataset == "eto":

@@ -211,19 +211,30 @@ def _fetch(url: str, target: Path, timeout: float, dest: Path, advance: Callable
         raise DownloadError(f"{url}: transfer failed ({type(exc).__name__}: {exc}); try again") from None
 
 
-def _progress(enabled: bool) -> Any:
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+class _NoBar:
+    """Stands in for a progress display when none is given (same calls as ``rich.progress.Progress``)."""
 
-    return Progress(
-        TextColumn("{task.description}", markup=False),  # file names as written, brackets included
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        console=Console(stderr=True, markup=False, emoji=False, highlight=False),
-        disable=not enabled,
-        transient=False,
-    )
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: float | None = None) -> int:
+        return 0
+
+    def update(self, task: int, advance: float = 0, total: float | None = None) -> None:
+        return None
+
+    def remove_task(self, task: int) -> None:
+        return None
+
+
+def _bar(progress: Any) -> Any:
+    """The progress display to use: one given by the caller (the CLI passes a
+    ``rich.progress.Progress``; anything with ``add_task``/``update``/``remove_task`` and used
+    as a context manager works), else none — the library itself draws nothing."""
+    return progress if hasattr(progress, "add_task") else _NoBar()
 
 
 # -- checking -----------------------------------------------------------------------------------------------------
@@ -241,7 +252,7 @@ def download(
     dest: str | Path | None = None,
     source: str | None = None,
     timeout: float = TIMEOUT,
-    progress: bool = True,
+    progress: Any = None,
     deadline: float = DEADLINE,
     max_bytes: int = MAX_BYTES,
     allow_fewer_rows: bool = False,
@@ -261,7 +272,9 @@ def download(
     timeout
         Seconds to wait for a connection or for data before giving up.
     progress
-        Show a progress bar (bytes per file) on stderr.
+        A progress display (bytes per file): a ``rich.progress.Progress`` or anything with
+        its ``add_task``/``update``/``remove_task`` calls (the CLI passes one drawing on
+        stderr); ``None`` or ``False``: none.
     deadline
         Seconds the whole download may take.
     max_bytes
@@ -314,10 +327,10 @@ def download(
 
 
 def _fetch_all(dataset: str, base: str, tmp: Path, target: Path, timeout: float, limits: Limits,
-               progress: bool) -> dict[str, dict[str, Any]]:
+               progress: Any) -> dict[str, dict[str, Any]]:
     """Fetch and check every file of ``dataset`` into ``tmp``; returns their records."""
     files: dict[str, dict[str, Any]] = {}
-    with _progress(progress) as bar:
+    with _bar(progress) as bar:
         wanted = [(f, True) for f in REQUIRED_FILES[dataset]] + [(f, False) for f in OPTIONAL_FILES[dataset]]
         for fname, required in wanted:
             url = urllib.parse.urljoin(base, urllib.parse.quote(fname))
