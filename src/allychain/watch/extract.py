@@ -278,8 +278,6 @@ def extract(
             s.spans.append(spans[k])
             k += 1
     events, order, complete = _events(gaz, text, sents, base, warnings, t0, time_budget)
-    if not complete:
-        complete = False
     merged = _merge(events, order, text)
     for ev in merged:
         ev.document = document
@@ -305,7 +303,7 @@ def _events(gaz: Gazetteer, text: str, sents: list[_Sent], base: dt.date | None,
             t0: float, budget: float) -> tuple[list[Event], dict[int, int], bool]:
     events: list[Event] = []
     order: dict[int, int] = {}
-    last: list[tuple[int, Event, list[DateHit]]] = []
+    last: list[tuple[int, Event]] = []
     for n, sent in enumerate(sents):
         if time.perf_counter() - t0 > budget:
             warnings.append(f"time budget of {budget:g} s reached after {n} of {len(sents)} sentences "
@@ -314,9 +312,9 @@ def _events(gaz: Gazetteer, text: str, sents: list[_Sent], base: dt.date | None,
         found = _triggers(gaz, text, sent)
         hits = find_dates(text[sent.start:sent.end], sent.start, gaz.lexicon.language)
         if not found:
-            for i, ev, evhits in last:
+            for i, ev in last:
                 if n - i <= CONTEXT and _same_paragraph(text, sents[i].end, sent.start):
-                    _complete(ev, sent, gaz, text, hits, evhits, base, warnings)
+                    _complete(ev, sent, gaz, text, hits, base, warnings)
             continue
         prev_last, last = last, []
         for family, (etype, prio, ts, te) in found.items():
@@ -327,7 +325,7 @@ def _events(gaz: Gazetteer, text: str, sents: list[_Sent], base: dt.date | None,
             if not _anchored(ev, sent):
                 # a trigger without anything to link ("exporters will have to apply for licences") continues
                 # the event just before it, if any, of the same family
-                host = next((e for i, e, _ in prev_last if n - i <= CONTEXT and _family(e.type) == family), None)
+                host = next((e for i, e in prev_last if n - i <= CONTEXT and _family(e.type) == family), None)
                 if host is not None:
                     if prio > order.get(id(host), 0):
                         host.type, host.trigger = etype, ev.trigger
@@ -335,14 +333,14 @@ def _events(gaz: Gazetteer, text: str, sents: list[_Sent], base: dt.date | None,
                     host.announced = host.announced or ev.announced
                     host.effective = host.effective or ev.effective
                     warnings.extend(w)
-                    last.append((n, host, list(hits)))
+                    last.append((n, host))
                 continue
             warnings.extend(w)
             if n > 0 and not _triggers(gaz, text, sents[n - 1]) and _same_paragraph(text, sents[n - 1].end, sent.start):
                 _look_back(ev, sents[n - 1], gaz, text, base, warnings)
             events.append(ev)
             order[id(ev)] = prio
-            last.append((n, ev, list(hits)))
+            last.append((n, ev))
         if not last:
             last = prev_last
     return events, order, True
@@ -367,8 +365,8 @@ def _same_paragraph(text: str, a: int, b: int) -> bool:
     return "\n\n" not in text[a:b] and not re.search(r"\n\s*\n", text[a:b])
 
 
-def _complete(ev: Event, sent: _Sent, gaz: Gazetteer, text: str, hits: list[DateHit], evhits: list[DateHit],
-              base: dt.date | None, warnings: list[str]) -> None:
+def _complete(ev: Event, sent: _Sent, gaz: Gazetteer, text: str, hits: list[DateHit], base: dt.date | None,
+              warnings: list[str]) -> None:
     """Fill what an event lacks from a following sentence without a trigger."""
     if not ev.items and not ev.unlinked:
         probe = Event(ev.type, ev.trigger, ev.sentence)
