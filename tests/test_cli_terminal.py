@@ -216,11 +216,11 @@ def test_scenario_name_and_group_with_markup(tmp_path: Path) -> None:
     pytest.importorskip("pymrio")
     spec = tmp_path / "s.yaml"
     spec.write_text("name: 'quake [/] [bold]reg2'\ndata: pymrio-test\nhorizon: 5\n"
-                    "groups:\n  'allies[/]': [reg2, reg5]\n"
-                    "shocks:\n  - {region: reg2, loss: 0.4, onset: 1, duration: 2}\n", encoding="utf-8")
+                    "alliances:\n  'allies[/]': [reg2, reg5]\n"
+                    "shocks:\n  - {countries: [reg2], loss_fraction: 0.4, onset: 1, duration: 2}\n", encoding="utf-8")
     r = cli("simulate", spec)
     assert r.returncode == 0, r.stderr
-    assert "quake [/] [bold]reg2" in r.stdout and "group allies[/]" in r.stdout
+    assert "quake [/] [bold]reg2" in r.stdout and "alliance allies[/]" in r.stdout
 
 
 # -- look-ups, '+' in folder names, values and long lists ---------------------------------------------------------

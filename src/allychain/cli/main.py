@@ -297,10 +297,30 @@ def _exit_status(exc: BaseException) -> int:
     return code
 
 
+def _plain_deprecations() -> None:
+    """Renamed YAML keys and options are reported as one plain line on stderr
+    (``warning: FILE: key 'K' is deprecated; call it 'N'``), not with Python's source line."""
+    import warnings
+
+    from allychain.errors import AllychainDeprecationWarning
+
+    shown = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: object = None, line: str | None = None) -> None:
+        if issubclass(category, AllychainDeprecationWarning):
+            sys.stderr.write(f"warning: {message}\n")
+        else:
+            shown(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+
+    warnings.showwarning = show
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: usage errors, allychain errors and anything unexpected end
     with a message on stderr and the exit status of :mod:`allychain.cli.console`, never with a
     traceback."""
+    _plain_deprecations()
     try:
         # with standalone_mode=False click returns (not raises) the code of a typer.Exit, and
         # raises usage errors instead of printing them, so that one place handles every ending
