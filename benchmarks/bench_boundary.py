@@ -4,6 +4,9 @@
    (``allychain.data.native.read_native``: CSV → text cells → types, ranges, duplicate keys,
    references to items and providers, the Network container), side by side with a plain
    ``pandas.read_csv`` of the same ``shares.csv``.
+3. **Allocation plan** (no reference: the issue's case did not finish): ``--plan-members`` ×
+   ``--plan-items`` shortfall rows plus as many supply rows (10 × 1,000 = 20,000 entries,
+   100,000 arcs), built and solved by ``optimize.allocation.allocate_plan``.
 2. **Dependency walk**: the dependencies of a member on a ``goes_into`` chain of 100,000 items
    where the member holds a share of every item (so every item is a root: the worst case for
    a walk per root), side by side with ``networkx.topological_sort`` of the same graph.
@@ -114,11 +117,27 @@ def bench_chain(tmp: Path, length: int, repeat: int) -> dict[str, float]:
             "closure_s": walk_only, "closure_ratio": walk_only / topo}
 
 
+def bench_plan(members: int, items: int) -> dict[str, float]:
+    from allychain.optimize.allocation import allocate_plan, plan_from_dict
+
+    rng = np.random.default_rng(0)
+    ms, its = [f"M{k}" for k in range(members)], [f"i{j}" for j in range(items)]
+    doc = {"items": [{"id": i} for i in its], "members": {m: {"priority": 1} for m in ms},
+           "shortfalls": [{"member": m, "item": i, "amount": float(rng.integers(1, 100))} for m in ms for i in its],
+           "supply": [{"member": m, "item": i, "stockpile": float(rng.integers(0, 60))} for m in ms for i in its]}
+    t = time.perf_counter()
+    res = allocate_plan(plan_from_dict(doc))
+    assert res.status.name == "optimal"
+    return {"entries": 2 * members * items, "arcs": members * members * items, "s": time.perf_counter() - t}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--chain", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--plan-members", type=int, default=10)
+    ap.add_argument("--plan-items", type=int, default=1000)
     args = ap.parse_args()
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.2f}")
@@ -130,6 +149,8 @@ def main() -> None:
         print(f"dependency walk: chain of {c['items']:,} items: networkx.topological_sort {c['networkx_topo_s']:.3f} s, "
               f"requirement closure {c['closure_s']:.2f} s -> {c['closure_ratio']:.1f}x; "
               f"whole dependency_report {c['allychain_s']:.2f} s -> {c['ratio']:.1f}x")
+    p = bench_plan(args.plan_members, args.plan_items)
+    print(f"allocation plan: {p['entries']:,} entries ({p['arcs']:,} arcs) built and solved in {p['s']:.1f} s")
     print(f"# load average at the end {os.getloadavg()[0]:.2f}")
 
 

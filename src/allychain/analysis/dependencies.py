@@ -237,7 +237,7 @@ def _dependency_report(
     role = req["weight"].to_numpy(dtype=float)
 
     snap = snapshot(n, level=level, year=year)
-    snap = snap[snap["item_id"].isin(set(req["item_id"]))]
+    snap = snap[snap["item_id"].astype(object).isin(set(req["item_id"]))]  # object: a hash look-up, not Arrow's
     stats = item_stats(snap, level=level, exclude=mem).reindex(req["item_id"])
     known = snap[snap["share"].notna()]
     internal = known[known["provider_id"].isin(mem)].groupby("item_id")["share"].sum()

@@ -141,7 +141,7 @@ def _snapshot(n: Network, level: str, year: int | None) -> pd.DataFrame:
     s = s[[c for c in SNAPSHOT_COLUMNS[:-1]]] if len(s) else pd.DataFrame(columns=SNAPSHOT_COLUMNS[:-1])
     if year is None and len(n.nodes):
         site = _site_rows(n, level)
-        site = site[~site["item_id"].isin(set(s["item_id"]))]
+        site = site[~site["item_id"].astype(object).isin(set(s["item_id"]))]
         if len(site):
             s = pd.concat([s.astype(object), site.astype(object)], ignore_index=True)
     cls = provider_classes(n, extra_ids=pd.Index(s["provider_id"].astype(str).unique()))
@@ -170,7 +170,10 @@ def item_stats(snap: pd.DataFrame, level: str = "country", exclude: list[str] | 
         ``basis``, ``source_id`` (of the top provider's row, else of any row).
     """
     indiv_cls = "country" if level == "country" else "firm"
-    items = pd.Index(pd.unique(snap["item_id"].astype(str)), name="item_id")
+    # object ids: the group-bys and re-indexings below hash Python strings (Arrow-backed ids convert on every look-up)
+    snap = snap.assign(item_id=snap["item_id"].astype(str).astype(object),
+                       provider_id=snap["provider_id"].astype(object))
+    items = pd.Index(pd.unique(snap["item_id"]), name="item_id", dtype=object)
     s = snap.assign(_known=snap["share"].notna())
     indiv = s[(s["cls"] == indiv_cls) & ~s["provider_id"].isin(list(exclude))]
     ik = indiv[indiv["_known"]].sort_values(["item_id", "share", "provider_id"], ascending=[True, False, True])

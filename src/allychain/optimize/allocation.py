@@ -225,9 +225,14 @@ def _compile(plan: AllocationPlan) -> _Model:
     return _Model(sources.reset_index(drop=True), needs.reset_index(drop=True), arcs, bounds)
 
 
-def _lp(m: _Model, active: list[int], extra_rows: Sequence[tuple[np.ndarray, float, float]] = (),
+Coef = np.ndarray | tuple[np.ndarray, np.ndarray]
+
+
+def _lp(m: _Model, active: list[int], extra_rows: Sequence[tuple[Coef, float, float]] = (),
         c: np.ndarray | None = None, extra_cols: int = 0) -> LP:
-    """Rows: supply (≤ a), need (= s), active commitment bounds, extra rows."""
+    """Rows: supply (≤ a), need (= s), active commitment bounds, extra rows (a dense
+    coefficient vector, or ``(columns, values)`` of its non-zeros).  The matrix is built in
+    one sparse (CSC) assembly."""
     ny, nn, ns = m.n_y, len(m.needs), len(m.sources)
     ncol = ny + nn + extra_cols
     rows, cols, vals, lo, hi = [], [], [], [], []
@@ -256,10 +261,10 @@ def _lp(m: _Model, active: list[int], extra_rows: Sequence[tuple[np.ndarray, flo
         hi.append(v if side == "max" else math.inf)
     r0 += len(active)
     for j, (coef, low, h) in enumerate(extra_rows):
-        nz = np.flatnonzero(coef)
+        nz, coefs = coef if isinstance(coef, tuple) else (np.flatnonzero(coef), coef[np.flatnonzero(coef)])
         rows.append(np.full(len(nz), r0 + j))
         cols.append(nz)
-        vals.append(coef[nz])
+        vals.append(coefs)
         lo.append(low)
         hi.append(h)
     nrow = r0 + len(extra_rows)
@@ -363,6 +368,34 @@ def _maxmin(m: _Model, active: list[int]) -> dict[str, float]:
     return fixed
 
 
+def _keep_unmet(m: _Model, sol: LPSolution, w: np.ndarray, obj: float,
+                fairness: bool) -> list[tuple[Coef, float, float]]:
+    """Rows keeping the weighted unmet demand at its optimum in the second stage.
+
+    Without fairness the problem separates by item (every row belongs to one item), so
+    one sparse row per item caps that item's part: the same set of optima as one dense
+    row over all columns, which makes the simplex crawl on large plans (100,000 arcs).
+    With fairness the served-fraction rows couple the items: one row over everything.
+    """
+    if fairness:
+        return [(w, -math.inf, obj + 1e-9 * max(1.0, abs(obj)))]
+    ny = m.n_y
+    wn = w[ny:m.n_cols]
+    part = wn * sol.x[ny:m.n_cols]
+    codes, uniques = pd.factorize(m.needs["item"].to_numpy())
+    per_item = np.bincount(codes, weights=part, minlength=len(uniques))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    out: list[tuple[Coef, float, float]] = []
+    for k in range(len(uniques)):
+        idx = order[bounds[k]:bounds[k + 1]]
+        keep = wn[idx] != 0
+        if keep.any():
+            out.append(((ny + idx[keep], wn[idx][keep]), -math.inf,
+                        float(per_item[k]) + 1e-9 * max(1.0, abs(float(per_item[k])))))
+    return out
+
+
 def allocate_plan(plan: AllocationPlan) -> Result:
     """Solve a plan (see :func:`allocate`)."""
     m = _compile(plan)
@@ -390,7 +423,7 @@ def allocate_plan(plan: AllocationPlan) -> Result:
     holder = m.sources["member"].to_numpy()[m.arcs["source"]]
     taker = m.needs["member"].to_numpy()[m.arcs["need"]]
     c = np.concatenate([(holder != taker).astype(float), np.zeros(len(m.needs))])
-    s2 = solve_lp(_lp(m, active, [*rows, (w, -math.inf, obj + 1e-9 * max(1.0, abs(obj)))], c=c), "allocation")
+    s2 = solve_lp(_lp(m, active, [*rows, *_keep_unmet(m, sol, w, obj, plan.fairness)], c=c), "allocation")
     if s2.status == Status.optimal:
         sol = s2
     return _result(plan, m, active, sol, base, levels)
