@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -75,3 +77,22 @@ def test_builtin_gallium_control_exposes_korea_through_two_tiers(builtin: Networ
     draft = incident_draft(linked)
     assert draft["exposed_members"] == linked["exposed_members"] and draft["items"] == ["gallium"]
     assert any(e["field"] == "trigger" for e in draft["evidence"])
+
+
+def test_site_network_links_products_nodes_and_capacity_shares() -> None:
+    """The three-tier example: photoresist plants in Japan (capacity 18) and the US (6); fabs in Korea,
+    Taiwan and the Netherlands consume it; assembly in Korea and the Netherlands is downstream."""
+    import allychain
+
+    n = allychain.load(str(Path(allychain.__file__).parent / "data" / "examples" / "three_tier"))
+    out = extract_and_link(n, "Japan will restrict exports of photoresist to South Korea from 1 August.",
+                           date="2019-07-01", members="KOR,NLD")
+    assert out["events"][0]["item_ids"] == ["photoresist"]  # a product of the nodes: the site network's items
+    linked = out["linked"][0]
+    rows = {r["member"]: r for r in linked["exposure"]}
+    assert rows["KOR"]["origin_share"] == pytest.approx(100 * 18 / 24) and rows["KOR"]["tier"] == 1
+    assert linked["exposed_members"] == ["KOR", "NLD"]
+    roles = {x["node_id"]: x["role"] for x in linked["nodes"]}
+    assert roles == {"resist-jp": "makes", "resist-us": "makes", "fab-kr": "consumes", "fab-tw": "consumes",
+                     "fab-nl": "consumes", "atp-kr": "downstream", "atp-nl": "downstream"}
+    assert [(d["item_id"], d["tier"]) for d in linked["downstream"]] == [("logic", 1), ("memory", 1), ("module", 2)]

@@ -8,7 +8,9 @@ For an event on items *I* (see :func:`allychain.watch.extract`) and each member 
   export measure (export control, licence requirement, sanction, lifting), the
   locations of a disruption or market event; firms named in the event count at firm
   level;
-* *origin share* s_o = Σ known shares of the origin providers in the item (percent);
+* *origin share* s_o = Σ known shares of the origin providers in the item (percent); in a
+  site-level network without share rows, the origin's share of the capacity of the nodes
+  making the item;
 * status ``exposed`` when the item is required and s_o > 0 (or *m* is a targeted
   country of the measure), ``not_exposed`` when the item is not required, the member is
   the origin itself or s_o = 0, and ``not_assessable`` when the origin's share is
@@ -93,7 +95,19 @@ def _origin_share(n: Network, item: str, countries: list[str], firms: list[str])
             vals.append(float(known.sum()))
         elif rows.empty and of_item["share"].notna().all() and of_item["share"].sum() >= 99.5:
             vals.append(0.0)  # every supplier is listed with a known share, and the origin is not among them
+    if not vals and len(n.nodes):
+        vals.extend(_capacity_share(n, item, countries, firms))
     return max(vals) if vals else float("nan")
+
+
+def _capacity_share(n: Network, item: str, countries: list[str], firms: list[str]) -> list[float]:
+    """Site-level networks: the origin's share of the capacity of the nodes making ``item`` (percent)."""
+    nd = n.nodes[n.nodes["product"].astype(str) == item]
+    cap = pd.to_numeric(nd["capacity"], errors="coerce")
+    if nd.empty or cap.isna().any() or cap.sum() <= 0:
+        return []
+    mine = nd["country"].isin(countries) | nd["firm"].isin(firms)
+    return [float(100.0 * cap[mine].sum() / cap.sum())]
 
 
 def link_event(n: Network, event: Any, members: str | Iterable[str] | None = None) -> dict[str, Any]:
@@ -178,9 +192,13 @@ def _nodes(n: Network, items: list[str], down: list[str], event: Any) -> list[di
         role = ("makes" if product in hit else "consumes" if nid in consumers else
                 "downstream" if product in set(down) else None)
         if role:
-            out.append({"node_id": nid, "product": product, "country": rec.get("country"),
-                        "firm": rec.get("firm"), "role": role})
+            out.append({"node_id": nid, "product": product, "country": _text(rec.get("country")),
+                        "firm": _text(rec.get("firm")), "role": role})
     return out
+
+
+def _text(v: Any) -> str | None:
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)
 
 
 def _coverage(event: Any, rows: list[dict[str, Any]]) -> str:

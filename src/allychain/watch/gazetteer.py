@@ -79,8 +79,12 @@ class Gazetteer:
         self.nlp = spacy.blank(lexicon.language)
         self.nlp.add_pipe("sentencizer")
         self.nlp.max_length = 2_000_000
-        self.item_ids = set(network.items["item_id"].astype(str))
         self.item_names = dict(zip(network.items["item_id"].astype(str), network.items["name"].astype(str), strict=False))
+        # a site-level network names its products in nodes and bom: they are its item vocabulary
+        products = [*network.nodes["product"].dropna().astype(str), *network.bom["input_product"].dropna().astype(str)]
+        for p in products:
+            self.item_names.setdefault(p, p.replace("-", " ").replace("_", " "))
+        self.item_ids = set(self.item_names)
         self.entries: list[Entry] = []
         self._lower: dict[str, int] = {}
         self._orth: dict[str, int] = {}
