@@ -169,3 +169,13 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: Any, builtin_network: 
     with client_for(app) as client:
         yield SimpleNamespace(app=app, client=client, store=store, people=people, url=url, engine=request.param)
     store.dispose()
+
+
+@pytest.fixture()
+def pg_store(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Any]:
+    """A migrated store on PostgreSQL only (for what exists only there: roles, grants, TRUNCATE)."""
+    from allychain.store import open_store
+
+    st = open_store(new_url(request, "postgresql", tmp_path), migrate=True)
+    yield st
+    st.dispose()

@@ -83,26 +83,23 @@ def test_audit_rows_cannot_be_updated_or_deleted(store: Any, statement: str) -> 
         assert conn.exec_driver_sql("SELECT count(*) FROM audit_events").scalar() == 1
 
 
-def test_postgres_truncate_is_refused(store: Any) -> None:
-    if store.dialect != "postgresql":
-        pytest.skip("TRUNCATE exists only on PostgreSQL")
+def test_postgres_truncate_is_refused(pg_store: Any) -> None:
     from allychain.workspace import accounts
 
-    accounts.bootstrap(store)
-    with pytest.raises(Exception, match="append-only"), store.engine.begin() as conn:
+    accounts.bootstrap(pg_store)
+    with pytest.raises(Exception, match="append-only"), pg_store.engine.begin() as conn:
         conn.exec_driver_sql("TRUNCATE audit_events")
 
 
-def test_postgres_application_role_cannot_rewrite_the_trail(store: Any, db_url: str) -> None:
+def test_postgres_application_role_cannot_rewrite_the_trail(pg_store: Any) -> None:
     """Deployed as docs/workspace.md says (migrations as the owner, the server as an application role), the
     application role writes audit records but can neither update, delete nor truncate them."""
-    if store.dialect != "postgresql":
-        pytest.skip("roles and grants are PostgreSQL's")
     import secrets
 
     from allychain.store import open_store
     from allychain.workspace import accounts, audit
 
+    store, db_url = pg_store, pg_store.url
     role = f"allychain_app_{secrets.token_hex(4)}"
     schema = db_url.split("search_path%3D", 1)[1]
     with store.engine.begin() as conn:
