@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
 
-__all__ = ["EXIT_CODES", "EXIT_HELP", "console", "error", "exit_code_for", "plain", "warn"]
+__all__ = ["EXIT_CODES", "EXIT_HELP", "console", "error", "exit_code_for", "warn"]
 
 OK, FAILED, USAGE, INVALID_INPUT, ENVIRONMENT, NOT_PERMITTED, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 4, 5, 70, 130
 
@@ -77,23 +77,6 @@ def error(message: str) -> None:
 def warn(message: str) -> None:
     """Print ``warning: MESSAGE`` on stderr; the message is shown as it is."""
     _label("warning:", "yellow", message)
-
-
-def plain(value: Any) -> str:
-    """A value as a user would write it: numpy scalars as plain numbers (``-1``, not
-    ``np.int64(-1)``), strings without quotes.
-
-    >>> import numpy as np
-    >>> plain(np.int64(-1)), plain(np.float64(0.5)), plain("a[/]b")
-    ('-1', '0.5', 'a[/]b')
-    """
-    item = getattr(value, "item", None)
-    if callable(item) and not isinstance(value, (str, bytes)):
-        try:
-            value = item()
-        except (TypeError, ValueError):
-            pass
-    return str(value)
 
 
 def exit_code_for(exc: BaseException) -> int:
