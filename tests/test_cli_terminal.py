@@ -154,6 +154,18 @@ def test_exit_status_per_kind_of_ending(error: BaseException, code: int, monkeyp
         assert "bug" not in err
 
 
+def test_output_closed_early_stops_quietly() -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    with subprocess.Popen([*_command(), "items", "-f", "csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=env) as p:
+        assert p.stdout is not None and p.stderr is not None
+        assert p.stdout.readline().startswith(b"item_id,")
+        p.stdout.close()  # as `| head -1` does
+        err = p.stderr.read().decode()
+        rc = p.wait(timeout=120)
+    assert rc in (0, 141) and err == ""  # 0 when everything fitted in the pipe before it closed
+
+
 def test_exit_scheme_is_in_the_help() -> None:
     r = cli("--help")
     assert r.returncode == 0

@@ -22,6 +22,7 @@ Exit status (the same for every command; also in ``allychain --help`` and the RE
 5     not permitted: no valid credentials, a role without the permission, too many attempts
 70    internal error: a bug in allychain (the message asks for a report)
 130   interrupted (Ctrl-C)
+141   the output was closed early (piped into ``head``); nothing is printed, as for SIGPIPE
 ====  =====================================================================================
 """
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["EXIT_CODES", "EXIT_HELP", "console", "error", "exit_code_for", "warn"]
 
 OK, FAILED, USAGE, INVALID_INPUT, ENVIRONMENT, NOT_PERMITTED, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 4, 5, 70, 130
+BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a program the signal ended
 
 EXIT_CODES: dict[int, str] = {
     OK: "success",
@@ -45,6 +47,7 @@ EXIT_CODES: dict[int, str] = {
     NOT_PERMITTED: "not permitted (credentials, role)",
     INTERNAL: "internal error (a bug: please report it)",
     INTERRUPTED: "interrupted",
+    BROKEN_PIPE: "output closed early (e.g. piped into head)",
 }
 
 EXIT_HELP = "Exit status: " + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."

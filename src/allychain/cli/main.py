@@ -10,12 +10,13 @@ error, 130 interrupted.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
 import typer
 
-from allychain.cli.console import EXIT_HELP, INVALID_INPUT
+from allychain.cli.console import BROKEN_PIPE, EXIT_HELP, INVALID_INPUT
 from allychain.cli.options import positive
 from allychain.cli.render import Format, emit
 from allychain.errors import AllychainError
@@ -273,6 +274,8 @@ def _exit_status(exc: BaseException) -> int:
     from allychain.cli.console import BUG_REPORT, INTERNAL, INTERRUPTED, USAGE, error, exit_code_for
 
     if isinstance(exc, SystemExit):
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click met a closed pipe and exits 1
+            return BROKEN_PIPE
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     if _is_click_exception(exc, "Abort") or isinstance(exc, KeyboardInterrupt):
         error("interrupted")
@@ -325,6 +328,12 @@ def main(argv: list[str] | None = None) -> None:
         # with standalone_mode=False click returns (not raises) the code of a typer.Exit, and
         # raises usage errors instead of printing them, so that one place handles every ending
         rc = app(args=argv, prog_name="allychain", standalone_mode=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (`allychain items -f csv | head`): stop quietly, as a program
+        # killed by SIGPIPE would; stdout is pointed at /dev/null so the final flush is silent
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(BROKEN_PIPE)
     except BaseException as exc:  # noqa: BLE001 - the last-resort handler of the command line
         sys.exit(_exit_status(exc))
     sys.exit(rc if isinstance(rc, int) else 0)
