@@ -57,8 +57,7 @@ def test_serve_eto(eto_server: dict[str, Any], eto_dir: Path) -> None:
     from allychain.analysis import chokepoints
     from allychain.data.eto import read_eto
 
-    # the target is < 3 s (benchmarks/bench_api.py measures it); the test allows for a busy machine
-    assert eto_server["startup"] < 8.0
+    # start-up time is a speed goal: benchmarks/bench_api.py measures it (target < 3 s), not this test
     with httpx.Client(base_url=eto_server["base"], timeout=60.0) as c:
         health = c.get("/api/health").json()
         assert health["data"] == str(eto_dir)
