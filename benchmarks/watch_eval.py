@@ -24,11 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--errors", action="store_true", help="also print the differences per text")
     ap.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    ap.add_argument("--split", choices=["tune", "heldout", "all"], default=None, help="only this split")
+    ap.add_argument("--split", choices=["tune", "heldout", "heldout2", "all"], default=None, help="only this split")
     args = ap.parse_args(argv)
     n = allychain.load("builtin")
     corpus = load_corpus(CORPUS)
-    splits = [args.split] if args.split else ["tune", "heldout", "all"]
+    splits = [args.split] if args.split else ["tune", "heldout", "heldout2", "all"]
     results = [evaluate(n, corpus, split=None if s == "all" else s) for s in splits]
     if args.json:
         json.dump(results if args.errors else [{k: v for k, v in r.items() if k != "errors"} for r in results],

@@ -37,7 +37,7 @@ def test_the_set_has_the_texts_the_issue_asks_for(corpus, builtin) -> None:
     ids = set(builtin.items["item_id"])
     types = set()
     for t in corpus:
-        assert t["split"] in ("tune", "heldout")
+        assert t["split"] in ("tune", "heldout", "heldout2")
         assert str(t["source"]["url"]).startswith("http")
         exp = expected_pairs(t)
         assert exp["items"] <= ids, f"{t['id']}: expected items not in the network"
