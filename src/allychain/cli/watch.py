@@ -52,7 +52,8 @@ def _row(ev: dict[str, Any]) -> dict[str, Any]:
 def extract_cmd(
     files: list[str] = typer.Argument(..., help="Text, HTML or PDF files; '-' reads standard input."),
     date: str | None = typer.Option(None, "--date", help="Document date (YYYY-MM-DD) for relative dates such "
-                                    "as 'next month' (default: none; such dates stay unresolved)."),
+                                    "as 'next month' (default: a dateline in the first line, else none: such "
+                                    "dates then stay unresolved, with a warning)."),
     data: str = typer.Option("builtin", "--data", "-d", help="Network whose items, firms and countries are linked."),
     fmt: WatchFormat = typer.Option(WatchFormat.jsonl, "--format", "-f", help="jsonl (one event per line), json "
                                     "(an array) or table."),
