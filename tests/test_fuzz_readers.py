@@ -1,5 +1,5 @@
 """Fuzzing every reader: malformed tables, manifests, pymrio folders, capacity paths, scenario and
-Monte Carlo specs, allocation and stockpile plans.
+Monte Carlo specs, allocation and stockpile plans, ETO releases.
 
 Each test mutates a valid input with hypothesis (bytes flipped, cells replaced by hostile values,
 lines cut or repeated, nesting deepened) and asserts that reading it either succeeds or raises an
@@ -168,3 +168,26 @@ def test_specifications(tmp_path_factory: pytest.TempPathFactory, kind: str, dat
     f = tmp_path_factory.mktemp("spec") / source.name
     f.write_bytes(mutate(source.read_bytes(), data.draw))
     accepts_or_refuses(read, f)
+
+
+# -- the ETO importer -----------------------------------------------------------------------------------
+def _eto_writer() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("eto_tables", Path(__file__).parent / "test_eto.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.write_release
+
+
+write_eto_release = _eto_writer()  # loaded once, outside any hypothesis test
+
+
+@FUZZ
+@given(st.data())
+def test_eto_releases(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    d = write_eto_release(tmp_path_factory.mktemp("eto") / "release")
+    name = data.draw(st.sampled_from(sorted(p.name for p in d.glob("*.csv"))))
+    (d / name).write_bytes(mutate((d / name).read_bytes(), data.draw))
+    accepts_or_refuses(allychain.load, str(d))
