@@ -179,8 +179,8 @@ def test_plan_from_dict_and_validation(tmp_path):
         plan_from_dict(bad, "PLAN.yaml")
     with pytest.raises(ScenarioError, match="key 'suply'"):
         plan_from_dict({**PLAN, "suply": []}, "PLAN.yaml")
-    with pytest.raises(ScenarioError, match="min_share.*fraction from 0 to 1"):
-        plan_from_dict({**PLAN, "commitments": [{"from": "JPN", "to": "KOR", "item": "resist", "min_share": 1.5}]})
+    with pytest.raises(ScenarioError, match="min_fraction.*fraction from 0 to 1"):
+        plan_from_dict({**PLAN, "commitments": [{"from": "JPN", "to": "KOR", "item": "resist", "min_fraction": 1.5}]})
     f = tmp_path / "plan.yaml"
     f.write_text("shortfalls: [1, 2\n")
     with pytest.raises(ScenarioError, match="not valid YAML"):

@@ -19,8 +19,8 @@ capacity + stockpile), needs :math:`(m, i)` with shortfall :math:`s_{mi}` and we
     \ell_c \le y_{k(c), m(c)} \le h_c \;\text{for each commitment } c
 
 A commitment binds a holder to ship an item to a partner: ``min``/``max`` in units,
-or ``min_share``/``max_share`` of the holder's available supply of the item.  No
-member receives more than its shortfall.
+or ``min_fraction``/``max_fraction`` (YAML keys; table columns ``min_share``/``max_share``)
+of the holder's available supply of the item.  No member receives more than its shortfall.
 
 **Max-min fairness** (``fairness=True``): the served fraction of member :math:`m` is
 :math:`\phi_m = \sum_i w_{mi} r_{mi} / \sum_i w_{mi} s_{mi}` (:math:`r` received).  The
@@ -141,15 +141,16 @@ def plan_from_dict(d: Mapping[str, Any], file: str = "<plan>") -> AllocationPlan
     supply = supply.groupby(["member", "item"], as_index=False, sort=False).sum()
     rows = []
     for i, r in enumerate(top.records("commitments")):
-        r.check_keys(("name", "from", "to", "item", "min", "max", "min_share", "max_share"))
+        r.check_keys(("name", "from", "to", "item", "min", "max", "min_fraction", "max_fraction"),
+                     {"min_share": "min_fraction", "max_share": "max_fraction"})  # fractions, not percent
         rec: dict[str, Any] = {"name": r.text("name", f"commitment {i + 1}"), "from": r.text("from"), "to": r.text("to"),
                "item": r.text("item"),
                "min": r.num("min", math.nan, low=0, expected="units >= 0"),
                "max": r.num("max", math.nan, low=0, expected="units >= 0"),
-               "min_share": r.num("min_share", math.nan, 0, 1, "a fraction from 0 to 1"),
-               "max_share": r.num("max_share", math.nan, 0, 1, "a fraction from 0 to 1")}
+               "min_share": r.num("min_fraction", math.nan, 0, 1, "a fraction from 0 to 1"),
+               "max_share": r.num("max_fraction", math.nan, 0, 1, "a fraction from 0 to 1")}
         if all(math.isnan(rec[k]) for k in ("min", "max", "min_share", "max_share")):
-            r.fail(None, "at least one of min, max, min_share, max_share")
+            r.fail(None, "at least one of min, max, min_fraction, max_fraction")
         rows.append(rec)
     comm = pd.DataFrame(rows, columns=COMMITMENT_COLUMNS)
     _check_names(top, short, supply, comm, priorities, units)
