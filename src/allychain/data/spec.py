@@ -127,7 +127,12 @@ def read_text(path: str | Path, what: str = "specification file", limits: Limits
     cap = max_bytes if max_bytes is not None else lim.max_bytes
     _regular_file(path, what, cap)
     try:
-        with path.open("rb") as fh:
+        # opened without blocking and checked on the descriptor: a file swapped for a FIFO
+        # after the check above is refused too, instead of blocking the reader
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ScenarioError(f"{path}: is not a regular file; expected the {what} (a file)")
             raw = fh.read(cap + 1)
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read the {what} ({exc.strerror}); expected a readable file") from None
