@@ -103,3 +103,25 @@ def test_an_allocation_lp_too_large_is_refused_before_it_is_built(monkeypatch: p
     monkeypatch.setenv(MEMORY_LIMIT_ENV, str(arcs * BYTES_PER_ARC))
     res = allocate_plan(plan_from_dict(doc))
     assert res.status.name == "optimal"
+
+
+def test_a_record_too_large_for_memory_goes_to_a_temporary_file(net, monkeypatch: pytest.MonkeyPatch) -> None:
+    steps = 2000  # the record: 6 × 2,000 × 48 × 8 bytes = 4.6 MB; the rest about 0.3 MB
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "none")
+    from allychain.simulate import Forcing
+
+    shock = Forcing(batch=1, n=48, e=_system(net).e)
+    ref = simulate(net, steps=steps, forcing=shock, capacity_path=_loss(net))
+    assert not isinstance(ref.arrays["production"], np.memmap)
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "1M")
+    got = simulate(net, steps=steps, forcing=shock, capacity_path=_loss(net))
+    assert isinstance(got.arrays["production"], np.memmap)
+    for v in ref.arrays:
+        np.testing.assert_array_equal(np.asarray(got.arrays[v]), ref.arrays[v])
+    assert ref.arrays["production"].min() < ref.arrays["production"][0].min()  # the shock bites: not a flat run
+
+
+def _loss(net) -> np.ndarray:
+    path = np.zeros((100, 48))
+    path[10:40, 20] = 0.6
+    return path

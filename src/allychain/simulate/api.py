@@ -104,9 +104,9 @@ def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing
     if capacity_path is not None:
         forcing = dataclasses.replace(forcing, path=merge_paths(forcing.path, _path_array(system, capacity_path,
                                                                                           steps)))
-    check_simulation(system, steps, forcing.batch, params, stocks=stocks)
+    spill = check_simulation(system, steps, forcing.batch, params, stocks=stocks)
     static = prepare(system, params)
-    rec = Recorder(system, steps, forcing.batch, stocks=stocks, relevant=static.relevant)
+    rec = Recorder(system, steps, forcing.batch, stocks=stocks, relevant=static.relevant, spill=spill)
     run(system, forcing, steps, params, observers=[rec], progress=progress, static=static)
     return rec.result(params, meta={"compat": compat})
 

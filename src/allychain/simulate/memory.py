@@ -6,17 +6,21 @@ every inventory slot with ``stocks``); the state holds a few node, slot and edge
 per run, and with transport lags a pipeline of ``(max lag + 1)`` slot arrays; a capacity
 path is a ``(steps, nodes)`` array.  :func:`check_simulation` and
 :func:`check_montecarlo` refuse, with the figure, what exceeds
-:func:`allychain.limits.memory_limit` — before anything is allocated.
+:func:`allychain.limits.memory_limit` — before anything is allocated.  A long horizon
+whose record alone does not fit is recorded into a temporary file instead of memory.
 """
 
 from __future__ import annotations
 
+import logging
+import shutil
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from allychain.limits import check_memory, fmt_bytes
+from allychain.limits import check_memory, fmt_bytes, memory_limit
 from allychain.simulate.params import Params
 from allychain.simulate.recorder import VARIABLES
 
@@ -24,6 +28,7 @@ __all__ = ["MemoryEstimate", "estimate_memory", "estimate_montecarlo_memory", "c
            "check_montecarlo", "max_lag"]
 
 F8 = 8  # bytes per float64
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -115,12 +120,38 @@ def estimate_montecarlo_memory(system: Any, horizon: int, runs: int, batch_size:
 
 
 def check_simulation(system: Any, steps: int, batch: int = 1, params: Params | None = None, *,
-                     stocks: bool = False, record: bool = True, path_steps: int = 0) -> MemoryEstimate:
-    """:func:`estimate_memory`, refused with :class:`~allychain.errors.ResourceLimitError` above the limit."""
+                     stocks: bool = False, record: bool = True, path_steps: int = 0) -> bool:
+    """Decide where a simulation's record goes; refuse what fits nowhere.
+
+    Returns
+    -------
+    bool
+        False: everything fits in memory.  True: the record of every step does not,
+        but the rest does and the record fits in 80 % of the free space of the temporary
+        folder — it is then kept in a temporary file (:class:`Recorder` ``spill``), so a
+        long horizon runs with bounded memory.
+
+    Raises
+    ------
+    ResourceLimitError
+        When the run fits neither way (with the estimate and the limit).
+    """
     est = estimate_memory(system, steps, batch, params, stocks=stocks, record=record, path_steps=path_steps)
-    check_memory(f"a simulation of {steps:,} steps × {batch:,} run(s) × {int(system.n):,} nodes", est.parts,
-                 hint="fewer steps, fewer runs at once, shorter lead times, or a coarser network")
-    return est
+    what = f"a simulation of {steps:,} steps × {batch:,} run(s) × {int(system.n):,} nodes"
+    hint = "fewer steps, fewer runs at once, shorter lead times, or a coarser network"
+    limit, _ = memory_limit()
+    rec = est.parts["recorder"]
+    if limit is None or est.total <= limit or not rec:
+        check_memory(what, est.parts, hint=hint)
+        return False
+    free = shutil.disk_usage(tempfile.gettempdir()).free
+    if est.total - rec <= limit and rec <= 0.8 * free:
+        log.warning("%s: the record of every step (%s) does not fit in memory; it is kept in a temporary file "
+                    "in %s", what, fmt_bytes(rec), tempfile.gettempdir())
+        return True
+    check_memory(what, {**est.parts, "recorder": rec}, hint=hint + f" (the record did not fit on disk either: "
+                 f"{fmt_bytes(free)} free in {tempfile.gettempdir()})")
+    return False  # pragma: no cover - check_memory raised
 
 
 def check_montecarlo(system: Any, horizon: int, runs: int, batch_size: int, params: Params | None = None,

@@ -3,6 +3,7 @@ into pandas tables, an xarray Dataset and summary metrics afterwards."""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +26,11 @@ class Recorder:
     """
 
     def __init__(self, system: SimSystem, steps: int, batch: int, stocks: bool = False,
-                 relevant: np.ndarray | None = None) -> None:
+                 relevant: np.ndarray | None = None, spill: bool = False) -> None:
         self.system = system
-        self.arrays = {v: np.full((steps, batch, system.n), np.nan) for v in VARIABLES}
-        self.stocks = np.full((steps, batch, system.m), np.nan) if stocks else None
+        self.spill = spill
+        self.arrays = {v: self._array((steps, batch, system.n)) for v in VARIABLES}
+        self.stocks = self._array((steps, batch, system.m)) if stocks else None
         use0 = system.slot_flow0()
         rel = relevant if relevant is not None else np.ones(system.m, dtype=bool)
         valid = rel & (use0 > 0)  # slots whose cover is defined; the others count as infinite
@@ -40,6 +42,13 @@ class Recorder:
         self._has[order] = True
         self._has_all = bool(self._has.all())
         self.steps = 0
+
+    def _array(self, shape: tuple[int, int, int]) -> np.ndarray:
+        """An in-memory array, or with ``spill`` one backed by an anonymous temporary file (the
+        operating system keeps in memory only the pages in use; the file goes with the array)."""
+        if not self.spill:
+            return np.full(shape, np.nan)
+        return np.memmap(tempfile.TemporaryFile(prefix="allychain-record-"), dtype=float, mode="w+", shape=shape)
 
     def __call__(self, out: Any, state: Any) -> None:
         t = out.t
