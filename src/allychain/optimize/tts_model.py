@@ -157,17 +157,51 @@ def build_model(network: Network, weights: Mapping[str, float] | None = None) ->
     country = nodes["country"].astype(object).where(nodes["country"].notna(), None).to_numpy()
     ttr = nodes["ttr"].to_numpy(dtype=float)
 
-    e = network.edges
-    keep = e["supplier"].isin(pos.index) & e["customer"].isin(pos.index)
+    es, ec = _site_edges(network.edges, pos)
+    inputs = _input_requirements(network.bom, pos, es, ec, prod)
+    d_nodes = np.flatnonzero(dem > 0)
+    w, basis = _loss_weights(ids, margin, d_nodes, weights)
+    lp = _assemble_lp(cap, inv, dem, prod, es, ec, inputs, d_nodes, w)
+    return TTSModel(node_ids=ids, product=prod, country=country, capacity=cap, inventory=inv, demand=dem,
+                    weight=w, ttr=ttr, demand_nodes=d_nodes, edge_supplier=es, edge_customer=ec, lp=lp,
+                    weights=basis, meta={"bom_rows": int(inputs.n_rows), "inferred_bom_rows": int(inputs.n_inferred),
+                                         "disruptable": list(network.meta.get("disruptable") or [])})
+
+
+def _site_edges(edges: pd.DataFrame, pos: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Supplier and customer node positions of the edges between known nodes (others dropped, logged)."""
+    keep = edges["supplier"].isin(pos.index) & edges["customer"].isin(pos.index)
     if (~keep).any():
         log.warning("ignoring %d edge(s) with unknown nodes", int((~keep).sum()))
-    es = pos[e.loc[keep, "supplier"].astype(str)].to_numpy()
-    ec = pos[e.loc[keep, "customer"].astype(str)].to_numpy()
-    E = len(es)
+    es = pos[edges.loc[keep, "supplier"].astype(str)].to_numpy()
+    ec = pos[edges.loc[keep, "customer"].astype(str)].to_numpy()
+    return es, ec
+
+
+@dataclass
+class _Inputs:
+    """The input rows of the LP: one per (node, input product) that some edge supplies.
+
+    ``node``, ``product`` and ``quantity`` (units of input per unit of output) per row;
+    ``row`` maps (node position, product) to its row number (first one where duplicated).
+    """
+
+    node: np.ndarray
+    product: np.ndarray
+    quantity: np.ndarray
+    row: pd.Series
+    n_inferred: int
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.node)
+
+
+def _input_requirements(bom: pd.DataFrame, pos: pd.Series, es: np.ndarray, ec: np.ndarray,
+                        prod: np.ndarray) -> _Inputs:
+    """The bill of materials as input rows: completed by the inputs edges deliver, cut to the supplied ones."""
     ep = prod[es]
     same = ep == prod[ec]
-
-    bom = network.bom
     bom = bom[bom["node_id"].isin(pos.index)]
     b_node = pos[bom["node_id"].astype(str)].to_numpy()
     b_prod = bom["input_product"].astype(str).to_numpy()
@@ -185,12 +219,19 @@ def build_model(network: Network, weights: Mapping[str, float] | None = None) ->
     bkey = pd.MultiIndex.from_arrays([b_node, b_prod])
     supplied = bkey.isin(eb)
     b_node, b_prod, b_q = b_node[supplied], b_prod[supplied], b_q[supplied]
-    B = len(b_node)
-    brow = pd.Series(np.arange(B), index=pd.MultiIndex.from_arrays([b_node, b_prod]))
+    brow = pd.Series(np.arange(len(b_node)), index=pd.MultiIndex.from_arrays([b_node, b_prod]))
     # aggregate duplicates (same node and input twice): keep first row number
     brow = brow[~brow.index.duplicated()]
+    return _Inputs(node=b_node, product=b_prod, quantity=b_q, row=brow, n_inferred=len(extra))
 
-    d_nodes = np.flatnonzero(dem > 0)
+
+def _loss_weights(ids: np.ndarray, margin: np.ndarray, d_nodes: np.ndarray,
+                  weights: Mapping[str, float] | None) -> tuple[np.ndarray, str]:
+    """Weight per unit of lost demand of each demand node, and its basis.
+
+    The basis is ``"given"`` or ``"margin"``, ``"units"`` when no weight is known (all 1)
+    and ``"mixed"`` when some are unknown (those set to 1).
+    """
     D = len(d_nodes)
     if weights is not None:
         w = np.array([float(weights.get(ids[i], margin[i])) for i in d_nodes])
@@ -202,8 +243,15 @@ def build_model(network: Network, weights: Mapping[str, float] | None = None) ->
         basis = "units"
     elif D and np.isnan(w).any():
         basis = "mixed"
-    w = np.where(np.isnan(w), 1.0, w)
+    return np.where(np.isnan(w), 1.0, w), basis
 
+
+def _assemble_lp(cap: np.ndarray, inv: np.ndarray, dem: np.ndarray, prod: np.ndarray, es: np.ndarray,
+                 ec: np.ndarray, inputs: _Inputs, d_nodes: np.ndarray, w: np.ndarray) -> LP:
+    """The impact LP in the column and row blocks documented on :class:`TTSModel` (``t`` free)."""
+    N, E, D, B = len(cap), len(es), len(d_nodes), inputs.n_rows
+    ep = prod[es]
+    same = ep == prod[ec]
     x0, f0, l0, tc = 0, N, N + E, N + E + D
     rows, cols, vals = [], [], []
 
@@ -224,10 +272,10 @@ def build_model(network: Network, weights: Mapping[str, float] | None = None) ->
     add(N + d_nodes, l0 + np.arange(D), -1.0)
     add(N + d_nodes, np.full(D, tc), dem[d_nodes])
     # input rows: q x_n - sum f_in(product p) <= 0
-    add(2 * N + np.arange(B), x0 + b_node, b_q)
+    add(2 * N + np.arange(B), x0 + inputs.node, inputs.quantity)
     if B:
         ein = np.flatnonzero(~same)
-        r_in = brow.reindex(pd.MultiIndex.from_arrays([ec[ein], ep[ein]])).to_numpy()
+        r_in = inputs.row.reindex(pd.MultiIndex.from_arrays([ec[ein], ep[ein]])).to_numpy()
         ok = ~np.isnan(r_in)
         add(2 * N + r_in[ok].astype(int), f0 + ein[ok], -1.0)
     # loss rows: l_n - d_n t <= 0
@@ -238,12 +286,8 @@ def build_model(network: Network, weights: Mapping[str, float] | None = None) ->
     A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_rows, n_cols))
     row_hi = np.concatenate([np.zeros(N), inv, np.zeros(B), np.zeros(D)])
     c = np.concatenate([np.zeros(N + E), w, [0.0]])
-    lp = LP(c=c, A=A, row_lo=np.full(n_rows, -math.inf), row_hi=row_hi,
-            col_lo=np.zeros(n_cols), col_hi=np.full(n_cols, math.inf))
-    return TTSModel(node_ids=ids, product=prod, country=country, capacity=cap, inventory=inv, demand=dem,
-                    weight=w, ttr=ttr, demand_nodes=d_nodes, edge_supplier=es, edge_customer=ec, lp=lp,
-                    weights=basis, meta={"bom_rows": int(B), "inferred_bom_rows": int(len(extra)),
-                                         "disruptable": list(network.meta.get("disruptable") or [])})
+    return LP(c=c, A=A, row_lo=np.full(n_rows, -math.inf), row_hi=row_hi,
+              col_lo=np.zeros(n_cols), col_hi=np.full(n_cols, math.inf))
 
 
 def normalise_disruptions(model: TTSModel, disruptions: Disruptions) -> dict[str, list[str]]:
