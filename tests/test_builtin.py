@@ -97,7 +97,7 @@ def test_every_source_has_title_year_and_address(net):
     assert src["url"].str.match(r"^https?://\S+$").all()
     assert src["year"].between(2000, 2026).all()
     used = set(net.shares["source_id"]) | set(net.relations["source_id"].dropna()) | set(net.items["source_id"].dropna())
-    used |= set(net.stages["source_id"].dropna())
+    used |= set(net.stages["source_id"].dropna()) | set(net.alliances["source_id"].dropna())
     assert set(src["source_id"]) <= used, "every listed source is cited somewhere"
 
 
@@ -277,3 +277,12 @@ def test_cli_validate_and_show():
     assert out["item_id"] == "gallium"
     rows = {r["provider_id"]: r for r in out["shares"]}
     assert rows["CHN"]["share"] >= 90 and rows["CHN"]["url"].startswith("https://")
+
+
+def test_every_grouping_is_sourced(net):
+    """Groupings used for partner pools (everything but the analysed cases) cite their membership list."""
+    g = net.alliances[net.alliances["kind"].astype(object).ne("case")]
+    assert len(g) and g["source_id"].notna().all() and g["year"].notna().all() and g["like_minded"].notna().all()
+    assert set(g["source_id"]) <= set(net.sources["source_id"])
+    assert set(g["member"]) <= set(net.countries())
+    assert not {"CHN", "RUS"} & set(g.loc[g["like_minded"].astype(bool), "member"])

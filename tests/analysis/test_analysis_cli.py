@@ -156,9 +156,10 @@ def test_partners_exclude_and_candidates_restrict_the_pool() -> None:
     from allychain.analysis import partners
 
     n = allychain.load("builtin")
-    everyone = run_json("partners", "--members", "KOR,NLD", "--data", "builtin")
+    everyone = run_json("partners", "--members", "KOR,NLD", "--data", "builtin", "--candidates", "all")
     assert everyone[0]["country"] == "CHN"  # the unrestricted best candidate on the built-in data
-    excluded = run_json("partners", "--members", "KOR,NLD", "--data", "builtin", "--exclude", "China,RUS")
+    excluded = run_json("partners", "--members", "KOR,NLD", "--data", "builtin", "--candidates", "all",
+                        "--exclude", "China,RUS")
     assert {r["country"] for r in excluded}.isdisjoint({"CHN", "RUS"})
     pool = [c for c in n.countries() if c not in ("KOR", "NLD", "CHN", "RUS")]
     expected = partners(n, ["KOR", "NLD"], candidates=pool)

@@ -30,7 +30,7 @@ def hand(net):
 
 
 def test_ranking_by_count_and_by_market(hand):
-    r = partners(hand, ["KOR", "NLD"])
+    r = partners(hand, ["KOR", "NLD"], candidates="all")
     top = r.head(4)
     assert list(top["country"]) == ["JPN", "CHN", "USA", "TWN"]
     # JPN resolves b and c; CHN and USA one each — CHN first on share points internalised (80 + 30 vs 20 + 10 + 66)
@@ -38,13 +38,13 @@ def test_ranking_by_count_and_by_market(hand):
     assert top.iloc[1]["internalised_share"] == pytest.approx(110)
     assert top.iloc[2]["internalised_share"] == pytest.approx(96)
     assert list(r["rank"]) == list(range(1, len(r) + 1))
-    m = partners(hand, ["KOR", "NLD"], weight="market")
+    m = partners(hand, ["KOR", "NLD"], weight="market", candidates="all")
     assert list(m.head(3)["country"]) == ["USA", "CHN", "JPN"]
     assert list(m.head(3)["score"]) == [50e9, 10e9, 2e9]
 
 
 def test_best_set_greedy(hand):
-    b = best_partners(hand, ["KOR", "NLD"], k=2)
+    b = best_partners(hand, ["KOR", "NLD"], k=2, candidates="all")
     assert list(b["country"]) == ["JPN", "CHN"]
     assert list(b["gain"]) == [2, 1] and list(b["score"]) == [2, 3]
     assert sorted(b.iloc[-1]["resolved_items"]) == ["a", "b", "c"]
@@ -99,7 +99,7 @@ def test_greedy_matches_brute_force_at_65(net, seed, weight):
     assert brute_force(table, market, countries, 1, 65.0, weight)[0] > 0  # the case is not trivial
     for k in (1, 2, 3):
         best, f = brute_force(table, market, countries, k, 65.0, weight)
-        g = best_partners(n, ["KOR", "NLD"], k=k, weight=weight)
+        g = best_partners(n, ["KOR", "NLD"], k=k, weight=weight, candidates="all")
         assert f(set(g["country"])) == pytest.approx(best)
         assert (g.iloc[-1]["score"] if len(g) else 0.0) == pytest.approx(best)
 
@@ -109,7 +109,7 @@ def test_exhaustive_is_optimal_and_greedy_no_better_at_low_threshold(net, seed):
     n, table, market, countries = random_network(net, seed)
     best, f = brute_force(table, market, countries, 2, 30.0, "count")
     assert best > 0
-    ex = best_partners(n, ["KOR", "NLD"], k=2, critical_share=30.0, method="exhaustive")
+    ex = best_partners(n, ["KOR", "NLD"], k=2, critical_share=30.0, method="exhaustive", candidates="all")
     assert ex.iloc[-1]["score"] == pytest.approx(best)
-    gr = best_partners(n, ["KOR", "NLD"], k=2, critical_share=30.0)
+    gr = best_partners(n, ["KOR", "NLD"], k=2, critical_share=30.0, candidates="all")
     assert (gr.iloc[-1]["score"] if len(gr) else 0.0) <= best + 1e-9

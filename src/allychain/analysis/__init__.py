@@ -24,6 +24,7 @@ from allychain.analysis.dependencies import (
     member_roots,
 )
 from allychain.analysis.partners import best_partners, partners
+from allychain.analysis.pools import DEFAULT_POOL, candidate_pool, country_groupings, groupings
 from allychain.analysis.requirements import closure, requirement_graph
 from allychain.analysis.snapshot import share_matrix
 
@@ -44,6 +45,10 @@ __all__ = [
     "shared_dependencies",
     "partners",
     "best_partners",
+    "candidate_pool",
+    "country_groupings",
+    "groupings",
+    "DEFAULT_POOL",
     "coverage",
     "coverage_text",
     "requirement_graph",

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from allychain.analysis.dependencies import CRITICAL_SHARE, MIN_ROLE_SHARE, dependency_report
+from allychain.analysis.pools import candidate_pool, country_groupings
 from allychain.analysis.snapshot import TOLERANCE, snapshot
 from allychain.errors import AllychainError
 from allychain.model.members import country_name, resolve_members
@@ -33,8 +34,9 @@ from allychain.model.network import Network
 
 __all__ = ["critical_matrix", "objective", "partners", "best_partners", "PARTNER_COLUMNS"]
 
-PARTNER_COLUMNS = ["rank", "country", "country_name", "score", "resolved", "resolved_market_usd",
-                   "internalised_share", "resolved_items"]
+PARTNER_COLUMNS = ["rank", "country", "country_name", "groupings", "score", "resolved", "resolved_market_usd",
+                   "internalised_share", "largest_share", "largest_share_item", "concentrated_items",
+                   "resolved_items"]
 
 
 def critical_matrix(
@@ -107,9 +109,10 @@ def partners(
     year: int | None = None,
     critical_share: float = CRITICAL_SHARE,
     weight: str = "count",
-    candidates: Iterable[str] | None = None,
+    candidates: str | Iterable[str] | None = None,
     min_share: float = MIN_ROLE_SHARE,
     stages: Iterable[str] | None = None,
+    groupings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Candidate countries ranked by the critical alliance dependency they would turn internal.
 
@@ -119,32 +122,51 @@ def partners(
         Columns :data:`PARTNER_COLUMNS`, best first: ``score`` = f({c}) (count of
         resolved critical items, or their market size in USD), ``resolved``,
         ``resolved_market_usd``, ``internalised_share`` (Σ of c's shares over the
-        critical items, percent points), ``resolved_items``.  Candidates default to
-        every country of the network outside the alliance.
+        critical items, percent points), ``resolved_items``; ``groupings`` (ids of the
+        groupings c belongs to) and the concentration c would create inside the
+        alliance: ``largest_share`` (its largest share of a critical item, percent;
+        NaN when it holds no known share of one), ``largest_share_item`` and
+        ``concentrated_items`` (critical items it would hold ≥ the threshold alone).
+
+    Notes
+    -----
+    ``candidates`` is a pool expression (:func:`allychain.analysis.pools.candidate_pool`):
+    by default ``"like-minded"``, the members of the groupings flagged like-minded in
+    the data; ``"all"`` ranks every country; ``"G7,EU"``, ``"OECD&WASSENAAR"`` or a list
+    of countries name other pools.  ``groupings`` (``alliances`` schema) supply the
+    groupings when the network marks none like-minded.
     """
     S, market, mem = critical_matrix(n, members, year, critical_share, min_share, stages)
     w = _weights(S, market, weight)
-    cand = _candidates(n, mem, S, candidates)
+    cand = _candidates(n, mem, candidates, groupings)
+    groups = country_groupings(n, groupings)
+    names = dict(zip(n.items["item_id"].astype(str), n.items["name"].astype(str), strict=False))
     rows = []
     for c in cand:
         r = _row(S, market, [c], critical_share)
-        rows.append({"country": c, "country_name": country_name(c),
-                     "score": objective(S, w, [c], critical_share), **r})
+        rows.append({"country": c, "country_name": country_name(c), "groupings": groups.get(c, []),
+                     "score": objective(S, w, [c], critical_share), **r,
+                     **_concentration(S, c, names, critical_share)})
     out = pd.DataFrame(rows, columns=PARTNER_COLUMNS[1:])
     out = out.sort_values(["score", "internalised_share", "country"], ascending=[False, False, True])
     out.insert(0, "rank", range(1, len(out) + 1))
     return out.reset_index(drop=True)
 
 
-def _candidates(n: Network, mem: list[str], S: pd.DataFrame, candidates: Iterable[str] | None) -> list[str]:
-    if candidates is not None:
-        return [c for c in resolve_members(candidates, n) if c not in mem]
-    snap_countries = [c for c in S.columns]
-    from allychain.analysis.snapshot import provider_classes
+def _candidates(n: Network, mem: list[str], candidates: str | Iterable[str] | None,
+                groupings: pd.DataFrame | None) -> list[str]:
+    return candidate_pool(n, candidates, mem, extra=groupings)
 
-    cls = provider_classes(n)
-    countries = [str(p) for p, k in cls.items() if k == "country"]
-    return sorted(c for c in dict.fromkeys([*countries, *snap_countries]) if c not in mem)
+
+def _concentration(S: pd.DataFrame, c: str, names: dict[str, str], t: float) -> dict[str, Any]:
+    """The concentration a candidate would create inside the enlarged alliance: its largest
+    share of a critical item, and how many critical items it would hold ≥ t alone."""
+    if c not in S.columns or not (S[c] > 0).any():
+        return {"largest_share": np.nan, "largest_share_item": None, "concentrated_items": 0}
+    col = S[c]
+    top = str(col.idxmax())
+    return {"largest_share": float(col.max()), "largest_share_item": names.get(top, top),
+            "concentrated_items": int((col >= t - TOLERANCE).sum())}
 
 
 def best_partners(
@@ -155,9 +177,10 @@ def best_partners(
     critical_share: float = CRITICAL_SHARE,
     weight: str = "count",
     method: str = "greedy",
-    candidates: Iterable[str] | None = None,
+    candidates: str | Iterable[str] | None = None,
     min_share: float = MIN_ROLE_SHARE,
     stages: Iterable[str] | None = None,
+    groupings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """A best set of ``k`` partners: greedy (default) or exhaustive over all k-subsets.
 
@@ -175,7 +198,7 @@ def best_partners(
         raise AllychainError(f"k must be at least 1, got {k}")
     S, market, mem = critical_matrix(n, members, year, critical_share, min_share, stages)
     w = _weights(S, market, weight)
-    cand = _candidates(n, mem, S, candidates)
+    cand = _candidates(n, mem, candidates, groupings)
     chosen: list[str] = []
     if method == "exhaustive":
         best: tuple[float, float, tuple[str, ...]] = (-1.0, -1.0, ())

@@ -178,24 +178,29 @@ def partners(request: Request, members: str | None = MembersQ, year: int | None 
              critical_share: float = CriticalQ, min_share: float = MinShareQ, stages: str | None = StagesQ,
              weight: Literal["count", "market"] = "count",
              k: int | None = Query(None, ge=1, le=10, description="Also choose a best set of k partners (greedy)."),
+             candidates: str = Query("like-minded", max_length=500,
+                                     description="Candidate pool: like-minded (default), all, or grouping ids and "
+                                                 "countries joined by ',' (union) or '&' (intersection)."),
              limit: int = Query(50, ge=1, le=500, description="Ranked candidates returned.")) -> Response:
     mem = _members(request, members)
     stg = split(stages)
 
     def compute() -> dict[str, Any]:
         from allychain.analysis import best_partners, dependency_report, partners
+        from allychain.data.load import builtin_groupings
 
         n = state_of(request).network
         kw: dict[str, Any] = dict(year=year, critical_share=critical_share, weight=weight, min_share=min_share,
-                                  stages=stg)
+                                  stages=stg, candidates=candidates, groupings=builtin_groupings())
         ranked = partners(n, mem, **kw)
         best = best_partners(n, mem, k=k, **kw) if k is not None else None
         rep = dependency_report(n, mem, stages=stg, year=year, critical_share=critical_share, min_share=min_share)
-        return {"members": mem, "weight": weight, "candidates": int(len(ranked)), "rows": ranked.head(limit),
+        return {"members": mem, "weight": weight, "pool": candidates, "candidates": int(len(ranked)),
+                "rows": ranked.head(limit),
                 "best": best, "coverage": rep["coverage"]}
 
-    return cached(request, ("partners", tuple(mem), year, critical_share, min_share, _tuple(stg), weight, k, limit),
-                  compute)
+    return cached(request, ("partners", tuple(mem), year, critical_share, min_share, _tuple(stg), weight, k, limit,
+                            candidates), compute)
 
 
 @router.get("/coverage", summary="What an analysis could not look at: items not in the data or not assessable")

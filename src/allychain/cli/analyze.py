@@ -297,8 +297,10 @@ def partners_cmd(
     k: int | None = typer.Option(None, "--k", min=1, help="Also choose a best set of k partners (greedy)."),
     weight: str = typer.Option("count", "--weight", help="count (critical items resolved) or market (their USD size)."),
     method: str = typer.Option("greedy", "--method", help="greedy or exhaustive (all k-subsets) for --k."),
-    candidates: str | None = typer.Option(None, "--candidates",
-                                          help="Only consider these countries (comma-separated codes or names)."),
+    candidates: str = typer.Option("like-minded", "--candidates",
+                                   help="Candidate pool: like-minded (default: members of the like-minded groupings "
+                                        "of the data), all (every country), grouping ids and countries joined by "
+                                        "',' (union) or '&' (intersection), e.g. G7,EU or OECD&WASSENAAR."),
     exclude: str | None = typer.Option(None, "--exclude",
                                        help="Never consider these countries (e.g. those under export controls)."),
     data: str = DataOpt,
@@ -310,7 +312,8 @@ def partners_cmd(
     plot: str | None = PlotOpt,
 ) -> None:
     """Candidate countries ranked by the critical alliance dependency they would turn internal."""
-    from allychain.analysis import best_partners, dependency_report, partners
+    from allychain.analysis import best_partners, candidate_pool, dependency_report, partners
+    from allychain.data.load import builtin_groupings
 
     if plot:
         from allychain.report.charts import check_plot_path
@@ -320,16 +323,16 @@ def partners_cmd(
     mem = _members(n, members)
     kw: dict[str, Any] = dict(year=year, critical_share=critical_share, weight=weight, min_share=min_share,
                               stages=_split(stages))
-    if candidates or exclude:
-        pool = _members(n, candidates) if candidates else [c for c in n.countries() if c not in mem]
-        banned = set(_members(n, exclude)) if exclude else set()
-        kw["candidates"] = [c for c in pool if c not in banned]
+    banned = set(_members(n, exclude)) if exclude else set()
+    groups = builtin_groupings()
+    kw["candidates"] = [c for c in candidate_pool(n, candidates, mem, extra=groups) if c not in banned]
+    kw["groupings"] = groups
     ranked = partners(n, mem, **kw)
     out = best_partners(n, mem, k=k, method=method, **kw) if k is not None else ranked
-    title = (f"best {k} partner(s) for {'+'.join(mem)} ({method})" if k is not None
-             else f"partner candidates for {'+'.join(mem)} (score: {weight})")
-    cols = ["step", "rank", "country", "country_name", "gain", "score", "resolved", "resolved_market_usd",
-            "internalised_share"]
+    title = (f"best {k} partner(s) for {'+'.join(mem)} ({method}; pool: {candidates})" if k is not None
+             else f"partner candidates for {'+'.join(mem)} (score: {weight}; pool: {candidates})")
+    cols = ["step", "rank", "country", "country_name", "groupings", "gain", "score", "resolved",
+            "resolved_market_usd", "internalised_share", "largest_share", "largest_share_item", "concentrated_items"]
     _emit_table(out, fmt, title, cols)
     rep = dependency_report(n, mem, stages=_split(stages), year=year, critical_share=critical_share,
                             min_share=min_share)
@@ -370,7 +373,9 @@ def demo(network: Network, console: Console, members: str = DEFAULT_MEMBERS) -> 
     console.print(table(crit.head(10)[["item_name", "tier", "foreign_share", "top_foreign_country",
                                        "top_foreign_share", "year"]],
                         f"critical dependencies of {label} ({len(crit)} of {len(deps)} needed items)"))
-    best = best_partners(network, mem, k=3)
+    from allychain.data.load import builtin_groupings
+
+    best = best_partners(network, mem, k=3, groupings=builtin_groupings())
     console.print(table(best[["step", "country", "country_name", "gain", "score"]],
                         f"best partners for {label} (critical dependencies resolved, greedy)"))
     console.print(coverage_text(rep["coverage"], _names(network)), highlight=False, markup=False)

@@ -27,6 +27,9 @@ def report_cmd(
     year: int | None = typer.Option(None, "--year", min=MIN_YEAR, max=MAX_YEAR, help="Use shares of this year (default: latest per item)."),
     no_decisions: bool = typer.Option(False, "--no-decisions", help="Leave out unprotected nodes (TTS < TTR)."),
     title: str | None = typer.Option(None, "--title", help="Title of the pack."),
+    candidates: str = typer.Option("like-minded", "--candidates",
+                                   help="Partner candidate pool: like-minded (default), all, or grouping ids and "
+                                        "countries joined by ',' (union) or '&' (intersection)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out/--pdf file that is not an earlier "
                                                               "pack."),
 ) -> None:
@@ -59,11 +62,12 @@ def report_cmd(
         for p in (out, pdf):
             if p is not None:
                 held.enter_context(lock_output(p))
-        _report(members, data, scenarios, out, pdf, year, no_decisions, title, overwrite, err)
+        _report(members, data, scenarios, out, pdf, year, no_decisions, title, overwrite, err, candidates)
 
 
 def _report(members: str, data: str, scenarios: list[Any], out: Path, pdf: Path | None, year: int | None,
-            no_decisions: bool, title: str | None, overwrite: bool, err: Any) -> None:
+            no_decisions: bool, title: str | None, overwrite: bool, err: Any,
+            candidates: str = "like-minded") -> None:
     from allychain.data.load import load
     from allychain.report.briefing import build_briefing, write_briefing
 
@@ -82,7 +86,8 @@ def _report(members: str, data: str, scenarios: list[Any], out: Path, pdf: Path 
         err.print(f"{fraction:4.0%} {message}", style="dim")
 
     pack = build_briefing(network, members, scenarios=scenarios, data_label=data, year=year,
-                          decisions=not no_decisions, progress=progress, network_for=network_for, title=title)
+                          decisions=not no_decisions, progress=progress, network_for=network_for, title=title,
+                          candidates=candidates)
     write_briefing(pack, out, overwrite=overwrite)
     typer.echo(str(out))
     if pdf is not None:

@@ -10,8 +10,11 @@ each part's ids are harmonised through the crosswalks the other parts carry.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+
+import pandas as pd
 
 from allychain.data.merge import harmonize, merge_all
 from allychain.data.native import is_native, read_native
@@ -152,3 +155,15 @@ def _check_combined_cycles(n: Network, spec: str) -> None:
     if found:  # row numbers of the combined table mean nothing to the user; the ids name the rows
         raise DataError([replace(p, row=None, message=re.sub(r" \(rows [0-9, ]+\)$", "", p.message))
                          for p in found])
+
+
+def builtin_groupings() -> pd.DataFrame:
+    """The built-in dataset's groupings (G7, EU, OECD, Wassenaar, IPEF, MSP …; not the analysed cases),
+    in the ``alliances`` schema, for partner pools on data that holds none (see docs/analysis.md)."""
+    return _builtin_groupings().copy()
+
+
+@lru_cache(maxsize=1)
+def _builtin_groupings() -> pd.DataFrame:
+    a = load_part("builtin").alliances
+    return a[a["kind"].astype(object).ne("case")].reset_index(drop=True)

@@ -61,6 +61,7 @@ def build_briefing(
     progress: Progress | None = None,
     network_for: Callable[[str | None], Network] | None = None,
     title: str | None = None,
+    candidates: str = "like-minded",
 ) -> dict[str, Any]:
     """Everything the briefing pack states, as a plain dict (the template's context).
 
@@ -76,6 +77,9 @@ def build_briefing(
         How the data was named (``builtin``, ``eto`` …) for the methods section.
     decisions
         Include unprotected nodes (TTS < TTR) from :func:`allychain.optimize.tts_ttr`.
+    candidates
+        Partner candidate pool (:func:`allychain.analysis.candidate_pool`; default the
+        like-minded pool, as in ``analyze partners``).
     network_for
         Resolves a scenario's ``data`` key to a network (default: ``network`` when the
         key is empty or names it, else :func:`allychain.data.load.load`).
@@ -103,7 +107,7 @@ def build_briefing(
     step("alliance view")
     alliance = alliance_section(network, mem, names, year)
     step("partners")
-    partner = partner_section(network, mem, year)
+    partner = partner_section(network, mem, year, candidates=candidates)
     scenario_results = []
     for sc in scenarios:
         sc = _scenario(sc)

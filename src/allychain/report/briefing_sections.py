@@ -178,16 +178,21 @@ def alliance_section(network: Network, members: list[str], names: dict[str, str]
     }
 
 
-def partner_section(network: Network, members: list[str], year: int | None = None) -> dict[str, Any]:
-    """Partner recommendation: ranked candidates and the greedy best three."""
+def partner_section(network: Network, members: list[str], year: int | None = None,
+                    candidates: str = "like-minded") -> dict[str, Any]:
+    """Partner recommendation from a candidate pool: ranked candidates and the greedy best three."""
+    from allychain.data.load import builtin_groupings
     from allychain.report import charts
 
-    ranked = partners(network, members, year=year)
-    best = best_partners(network, members, k=3, year=year)
+    groups = builtin_groupings()
+    ranked = partners(network, members, year=year, candidates=candidates, groupings=groups)
+    best = best_partners(network, members, k=3, year=year, candidates=candidates, groupings=groups)
     chart = _svg_uri(lambda p: charts.partner_bars(ranked[ranked["score"] > 0], p)) \
         if (ranked["score"] > 0).any() else None
-    return {"ranked": records(ranked[ranked["score"] > 0].head(10), ["rank", "country", "country_name", "score",
-                                                                     "resolved", "internalised_share"]),
+    return {"pool": candidates, "candidates": int(len(ranked)),
+            "ranked": records(ranked[ranked["score"] > 0].head(10),
+                              ["rank", "country", "country_name", "groupings", "score", "resolved",
+                               "internalised_share", "largest_share", "largest_share_item", "concentrated_items"]),
             "best": records(best, ["step", "country", "country_name", "gain", "score", "resolved_items"]),
             "chart": chart}
 
