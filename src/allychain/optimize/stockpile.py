@@ -265,70 +265,19 @@ def size_stockpile(network: Network, spec: StockpileSpec | Mapping[str, Any], *,
         disruptions = {n: [n] for n in ids}
     names = list(disruptions)
     groups = [model.index(disruptions[n]) for n in names]
-    ttrs = []
-    for n, g in zip(names, groups, strict=False):
-        if n in ttr_over:
-            ttrs.append(float(ttr_over[n]))
-        else:
-            v = model.ttr[g]
-            if not np.isfinite(v).any():
-                raise ScenarioError(f"{spec.file}: disruption {n!r} has no TTR; give nodes.ttr or a 'ttr' in the spec")
-            ttrs.append(float(np.nanmax(v)))
-    ttrs_a = np.array(ttrs)
+    ttrs_a = _disruption_ttrs(model, names, groups, ttr_over, spec.file)
     cost = stock["cost"].to_numpy(float)
     cap = stock["max"].to_numpy(float)
-    solver = Solver(model)
-    inf = solver.inf
-
-    def set_stock(levels: np.ndarray) -> None:
-        for i, v in zip(stock_idx, levels, strict=False):
-            solver.h.changeRowBounds(int(model.n_nodes + i), -inf, float(v))
-
-    def violated(levels: np.ndarray) -> list[int]:
-        set_stock(levels)
-        out = []
-        for k, (g, t) in enumerate(zip(groups, ttrs_a, strict=False)):
-            _, lost = solver.impact(g, np.array([t]), names[k])
-            scale = max(1.0, float(model.demand.sum() * t))
-            if lost[0] > 1e-7 * scale:
-                out.append(k)
-        return out
-
-    def tts_all(levels: np.ndarray) -> np.ndarray:
-        set_stock(levels)
-        return np.array([solver.tts(g, names[k]) for k, g in enumerate(groups)])
+    check = _StockCheck(model, stock_idx, names, groups, ttrs_a)
 
     zero = np.zeros(len(stock))
-    tts_before = tts_all(zero)
-    active: list[int] = []
-    levels = zero
-    todo = violated(levels)
-    rounds = 0
-    sol = None
-    while todo:
-        rounds += 1
-        if rounds > max_rounds:
-            raise AllychainError(f"stockpile sizing did not converge in {max_rounds} rounds")
-        active += [k for k in todo if k not in active]
-        lp, _ = _master(model, stock_idx, cost, cap, [(groups[k], ttrs_a[k]) for k in active])
-        sol = solve_lp(lp, "stockpile programme")
-        if sol.status != Status.optimal:
-            raise InfeasibleError(_explain_infeasible(model, stock_idx, cost, cap, groups, ttrs_a, names, active, spec))
-        levels = np.maximum(sol.x[-len(stock):], 0.0)
-        todo = violated(levels)
+    tts_before = check.tts_all(zero)
+    levels, active, rounds, solved = _generate_constraints(check, cost, cap, spec, max_rounds)
     total = float(np.dot(cost, levels))
     binding = np.zeros(len(names), dtype=bool)
-    if sol is not None and total > 0:
-        for k in active:
-            rest = [i for i in active if i != k]
-            if not rest:
-                binding[k] = True
-                continue
-            lp, _ = _master(model, stock_idx, cost, cap, [(groups[i], ttrs_a[i]) for i in rest])
-            s2 = solve_lp(lp, "stockpile programme")
-            if s2.status == Status.optimal and s2.objective < total - 1e-7 * max(1.0, abs(total)):
-                binding[k] = True
-    tts_after = tts_all(levels)
+    if solved and total > 0:
+        binding = _binding(model, stock_idx, cost, cap, groups, ttrs_a, active, total)
+    tts_after = check.tts_all(levels)
     cover = np.where(usage > 0, levels / np.where(usage > 0, usage, 1.0), math.nan)
     stocks = pd.DataFrame({
         "member": stock["member"], "item": stock["item"], "stock": levels, "cost": cost * levels,
@@ -342,6 +291,110 @@ def size_stockpile(network: Network, spec: StockpileSpec | Mapping[str, Any], *,
     meta = {"rounds": rounds, "scenarios_in_master": len(active), "period_days": spec.period_days,
             "objective_unit": "cost (stock units × cost per unit)"}
     return Result("stockpile", Status.optimal, total, {"stockpiles": stocks, "disruptions": dis}, msg, meta)
+
+
+def _disruption_ttrs(model: TTSModel, names: list[str], groups: list[np.ndarray], ttr_over: dict[str, float],
+                     file: str) -> np.ndarray:
+    """TTR of each disruption [periods]: the spec's override, else the largest TTR of its nodes.
+
+    Raises
+    ------
+    ScenarioError
+        A disruption with neither an override nor a node TTR.
+    """
+    ttrs = []
+    for n, g in zip(names, groups, strict=False):
+        if n in ttr_over:
+            ttrs.append(float(ttr_over[n]))
+        else:
+            v = model.ttr[g]
+            if not np.isfinite(v).any():
+                raise ScenarioError(f"{file}: disruption {n!r} has no TTR; give nodes.ttr or a 'ttr' in the spec")
+            ttrs.append(float(np.nanmax(v)))
+    return np.array(ttrs)
+
+
+class _StockCheck:
+    """The warm-started TTS/TTR solver of the augmented network, evaluated at given stock levels."""
+
+    def __init__(self, model: TTSModel, stock_idx: np.ndarray, names: list[str], groups: list[np.ndarray],
+                 ttrs: np.ndarray) -> None:
+        self.model, self.stock_idx, self.names, self.groups, self.ttrs = model, stock_idx, names, groups, ttrs
+        self.solver = Solver(model)
+
+    def set_stock(self, levels: np.ndarray) -> None:
+        """Set the inventory of each stock node to ``levels`` [units]."""
+        inf = self.solver.inf
+        for i, v in zip(self.stock_idx, levels, strict=False):
+            self.solver.h.changeRowBounds(int(self.model.n_nodes + i), -inf, float(v))
+
+    def violated(self, levels: np.ndarray) -> list[int]:
+        """Positions of the disruptions that lose demand within their TTR at ``levels``."""
+        self.set_stock(levels)
+        out = []
+        for k, (g, t) in enumerate(zip(self.groups, self.ttrs, strict=False)):
+            _, lost = self.solver.impact(g, np.array([t]), self.names[k])
+            scale = max(1.0, float(self.model.demand.sum() * t))
+            if lost[0] > 1e-7 * scale:
+                out.append(k)
+        return out
+
+    def tts_all(self, levels: np.ndarray) -> np.ndarray:
+        """TTS of every disruption [periods] at ``levels``."""
+        self.set_stock(levels)
+        return np.array([self.solver.tts(g, self.names[k]) for k, g in enumerate(self.groups)])
+
+
+def _generate_constraints(check: _StockCheck, cost: np.ndarray, cap: np.ndarray, spec: StockpileSpec,
+                          max_rounds: int) -> tuple[np.ndarray, list[int], int, bool]:
+    """Constraint generation: solve the master over the violated disruptions until none is left.
+
+    Returns the stock levels, the disruptions in the master, the rounds and whether the
+    master was solved at all (``False`` when no disruption needed a stock).
+
+    Raises
+    ------
+    AllychainError
+        No convergence within ``max_rounds``.
+    InfeasibleError
+        The master has no solution (explained by :func:`_explain_infeasible`).
+    """
+    model, stock_idx, groups, ttrs_a = check.model, check.stock_idx, check.groups, check.ttrs
+    active: list[int] = []
+    levels = np.zeros(len(cost))
+    todo = check.violated(levels)
+    rounds = 0
+    solved = False
+    while todo:
+        rounds += 1
+        if rounds > max_rounds:
+            raise AllychainError(f"stockpile sizing did not converge in {max_rounds} rounds")
+        active += [k for k in todo if k not in active]
+        lp, _ = _master(model, stock_idx, cost, cap, [(groups[k], ttrs_a[k]) for k in active])
+        sol = solve_lp(lp, "stockpile programme")
+        if sol.status != Status.optimal:
+            raise InfeasibleError(_explain_infeasible(model, stock_idx, cost, cap, groups, ttrs_a, check.names,
+                                                      active, spec))
+        solved = True
+        levels = np.maximum(sol.x[-len(cost):], 0.0)
+        todo = check.violated(levels)
+    return levels, active, rounds, solved
+
+
+def _binding(model: TTSModel, stock_idx: np.ndarray, cost: np.ndarray, cap: np.ndarray,
+             groups: list[np.ndarray], ttrs: np.ndarray, active: list[int], total: float) -> np.ndarray:
+    """Which disruptions are binding: dropping one from the master lowers the least cost below ``total``."""
+    binding = np.zeros(len(groups), dtype=bool)
+    for k in active:
+        rest = [i for i in active if i != k]
+        if not rest:
+            binding[k] = True
+            continue
+        lp, _ = _master(model, stock_idx, cost, cap, [(groups[i], ttrs[i]) for i in rest])
+        s2 = solve_lp(lp, "stockpile programme")
+        if s2.status == Status.optimal and s2.objective < total - 1e-7 * max(1.0, abs(total)):
+            binding[k] = True
+    return binding
 
 
 def _explain_infeasible(model: TTSModel, stock_idx: np.ndarray, cost: np.ndarray, cap: np.ndarray,
