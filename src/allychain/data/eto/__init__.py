@@ -124,44 +124,11 @@ def read_eto(path: str | Path) -> Network:
     src_df, found = coerce_table("sources", src, "sources")
     problems.extend(found)
 
-    # names joined on ids: provision.csv and sequence.csv against providers.csv and inputs.csv
-    prov_names: dict[str, set[str]] = {}
-    for i, n, a in zip(prov.col("provider_id"), prov.col("provider_name"), prov.col("alias"), strict=True):
-        if i is not None:
-            s = prov_names.setdefault(str(i).strip(), set())
-            s.update(str(x).strip() for x in (n, a) if x is not None)
-    thing_names: dict[str, set[str]] = {}
-    pairs = [*zip(inp.col("input_id"), inp.col("input_name"), strict=True),
-             *zip(st.col("stage_id"), st.col("stage_name"), strict=True)]
-    for i, n in pairs:
-        if i is not None and n is not None:
-            thing_names.setdefault(str(i).strip(), set()).add(str(n).strip())
-    name_findings(pro, "provider_id", "provider_name", prov_names, "providers.csv", "provider", findings)
-    name_findings(pro, "provided_id", "provided_name", thing_names, "inputs.csv/stages.csv", "input", findings)
-    for id_col, name_col in (("input_id", "input_name"), ("goes_into_id", "goes_into_name"),
-                             ("is_type_of_id", "is_type_of_name")):
-        name_findings(seq, id_col, name_col, thing_names, "inputs.csv", "input", findings)
-
+    _name_findings(st, inp, prov, pro, seq, findings)
     if not errors(problems):
         tables = {"stages": stages, "items": items, "providers": providers, "shares": shares,
                   "relations": relations, "sources": src_df}
-        names = {"stages": st.name, "items": inp.name, "providers": prov.name, "shares": pro.name,
-                 "relations": seq.name, "sources": "sources"}
-        start = len(problems)
-        problems.extend(check_references(tables, names))
-        problems.extend(find_cycles(relations, seq.name))
-        relabel(problems, start, pro.name, {"item_id": pro.shown("provided_id"),
-                                             "provider_id": pro.shown("provider_id")})
-        relabel(problems, start, inp.name, {"stage_id": inp.shown("stage_id")})
-        targets = {f"{inp.name} column 'item_id'": f"{inp.name} column '{inp.shown('input_id')}'"}
-        for i in range(start, len(problems)):
-            p = problems[i]
-            if p.file == seq.name and p.column in ("source", "target"):
-                p = _replace(p, column=_relation_column(seq, p))
-            for old, new in targets.items():
-                if p.expected and old in p.expected:
-                    p = _replace(p, expected=p.expected.replace(old, new))
-            problems[i] = p
+        _reference_checks(tables, st, inp, prov, pro, seq, problems)
     errs = errors(problems)
     if errs:
         raise DataError(errs)
@@ -183,6 +150,49 @@ def read_eto(path: str | Path) -> Network:
         "findings": tuple(findings),
     }
     return Network(name="eto", meta=meta, **tables_out)
+
+
+def _name_findings(st: EtoFile, inp: EtoFile, prov: EtoFile, pro: EtoFile, seq: EtoFile,
+                   findings: list[Problem]) -> None:
+    """Warn where provision.csv or sequence.csv names an id differently from providers.csv or inputs.csv."""
+    prov_names: dict[str, set[str]] = {}
+    for i, n, a in zip(prov.col("provider_id"), prov.col("provider_name"), prov.col("alias"), strict=True):
+        if i is not None:
+            s = prov_names.setdefault(str(i).strip(), set())
+            s.update(str(x).strip() for x in (n, a) if x is not None)
+    thing_names: dict[str, set[str]] = {}
+    pairs = [*zip(inp.col("input_id"), inp.col("input_name"), strict=True),
+             *zip(st.col("stage_id"), st.col("stage_name"), strict=True)]
+    for i, n in pairs:
+        if i is not None and n is not None:
+            thing_names.setdefault(str(i).strip(), set()).add(str(n).strip())
+    name_findings(pro, "provider_id", "provider_name", prov_names, "providers.csv", "provider", findings)
+    name_findings(pro, "provided_id", "provided_name", thing_names, "inputs.csv/stages.csv", "input", findings)
+    for id_col, name_col in (("input_id", "input_name"), ("goes_into_id", "goes_into_name"),
+                             ("is_type_of_id", "is_type_of_name")):
+        name_findings(seq, id_col, name_col, thing_names, "inputs.csv", "input", findings)
+
+
+def _reference_checks(tables: dict[str, pd.DataFrame], st: EtoFile, inp: EtoFile, prov: EtoFile, pro: EtoFile,
+                      seq: EtoFile, problems: list[Problem]) -> None:
+    """Append the cross-table reference and cycle problems, named by the ETO files and columns."""
+    names = {"stages": st.name, "items": inp.name, "providers": prov.name, "shares": pro.name,
+             "relations": seq.name, "sources": "sources"}
+    start = len(problems)
+    problems.extend(check_references(tables, names))
+    problems.extend(find_cycles(tables["relations"], seq.name))
+    relabel(problems, start, pro.name, {"item_id": pro.shown("provided_id"),
+                                         "provider_id": pro.shown("provider_id")})
+    relabel(problems, start, inp.name, {"stage_id": inp.shown("stage_id")})
+    targets = {f"{inp.name} column 'item_id'": f"{inp.name} column '{inp.shown('input_id')}'"}
+    for i in range(start, len(problems)):
+        p = problems[i]
+        if p.file == seq.name and p.column in ("source", "target"):
+            p = _replace(p, column=_relation_column(seq, p))
+        for old, new in targets.items():
+            if p.expected and old in p.expected:
+                p = _replace(p, expected=p.expected.replace(old, new))
+        problems[i] = p
 
 
 def _relation_column(seq: EtoFile, p: Problem) -> str:

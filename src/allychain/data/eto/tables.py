@@ -120,40 +120,26 @@ def items_table(f: EtoFile, sources: dict[str, dict[str, Any]], problems: list[P
     return df
 
 
+_EXPECTED_PLACE = ("an ISO 3166 country code or name (e.g. 'NLD' or 'Netherlands'), a region ('EUR') "
+                   "or an aggregate ('Various countries')")
+
+
 def providers_table(f: EtoFile, problems: list[Problem], findings: list[Problem]) -> tuple[pd.DataFrame, dict[str, str]]:
     """Providers table (one row per provider_id) and the map ETO provider_id -> allychain id."""
     df = f.df
     rows: list[dict[str, Any]] = []
     id_map: dict[str, str] = {}
     owner: dict[str, tuple[str, int]] = {}  # allychain id -> (ETO id, row) that claimed it
-    expected_place = ("an ISO 3166 country code or name (e.g. 'NLD' or 'Netherlands'), a region ('EUR') "
-                      "or an aggregate ('Various countries')")
     groups: dict[str, list[dict[str, Any]]] = {}
     for rec in df.to_dict("records"):
         if txt(rec["provider_id"]) is not None:
             groups.setdefault(str(rec["provider_id"]), []).append(rec)
     for eto_id, grp in groups.items():
         row = int(grp[0][ROW])
-        names = [r["provider_name"] for r in grp if txt(r["provider_name"]) is not None]
-        name = names[0] if names else None
-        for n, r in ((r["provider_name"], r[ROW]) for r in grp):
-            if n is not None and name is not None and n != name:
-                findings.append(Problem(f"provider {eto_id} is named {name!r} at row {row} but differently here",
-                                        file=f.name, row=int(r), column=f.shown("provider_name"), value=n,
-                                        expected=f"{name!r} (rows joined on provider_id)", check="names",
-                                        severity="warning"))
+        name = _provider_name(f, eto_id, grp, row, findings)
         aliases = list(dict.fromkeys(r["alias"] for r in grp if txt(r.get("alias")) is not None))
-        types = {str(r["provider_type"]).lower() for r in grp if txt(r["provider_type"]) is not None}
-        if len(types) > 1:
-            problems.append(Problem(f"provider {eto_id} has several types", file=f.name, row=row,
-                                    column=f.shown("provider_type"), value=", ".join(sorted(types)),
-                                    expected="one provider_type per provider_id"))
-            continue
-        ptype = next(iter(types), None)
-        kind = _PROVIDER_TYPES.get(ptype or "")
+        kind = _provider_kind(f, eto_id, grp, row, problems)
         if kind is None:
-            problems.append(Problem("unknown provider type", file=f.name, row=row, column=f.shown("provider_type"),
-                                    value=ptype, expected="one of " + ", ".join(_PROVIDER_TYPES)))
             continue
         countries = [r["country"] for r in grp if txt(r.get("country")) is not None]
         home: str | None = None
@@ -163,7 +149,7 @@ def providers_table(f: EtoFile, problems: list[Problem], findings: list[Problem]
             except LookupError as exc:
                 if kind == "firm":
                     problems.append(Problem(str(exc), file=f.name, row=row, column=f.shown("country"),
-                                            value=countries[0], expected=expected_place))
+                                            value=countries[0], expected=_EXPECTED_PLACE))
                     continue
         if name is None:  # coerce_table reports the empty required name
             rows.append({"provider_id": eto_id, "name": None, "kind": kind, ROW: row})
@@ -174,24 +160,10 @@ def providers_table(f: EtoFile, problems: list[Problem], findings: list[Problem]
                 kind = "aggregate"  # e.g. "Various companies": never one firm
             display, other = name, aliases
         else:
-            place = None
-            err: LookupError | None = None
-            for cand in (name, *aliases):
-                try:
-                    place = resolve_place(cand)
-                    break
-                except LookupError as exc:
-                    err = err or exc
-            if place is None:
-                problems.append(Problem(str(err), file=f.name, row=row, column=f.shown("provider_name"),
-                                        value=name, expected=expected_place))
+            placed = _place_provider(f, name, aliases, kind, row, problems)
+            if placed is None:
                 continue
-            if kind == "country" or place.kind != "country":
-                kind = place.kind
-            pid = place.id
-            readable = [n for n in (name, *aliases) if not is_code(n) and not AGGREGATE.match(n)]
-            display = readable[0] if readable else (name if kind != "country" else place.name)
-            other = [n for n in (name, *aliases) if n != display and n != pid]
+            pid, kind, display, other = placed
             home = None  # only firms (and aggregates of firms) have a home country
         if pid in owner:
             first_id, first_row = owner[pid]
@@ -211,6 +183,64 @@ def providers_table(f: EtoFile, problems: list[Problem], findings: list[Problem]
                "country": "country", "aliases": "alias"}
     out = coerce("providers", raw, f, mapping, problems)
     return out, id_map
+
+
+def _provider_name(f: EtoFile, eto_id: str, grp: list[dict[str, Any]], row: int,
+                   findings: list[Problem]) -> Any:
+    """The first non-empty name of a provider's rows (None if none); a warning for each row naming it otherwise."""
+    names = [r["provider_name"] for r in grp if txt(r["provider_name"]) is not None]
+    name = names[0] if names else None
+    for n, r in ((r["provider_name"], r[ROW]) for r in grp):
+        if n is not None and name is not None and n != name:
+            findings.append(Problem(f"provider {eto_id} is named {name!r} at row {row} but differently here",
+                                    file=f.name, row=int(r), column=f.shown("provider_name"), value=n,
+                                    expected=f"{name!r} (rows joined on provider_id)", check="names",
+                                    severity="warning"))
+    return name
+
+
+def _provider_kind(f: EtoFile, eto_id: str, grp: list[dict[str, Any]], row: int,
+                   problems: list[Problem]) -> str | None:
+    """The allychain kind of a provider's one ETO ``provider_type``; None (a problem reported) if ambiguous or unknown."""
+    types = {str(r["provider_type"]).lower() for r in grp if txt(r["provider_type"]) is not None}
+    if len(types) > 1:
+        problems.append(Problem(f"provider {eto_id} has several types", file=f.name, row=row,
+                                column=f.shown("provider_type"), value=", ".join(sorted(types)),
+                                expected="one provider_type per provider_id"))
+        return None
+    ptype = next(iter(types), None)
+    kind = _PROVIDER_TYPES.get(ptype or "")
+    if kind is None:
+        problems.append(Problem("unknown provider type", file=f.name, row=row, column=f.shown("provider_type"),
+                                value=ptype, expected="one of " + ", ".join(_PROVIDER_TYPES)))
+    return kind
+
+
+def _place_provider(f: EtoFile, name: Any, aliases: list[Any], kind: str, row: int,
+                    problems: list[Problem]) -> tuple[str, str, Any, list[Any]] | None:
+    """A country, region or aggregate provider as a place: (id, kind, display name, other names).
+
+    The name and then each alias is tried; None (a problem reported) if none is a known place.
+    """
+    place = None
+    err: LookupError | None = None
+    for cand in (name, *aliases):
+        try:
+            place = resolve_place(cand)
+            break
+        except LookupError as exc:
+            err = err or exc
+    if place is None:
+        problems.append(Problem(str(err), file=f.name, row=row, column=f.shown("provider_name"),
+                                value=name, expected=_EXPECTED_PLACE))
+        return None
+    if kind == "country" or place.kind != "country":
+        kind = place.kind
+    pid = place.id
+    readable = [n for n in (name, *aliases) if not is_code(n) and not AGGREGATE.match(n)]
+    display = readable[0] if readable else (name if kind != "country" else place.name)
+    other = [n for n in (name, *aliases) if n != display and n != pid]
+    return pid, kind, display, other
 
 
 def shares_table(f: EtoFile, id_map: Mapping[str, str], sources: dict[str, dict[str, Any]],
