@@ -286,14 +286,16 @@ def check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str
                     continue
                 if target.empty and tcomp not in ("nodes", "items", "providers"):
                     continue
-                known |= set(target[tcol].dropna().astype(str))
+                known |= set(target[tcol].dropna().astype(str).tolist())
                 checked.append((tcomp, tcol))
             if not checked:
                 continue
             tcomp, tcol = checked[0]
             where = " or ".join(f"{files.get(c, c)} column '{k}'" for c, k in checked)
             col = df[attr.name]
-            bad = col.notna().to_numpy(dtype=bool) & ~col.astype("string").isin(known).fillna(False).to_numpy(dtype=bool)
+            # object dtype: a hash look-up per cell (Arrow-backed isin converts the whole set value by value)
+            ids = pd.Series(col.astype("string").tolist(), index=col.index, dtype=object)
+            bad = col.notna().to_numpy(dtype=bool) & ~ids.isin(known).to_numpy(dtype=bool)
             rows = _rows_of(df)
             what = f"unknown {tcomp[:-1] if tcomp.endswith('s') else tcomp} id"
             problems += capped(np.flatnonzero(bad), _unknown_id(what, files.get(comp, comp), rows, attr.name, col,
