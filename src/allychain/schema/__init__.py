@@ -5,6 +5,9 @@ the network model: column, dtype, unit, default, whether required, whether part 
 the table's key, which table it references, and a description.  Validation,
 readers, writers and ``docs/formats.md`` are all driven by it.
 
+``indicators.csv`` describes, in the same columns as ``submissions.csv``, the indicator
+series of :mod:`allychain.watch` (trade values, shares, prices … per period).
+
 ``submissions.csv`` describes, in the same columns plus the accepted values
 (``allowed``, ``pattern``, ``min``, ``max``), the tables organisations submit to
 the workspace (``capacity``, ``inventory``, ``sourcing``); they are checked by the
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["Attribute", "COMPONENTS", "SUBMISSIONS", "Rule", "attributes", "required", "key", "columns", "rules"]
+__all__ = ["Attribute", "COMPONENTS", "SUBMISSIONS", "SERIES", "Rule", "attributes", "required", "key", "columns", "rules"]
 
 COMPONENTS: tuple[str, ...] = (
     "stages",
@@ -35,6 +38,9 @@ COMPONENTS: tuple[str, ...] = (
 
 #: tables organisations submit to the workspace (schema in submissions.csv)
 SUBMISSIONS: tuple[str, ...] = ("capacity", "inventory", "sourcing")
+
+#: time-series tables of the watch capability (schema in indicators.csv)
+SERIES: tuple[str, ...] = ("indicators",)
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,8 @@ def _records(name: str) -> list[dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, tuple[Attribute, ...]]:
-    out: dict[str, list[Attribute]] = {c: [] for c in (*COMPONENTS, *SUBMISSIONS)}
-    for rec in _records("components.csv") + _records("submissions.csv"):
+    out: dict[str, list[Attribute]] = {c: [] for c in (*COMPONENTS, *SUBMISSIONS, *SERIES)}
+    for rec in _records("components.csv") + _records("submissions.csv") + _records("indicators.csv"):
         out[rec["component"]].append(
             Attribute(
                 component=rec["component"],
@@ -110,7 +116,7 @@ def key(component: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _rules() -> dict[tuple[str, str], Rule]:
     out = {}
-    for rec in _records("submissions.csv"):
+    for rec in _records("submissions.csv") + _records("indicators.csv"):
         out[rec["component"], rec["attribute"]] = Rule(
             component=rec["component"], name=rec["attribute"],
             allowed=tuple(v for v in rec["allowed"].split(";") if v), pattern=rec["pattern"],
@@ -120,6 +126,7 @@ def _rules() -> dict[tuple[str, str], Rule]:
 
 def rules(component: str) -> tuple[Rule, ...]:
     """The accepted-value rules of a submitted table's columns, in schema order."""
-    if component not in SUBMISSIONS:
-        raise KeyError(f"unknown submission table {component!r}; expected one of {', '.join(SUBMISSIONS)}")
+    if component not in (*SUBMISSIONS, *SERIES):
+        raise KeyError(f"unknown submission table {component!r}; expected one of "
+                       f"{', '.join((*SUBMISSIONS, *SERIES))}")
     return tuple(r for (c, _), r in _rules().items() if c == component)

@@ -7,7 +7,10 @@ Pure: no network access, no model download, no database; the linking of events t
 exposed members (which needs :mod:`allychain.analysis`) lives in the service layer
 (:mod:`allychain.services.watch`).
 
-Indicator series and alert rules will sit beside ``extract`` in this package.
+Indicator series (:mod:`allychain.watch.indicators`, :mod:`allychain.watch.importers`) and
+detection on them (:mod:`allychain.watch.detect`, ruptures and statsmodels) sit beside
+``extract``; they are imported from their modules (``from allychain.watch.detect import
+scan_series``), so that reading text does not load them.
 
 Needs the ``watch`` extra (spaCy, rapidfuzz, dateparser, BeautifulSoup; pypdf for PDF
 in ``watch-pdf``); the imports happen on first use.
