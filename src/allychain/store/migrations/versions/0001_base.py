@@ -20,6 +20,7 @@ depends_on = None
 BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+# long: a migration is declarative (one create_table per table, in dependency order); splitting it hides the schema
 def upgrade() -> None:
     op.create_table(
         "organisations",
