@@ -6,6 +6,11 @@ tables, the largest relative difference of the production paths (our compat mode
 BoARIO, same shock, every timed step), plus Monte Carlo throughput on a share network.
 Every ratio in one table comes from one run of this script.
 
+Engines: ``numpy`` (the reference) and ``fused`` (the numba kernel).  The yardstick is one
+sparse matrix–vector product over the same flow matrix (scipy CSR, one run): a step
+cannot be cheaper than reading the flows once, and each engine's step is printed as a
+multiple of it.
+
     python benchmarks/bench_sim.py                 # test system + 20 × 100 table + Monte Carlo
     python benchmarks/bench_sim.py --big           # also 49 × 200 = 9,800 (BoARIO needs ~6 GiB)
     python benchmarks/bench_sim.py --mc-data PATH  # Monte Carlo network (default: builtin+eto)
@@ -83,7 +88,25 @@ def time_boario(mrio, steps: int, shock_node: int = 0) -> tuple[float, float, np
     return per, peak, x
 
 
-def time_ours(Z, Y, steps: int, compat: str | None, shock_node: int = 0) -> tuple[float, float, np.ndarray]:
+def time_spmv(Z, Y, repeat: int = 20) -> float:
+    """Seconds of one product ``P v`` over the flow matrix the engine reads (best of
+    ``repeat``): the memory-bandwidth yardstick."""
+    from allychain.simulate import Params, from_iotables
+    from allychain.simulate.engine import prepare
+
+    system = from_iotables(Z, Y)
+    P = prepare(system, Params()).P.tocsr()
+    v = np.random.default_rng(0).random(P.shape[1])
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        P @ v
+        best = min(best, time.perf_counter() - t0)
+    return float(best)
+
+
+def time_ours(Z, Y, steps: int, compat: str | None, shock_node: int = 0,
+              engine: str = "numpy") -> tuple[float, float, np.ndarray]:
     """(seconds per step, peak MiB, production of steps 0 … steps) for our engine with a
     recorder.  As for BoARIO, building the model (tables → system → engine arrays) is not
     in the per-step time, but it is in the peak memory."""
@@ -105,9 +128,9 @@ def time_ours(Z, Y, steps: int, compat: str | None, shock_node: int = 0) -> tupl
     system, static = build()
     rec = Recorder(system, steps + 1, 1, relevant=static.relevant)
     f = forcing(system, steps + 1)
-    state = run(system, f, 1, params, observers=[rec], static=static)  # warm-up
+    state = run(system, f, 1, params, observers=[rec], static=static, engine=engine)  # warm-up (and JIT)
     t0 = time.perf_counter()
-    run(system, f, steps, params, observers=[rec], static=static, state=state)
+    run(system, f, steps, params, observers=[rec], static=static, state=state, engine=engine)
     per = (time.perf_counter() - t0) / steps
     x = rec.arrays["production"][:, 0, :].copy()
     del system, static, rec, state
@@ -116,7 +139,7 @@ def time_ours(Z, Y, steps: int, compat: str | None, shock_node: int = 0) -> tupl
     system, static = build()
     k = min(steps, 3)
     run(system, forcing(system, k), k, params, observers=[Recorder(system, k, 1, relevant=static.relevant)],
-        static=static)
+        static=static, engine=engine)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return per, peak, x
@@ -136,7 +159,7 @@ MC_SPEC = {
 }
 
 
-def montecarlo_throughput(data: str, runs: int, workers: int, batch: int = 256) -> dict:
+def montecarlo_throughput(data: str, runs: int, workers: int, batch: int = 256, engine: str = "numpy") -> dict:
     """Wall time of ``runs`` one-year runs of :data:`MC_SPEC` on ``data`` (a share network
     as country × item nodes): a fire at one non-ROW node in half the runs, an earthquake
     in one of the five largest producer countries in a fifth of them."""
@@ -155,9 +178,9 @@ def montecarlo_throughput(data: str, runs: int, workers: int, batch: int = 256) 
     doc["groups"] = {"top5": top}
     spec = parse_spec(doc, "bench_sim.MC_SPEC")
     t0 = time.perf_counter()
-    res = run_montecarlo(spec, system, runs=runs, seed=0, batch_size=batch, workers=workers)
+    res = run_montecarlo(spec, system, runs=runs, seed=0, batch_size=batch, workers=workers, engine=engine)
     dt = time.perf_counter() - t0
-    return {"system": repr(system), "runs": runs, "workers": workers, "batch": batch, "seconds": dt,
+    return {"system": repr(system), "engine": engine, "runs": runs, "workers": workers, "batch": batch, "seconds": dt,
             "runs_per_s": runs / dt, "mean_loss_share": float(res.runs["total|total_loss_share"].mean())}
 
 
@@ -224,8 +247,15 @@ def main() -> None:
     import pymrio
 
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}", flush=True)
+    from allychain.simulate.fused import resolve_engine
+
+    engines = ["numpy", *(["fused"] if resolve_engine("auto") == "fused" else [])]
     # Monte Carlo first: worker processes forked from a small, single-threaded process
-    mc = None if args.no_mc else montecarlo_throughput(args.mc_data, args.mc_runs, args.mc_workers)
+    # (numpy engine); the fused engine runs its batches on threads
+    if "fused" in engines and not args.no_mc:
+        montecarlo_throughput(args.mc_data, 8, 1, 8, "fused")  # compile (or load) the kernel before timing
+    mc = [] if args.no_mc else [montecarlo_throughput(args.mc_data, args.mc_runs, args.mc_workers, engine=e)
+                                for e in engines]
     cases = [("pymrio test 6 × 8 = 48", pymrio.load_test().calc_all(), None, args.steps * 4)]
     for R, S, dens, steps in [(20, 100, 0.1, args.steps)] + ([(49, 200, 0.1, 3)] if args.big else []):
         Z, Y = generated_tables(R, S, dens)
@@ -235,21 +265,30 @@ def main() -> None:
         Z, Y = zy if zy is not None else (mrio.Z, mrio.Y)
         b_t, b_m, b_x = time_boario(mrio, steps)
         gc.collect()
-        o_t, o_m, o_x = time_ours(Z, Y, steps, "boario")
-        d_t, d_m, _ = time_ours(Z, Y, steps, None)
-        diff = float(np.max(np.abs(o_x - b_x) / np.maximum(np.abs(b_x), 1e-300)))
-        rows.append({"system": name, "steps timed": steps, "BoARIO ms/step": 1e3 * b_t,
-                     "ours compat ms/step": 1e3 * o_t, "ours default ms/step": 1e3 * d_t,
-                     "speed-up (compat)": b_t / o_t, "BoARIO peak MiB": b_m, "ours peak MiB": o_m,
-                     "memory ratio": b_m / o_m, "max rel diff x": diff})
+        spmv = time_spmv(Z, Y)
+        row = {"system": name, "steps timed": steps, "SpMV ms": 1e3 * spmv, "BoARIO ms/step": 1e3 * b_t}
+        for eng in engines:
+            o_t, o_m, o_x = time_ours(Z, Y, steps, "boario", engine=eng)
+            d_t, d_m, _ = time_ours(Z, Y, steps, None, engine=eng)
+            diff = float(np.max(np.abs(o_x - b_x) / np.maximum(np.abs(b_x), 1e-300)))
+            row.update({f"{eng} compat ms/step": 1e3 * o_t, f"{eng} default ms/step": 1e3 * d_t,
+                        f"{eng} compat ×SpMV": o_t / spmv, f"{eng} default ×SpMV": d_t / spmv,
+                        f"BoARIO/{eng} (compat)": b_t / o_t, f"{eng} peak MiB": o_m,
+                        f"{eng} max rel diff x vs BoARIO": diff})
+        row["BoARIO peak MiB"] = b_m
+        rows.append(row)
         print(rows[-1], flush=True)
         del mrio
         gc.collect()
-    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3g}"), flush=True)
-    if mc is not None:
-        print(f"\nMonte Carlo, {mc['system']}, {mc['runs']} runs × 365 steps, {mc['workers']} worker processes, "
-              f"batches of {mc['batch']}: {mc['seconds']:.1f} s, {mc['runs_per_s']:.0f} runs/s "
-              f"({mc['runs_per_s'] * 365:.0f} run-steps/s); mean total loss share {mc['mean_loss_share']:.4g}")
+    print(pd.DataFrame(rows).set_index("system").T.to_string(float_format=lambda v: f"{v:.3g}"), flush=True)
+    for r in mc:
+        how = "threads" if r["engine"] == "fused" else "processes"
+        print(f"\nMonte Carlo ({r['engine']}), {r['system']}, {r['runs']} runs × 365 steps, {r['workers']} worker "
+              f"{how}, batches of {r['batch']}: {r['seconds']:.1f} s, {r['runs_per_s']:.0f} runs/s "
+              f"({r['runs_per_s'] * 365:.0f} run-steps/s); mean total loss share {r['mean_loss_share']:.6g}")
+    if len(mc) == 2:
+        print(f"Monte Carlo speed-up fused/numpy: {mc[1]['runs_per_s'] / mc[0]['runs_per_s']:.2f}×; "
+              f"same mean loss: {mc[0]['mean_loss_share'] == mc[1]['mean_loss_share']}")
 
 
 if __name__ == "__main__":

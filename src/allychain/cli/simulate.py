@@ -17,6 +17,17 @@ from allychain.errors import ScenarioError
 __all__ = ["simulate_cmd", "montecarlo_cmd", "demo"]
 
 
+ENGINE_HELP = ("auto (fused when numba is installed), numpy (the reference engine) or fused (compiled kernel, "
+               "pip install 'allychain[fast]'); the numbers are the same.")
+
+
+def _engine(name: str) -> str:
+    """The engine for ``--engine`` (a clear error for an unknown name or a missing numba)."""
+    from allychain.simulate.fused import resolve_engine
+
+    return resolve_engine(name)
+
+
 def _summary_table(summary: dict[str, Any]) -> Any:
     import pandas as pd
 
@@ -56,6 +67,7 @@ def simulate_cmd(
     out_format: str = typer.Option("csv", "--out-format",
                                    help="Tables written with --out: csv, parquet, netcdf, comma-separated."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that holds other files."),
+    engine: str = typer.Option("auto", "--engine", help=ENGINE_HELP),
 ) -> None:
     """Run one disruption scenario and report production losses by region.
 
@@ -70,11 +82,12 @@ def simulate_cmd(
     if out is not None:
         check_out(out, overwrite)
     with lock_output(out) if out is not None else nullcontext():
-        _simulate(scenario, data, out, plot, capacity_path, steps, compat, fmt, out_format, overwrite)
+        _simulate(scenario, data, out, plot, capacity_path, steps, compat, fmt, out_format, overwrite, engine)
 
 
 def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: bool, capacity_path: Path | None,
-              steps: int | None, compat: str | None, fmt: Format, out_format: str, overwrite: bool) -> None:
+              steps: int | None, compat: str | None, fmt: Format, out_format: str, overwrite: bool,
+              engine: str = "auto") -> None:
     from allychain.data.load import load
     from allychain.data.spec import read_capacity_path, read_scenario
     from allychain.report.sim_outputs import write_result
@@ -83,6 +96,7 @@ def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: b
 
     if compat not in (None, "boario", "none"):
         raise ScenarioError(f"--compat {compat!r}; expected boario")
+    engine = _engine(engine)
     sc = read_scenario(scenario) if scenario is not None else Scenario(
         name="capacity path" if capacity_path else "baseline", horizon=365)
     extra = read_capacity_path(capacity_path) if capacity_path is not None else None
@@ -91,7 +105,7 @@ def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: b
     with _progress(T, "simulating") as prog:
         task = prog.add_task("steps", total=T)
         res = run_scenario(sc, network, steps=T, compat=compat, capacity_path=extra,
-                           progress=lambda t: prog.advance(task))
+                           progress=lambda t: prog.advance(task), engine=engine)
     summary = res.summary(alliances=sc.alliances or None)
     if out is not None:
         formats = tuple(f.strip().lower() for f in out_format.split(",") if f.strip())
@@ -129,6 +143,7 @@ def montecarlo_cmd(
                                 help="VaR/CVaR level, strictly between 0 and 1."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that holds other files."),
+    engine: str = typer.Option("auto", "--engine", help=ENGINE_HELP),
 ) -> None:
     """Sample many disruptions, run them vectorised, report loss distributions (VaR/CVaR)."""
     from contextlib import nullcontext
@@ -139,16 +154,18 @@ def montecarlo_cmd(
     if out is not None:
         check_out(out, overwrite)
     with lock_output(out) if out is not None else nullcontext():
-        _montecarlo(spec, runs, seed, dask, out, data, batch_size, workers, level, fmt, overwrite)
+        _montecarlo(spec, runs, seed, dask, out, data, batch_size, workers, level, fmt, overwrite, engine)
 
 
 def _montecarlo(spec: Path, runs: int | None, seed: int, dask: str | None, out: Path | None, data: str | None,
-                batch_size: int, workers: int, level: float, fmt: Format, overwrite: bool) -> None:
+                batch_size: int, workers: int, level: float, fmt: Format, overwrite: bool,
+                engine: str = "auto") -> None:
     from allychain.data.load import load
     from allychain.data.spec import read_montecarlo
     from allychain.simulate.api import build_system
     from allychain.simulate.montecarlo import run_montecarlo
 
+    engine = _engine(engine)
     sp = read_montecarlo(spec)
     system = build_system(load(data or sp.data or "pymrio-test"), sp.params)
     n = sp.runs if runs is None else runs
@@ -157,7 +174,7 @@ def _montecarlo(spec: Path, runs: int | None, seed: int, dask: str | None, out: 
         with _progress(n, "runs") as prog:
             task = prog.add_task("runs", total=n)
             res = run_montecarlo(sp, system, runs=n, seed=seed, batch_size=batch_size, dask=client,
-                                 progress=lambda k: prog.advance(task, k), workers=workers)
+                                 progress=lambda k: prog.advance(task, k), workers=workers, engine=engine)
     finally:
         if client is not None:
             client.close()

@@ -75,7 +75,7 @@ def merge_paths(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None
 def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing | None = None,
              capacity_path: np.ndarray | pd.DataFrame | None = None, params: Params | None = None,
              compat: str | None = None, stocks: bool = False,
-             progress: Callable[[int], None] | None = None) -> SimResult:
+             progress: Callable[[int], None] | None = None, engine: str | None = None) -> SimResult:
     """Run the ARIO engine and return the recorded result.
 
     Parameters
@@ -97,6 +97,9 @@ def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing
         ``"boario"`` reproduces BoARIO 0.7's ``ARIOPsiModel`` (its quirks switched on).
     stocks
         Also record every inventory slot.
+    engine
+        ``"numpy"`` (the reference), ``"fused"`` (compiled kernel, needs numba) or
+        ``None``/``"auto"``: fused when numba is installed.  The numbers are the same.
     """
     params = (params or Params()).with_compat(compat)
     system = build_system(network, params)
@@ -107,7 +110,7 @@ def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing
     spill = check_simulation(system, steps, forcing.batch, params, stocks=stocks)
     static = prepare(system, params)
     rec = Recorder(system, steps, forcing.batch, stocks=stocks, relevant=static.relevant, spill=spill)
-    run(system, forcing, steps, params, observers=[rec], progress=progress, static=static)
+    run(system, forcing, steps, params, observers=[rec], progress=progress, static=static, engine=engine)
     return rec.result(params, meta={"compat": compat})
 
 
@@ -140,7 +143,8 @@ def capacity_path_array(system: SimSystem, frame: pd.DataFrame, steps: int | Non
 
 def run_scenario(scenario: Scenario, network: Network | SimSystem, *, steps: int | None = None,
                  compat: str | None = None, capacity_path: pd.DataFrame | np.ndarray | None = None,
-                 stocks: bool = False, progress: Callable[[int], None] | None = None) -> SimResult:
+                 stocks: bool = False, progress: Callable[[int], None] | None = None,
+                 engine: str | None = None) -> SimResult:
     """Run a :class:`~allychain.simulate.scenario.Scenario` on ``network``.
 
     The scenario is read by :func:`allychain.data.spec.read_scenario` (or built in Python);
@@ -154,7 +158,7 @@ def run_scenario(scenario: Scenario, network: Network | SimSystem, *, steps: int
     T = steps or scenario.horizon
     forcing = to_forcing(scenario, system, steps=T)
     res = simulate(system, T, forcing=forcing, capacity_path=capacity_path, params=params, stocks=stocks,
-                   progress=progress)
+                   progress=progress, engine=engine)
     res.meta.update({"scenario": scenario.name, "description": scenario.description,
                      "alliances": scenario.alliances, "compat": compat or scenario.compat})
     return res

@@ -23,13 +23,14 @@ import scipy.sparse as sp
 
 from allychain.errors import InvariantError, ScenarioError
 from allychain.limits import check_memory
+from allychain.simulate import fused
 from allychain.simulate import kernels as K
 from allychain.simulate.forcing import Forcing
 from allychain.simulate.params import Params
 from allychain.simulate.system import SimSystem
 
 __all__ = ["State", "Static", "StepOutput", "prepare", "initial_state", "join", "step", "run", "Observer",
-           "edge_lags"]
+           "edge_lags", "check_step"]
 
 log = logging.getLogger(__name__)
 
@@ -368,12 +369,25 @@ def _dispatch(static: Static, state: State, f: np.ndarray, system: SimSystem) ->
     return out
 
 
+def check_step(t: int, stock_old: np.ndarray, stock: np.ndarray, x: np.ndarray, xcap: np.ndarray) -> None:
+    """Internal invariant guards of one step (``check=True``)."""
+    if (stock < -1e-9 * (1 + np.abs(stock_old))).any():
+        raise InvariantError(f"negative inventory at step {t}")
+    if (x > xcap * (1 + 1e-12) + 1e-12).any():
+        raise InvariantError(f"production above capacity at step {t}")
+
+
 def step(system: SimSystem, static: Static, params: Params, state: State, delta: np.ndarray,
          demand_mult: np.ndarray | None = None, licence: np.ndarray | None = None,
-         check: bool = False) -> tuple[State, StepOutput]:
+         check: bool = False, engine: str = "numpy") -> tuple[State, StepOutput]:
     """Advance a batch of runs by one step; returns the new state and what happened.
 
-    ``delta``, ``demand_mult`` are ``(n, B)`` (or broadcastable), ``licence`` ``(e, B)``."""
+    ``delta``, ``demand_mult`` are ``(n, B)`` (or broadcastable), ``licence`` ``(e, B)``.
+    ``engine="fused"`` runs the step with the compiled kernel of
+    :mod:`allychain.simulate.fused` where it covers the step (the same numbers); resolve
+    ``"auto"`` with :func:`allychain.simulate.fused.resolve_engine` first."""
+    if engine == "fused" and fused.supports(static, params, state, licence):
+        return fused.step(system, static, params, state, delta, demand_mult, check)
     t = state.t
     B = state.stock.shape[1]
     y = static.y0 if demand_mult is None else static.y0 * demand_mult
@@ -443,10 +457,7 @@ def step(system: SimSystem, static: Static, params: Params, state: State, delta:
                 need[~np.isfinite(need)] = 0.0
             new.og, new.oc = need, c
     if check:
-        if (stock < -1e-9 * (1 + np.abs(state.stock))).any():
-            raise InvariantError(f"negative inventory at step {t}")
-        if (x > xcap * (1 + 1e-12) + 1e-12).any():
-            raise InvariantError(f"production above capacity at step {t}")
+        check_step(t, state.stock, stock, x, xcap)
     out = StepOutput(t=t, delta=np.broadcast_to(delta, (system.n, B)).T, alpha=alpha.T, xcap=xcap.T, x=x.T,
                      demand=D.T, stock_start=state.stock.T, y=y, f=f)
     return new, out
@@ -455,7 +466,7 @@ def step(system: SimSystem, static: Static, params: Params, state: State, delta:
 def run(system: SimSystem, forcing: Forcing, steps: int, params: Params | None = None,
         observers: list[Callable[[StepOutput, State], None]] | None = None,
         state: State | None = None, progress: Callable[[int], None] | None = None,
-        check: bool | None = None, static: Static | None = None) -> State:
+        check: bool | None = None, static: Static | None = None, engine: str | None = None) -> State:
     """Run ``steps`` steps of a batch of ``forcing.batch`` scenarios.
 
     Parameters
@@ -476,6 +487,9 @@ def run(system: SimSystem, forcing: Forcing, steps: int, params: Params | None =
     static
         The result of :func:`prepare` for this system and these parameters, when the
         caller already has it.
+    engine
+        ``"numpy"`` (the reference), ``"fused"`` (the compiled kernel, needs numba) or
+        ``None``/``"auto"``: fused when numba is installed.  Both give the same numbers.
     """
     import os
 
@@ -487,13 +501,14 @@ def run(system: SimSystem, forcing: Forcing, steps: int, params: Params | None =
     if state is None:
         state = initial_state(system, static, params, forcing.batch)
     forcing.e = system.e
+    engine = fused.resolve_engine(engine)
     for _ in range(steps):
         t = state.t
         delta = np.ascontiguousarray(forcing.capacity_loss(t).T)
         dm = forcing.demand_multiplier(t)
         lic = forcing.licence(t)
         state, out = step(system, static, params, state, delta, None if dm is None else np.ascontiguousarray(dm.T),
-                          None if lic is None else np.ascontiguousarray(lic.T), check=check)
+                          None if lic is None else np.ascontiguousarray(lic.T), check=check, engine=engine)
         for obs in observers or ():
             obs(out, state)
         if progress is not None:

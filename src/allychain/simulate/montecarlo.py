@@ -46,6 +46,7 @@ import scipy.sparse as sparse
 from allychain.errors import MissingExtraError
 from allychain.model.disruption import PROFILES, TARGET_KEYS, TARGET_RENAMED, Target, read_target
 from allychain.model.spec import Spec
+from allychain.simulate import fused
 from allychain.simulate.engine import initial_state, join, prepare, step
 from allychain.simulate.forcing import profile_value
 from allychain.simulate.memory import check_montecarlo
@@ -295,7 +296,7 @@ def run_seed(seed: int, i: int) -> np.random.SeedSequence:
 
 
 def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, indices: list[int],
-               late_start: bool = True) -> dict[str, np.ndarray]:
+               late_start: bool = True, engine: str = "numpy", static: Any = None) -> dict[str, np.ndarray]:
     """Run the given run indices together; returns per-run loss metrics per region.
 
     With ``late_start`` a run joins the batch at its first shock (see below); without it
@@ -337,7 +338,8 @@ def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, in
                         duration=shocks.duration[perm], recovery=shocks.recovery[perm],
                         profile=np.asarray(shocks.profile)[perm], n=system.n)
     params = spec.params
-    static = prepare(system, params)
+    if static is None:
+        static = prepare(system, params)
     state: Any = None
     for t in range(T):
         active = int(np.searchsorted(start, t, side="right"))  # runs started by step t
@@ -348,7 +350,7 @@ def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, in
         elif active > state.x.shape[1]:
             state = join(state, initial_state(system, static, params, active - state.x.shape[1], t))
         delta = shocks.loss_nodes_first(t, active)
-        state, _ = step(system, static, params, state, delta)
+        state, _ = step(system, static, params, state, delta, engine=engine)
         agg[t, :, perm[:active]] = (R @ state.x).T
     agg = agg.transpose(0, 2, 1)
     base = np.array([system.x0[idx].sum() for idx in members])
@@ -401,11 +403,14 @@ def risk_table(losses: dict[str, np.ndarray], level: float = 0.95) -> pd.DataFra
 
 def run_montecarlo(spec: MonteCarloSpec, system: SimSystem, runs: int | None = None, seed: int = 0,
                    batch_size: int = 128, dask: Any = None, progress: Callable[[int], None] | None = None,
-                   workers: int = 1) -> MCResult:
+                   workers: int = 1, engine: str | None = None) -> MCResult:
     """Run ``runs`` sampled scenarios in batches of ``batch_size``: in process, in
-    ``workers`` local processes, or on a Dask cluster (``dask`` is a
-    ``distributed.Client``).  ``progress(k)`` is called with the number of runs finished
-    after each batch.  The numbers are the same whichever way they are run."""
+    ``workers`` local threads (fused engine) or processes (numpy engine), or on a Dask
+    cluster (``dask`` is a ``distributed.Client``).  ``progress(k)`` is called with the
+    number of runs finished after each batch.  ``engine``: ``"numpy"``, ``"fused"`` or
+    ``None``/``"auto"`` (fused when numba is installed).  The numbers are the same
+    whichever way they are run."""
+    engine = fused.resolve_engine(engine)
     runs = runs or spec.runs
     cands = _candidates(spec, system)  # validate before spending time
     check_montecarlo(system, spec.horizon, runs, batch_size, spec.params, regions=len(system.regions),
@@ -413,7 +418,10 @@ def run_montecarlo(spec: MonteCarloSpec, system: SimSystem, runs: int | None = N
                      workers=workers if dask is None else 1)
     batches = [list(range(i, min(runs, i + batch_size))) for i in range(0, runs, batch_size)]
     parts: list[dict[str, np.ndarray]] = []
-    if dask is None and workers > 1 and len(batches) > 1:
+    static = prepare(system, spec.params) if engine == "fused" and workers > 1 and dask is None else None
+    if static is not None and len(batches) > 1 and fused.covers(static, spec.params):
+        parts = _thread_batches(system, spec, seed, runs, batches, workers, progress, static)
+    elif dask is None and workers > 1 and len(batches) > 1:
         import multiprocessing
         import threading
         from concurrent.futures import ProcessPoolExecutor
@@ -433,14 +441,14 @@ def run_montecarlo(spec: MonteCarloSpec, system: SimSystem, runs: int | None = N
                     progress(len(part["run"]))
     elif dask is None:
         for b in batches:
-            parts.append(_run_batch(system, spec, seed, runs, b))
+            parts.append(_run_batch(system, spec, seed, runs, b, engine=engine))
             if progress:
                 progress(len(b))
     else:
         from distributed import as_completed
 
         sys_f = dask.scatter(system, broadcast=True)
-        futs = [dask.submit(_run_batch, sys_f, spec, seed, runs, b, pure=False) for b in batches]
+        futs = [dask.submit(_run_batch, sys_f, spec, seed, runs, b, engine=engine, pure=False) for b in batches]
         for fut in as_completed(futs):
             part = fut.result()
             parts.append(part)
@@ -448,6 +456,27 @@ def run_montecarlo(spec: MonteCarloSpec, system: SimSystem, runs: int | None = N
                 progress(len(part["run"]))
     df = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True).sort_values("run").reset_index(drop=True)
     return MCResult(spec=spec, runs=df, seed=seed)
+
+
+def _thread_batches(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, batches: list[list[int]],
+                    workers: int, progress: Callable[[int], None] | None, static: Any) -> list[dict[str, np.ndarray]]:
+    """Batches on ``workers`` threads sharing one system and one prepared static (the
+    compiled kernel releases the GIL; nothing is pickled).  Each batch owns its state, and
+    the kernel writes only into the batch's own arrays."""
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import as_completed as done
+
+    fused.warm(system, static)  # build the shared read-only arrays once, before the threads
+    parts = []
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="allychain-mc") as pool:
+        pending = [pool.submit(_run_batch, system, spec, seed, runs, b, engine="fused", static=static)
+                   for b in batches]
+        for fut in done(pending):
+            part = fut.result()
+            parts.append(part)
+            if progress:
+                progress(len(part["run"]))
+    return parts
 
 
 def dask_client(address: str) -> Any:

@@ -1,0 +1,183 @@
+"""The fused step kernel: one ARIO step in two passes over the flows, compiled with numba.
+
+:func:`allychain.simulate.engine.step` strings some forty numpy operations together, each a
+full memory round trip over ``(n, B)`` or ``(m, B)`` arrays, plus three sparse products.
+Here a step is
+
+1. one pass over the nodes, reading each supplier's row of ``P`` (baseline flows into the
+   slots it serves): demand ``D = c_old ⊙ (P g) + y``, overproduction ``α``, capacity,
+   production limited by the node's own input slots, rationing ``f`` and the new capacity
+   ratio ``c``;
+2. one pass over the slots, reading each slot's row of ``Pᵀ``: shipments
+   ``g ⊙ Pᵀ(c_old ⊙ f)``, next step's order denominators ``Pᵀ c``, inventories and the
+   slot's need — the new orders.
+
+BoARIO's ``allclose`` quirks (``stock_update="boario"``) decide per run over all slots, so
+that mode splits the slot pass in three (still one read of the flows).
+
+The arithmetic is that of the numpy engine operation by operation, and every sum adds its
+terms in the order scipy's sparse products do (suppliers, then slots, ascending), so the
+two engines agree bit for bit (``tests/simulate/test_sim_fused.py``).  The numpy engine is
+the reference and the fallback: explicit per-edge orders (export licences, a re-sourcing
+limit) and transport lags of more than one length run there.
+
+numba is optional (``pip install 'allychain[fast]'``); kernels are compiled once per
+process on first use and cached on disk (``cache=True``).  They release the GIL, so Monte
+Carlo runs batches on threads (:func:`allychain.simulate.montecarlo.run_montecarlo`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from allychain.errors import MissingExtraError, ScenarioError
+
+if TYPE_CHECKING:
+    from allychain.simulate.engine import State, Static, StepOutput
+    from allychain.simulate.params import Params
+    from allychain.simulate.system import SimSystem
+
+__all__ = ["ENGINES", "available", "resolve_engine", "supports", "covers", "warm", "step"]
+
+log = logging.getLogger(__name__)
+
+#: engine names accepted by ``engine=`` and ``--engine``
+ENGINES = ("auto", "numpy", "fused")
+_KERNELS: dict[str, Any] = {}
+
+
+def available() -> bool:
+    """Whether numba is installed (the fused engine can run)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def resolve_engine(engine: str | None) -> str:
+    """``"numpy"`` or ``"fused"`` for a requested engine (``None``/``"auto"``: fused when
+    numba is installed).
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown name.
+    MissingExtraError
+        When ``"fused"`` is asked for without numba.
+    """
+    if engine is None or engine == "auto":
+        return "fused" if available() else "numpy"
+    if engine not in ENGINES:
+        raise ScenarioError(f"engine={engine!r}; expected one of {', '.join(ENGINES)}")
+    if engine == "fused" and not available():
+        raise MissingExtraError("engine 'fused' needs numba: pip install 'allychain[fast]'")
+    return engine
+
+
+def supports(static: Static, params: Params, state: State, licence: np.ndarray | None) -> bool:
+    """Whether the fused kernel covers this step (else the numpy engine runs it)."""
+    return (licence is None and params.resourcing_limit is None and state.orders is None
+            and len(static.PT_lag) == 1 and state.og is not None)
+
+
+def covers(static: Static, params: Params) -> bool:
+    """Whether the fused kernel runs every step of runs without licences under these
+    parameters (then no step touches the numpy engine's shared scratch arrays)."""
+    return params.resourcing_limit is None and len(static.PT_lag) == 1
+
+
+def warm(system: SimSystem, static: Static) -> None:
+    """Load the compiled kernels and build the kernel's arrays for ``static`` now (before
+    threads share them)."""
+    _kernels()
+    _arrays(system, static)
+
+
+def _kernels() -> dict[str, Any]:
+    """Compile (or load from the cache) the kernels once per process."""
+    if not _KERNELS:
+        from allychain.simulate import _fused_nb
+
+        _KERNELS.update(node_pass=_fused_nb.node_pass, slot_pass=_fused_nb.slot_pass,
+                        slot_pass_boario=_fused_nb.slot_pass_boario)
+    return _KERNELS
+
+
+def _arrays(system: SimSystem, static: Static) -> dict[str, np.ndarray]:
+    """The flows in both row layouts and the per-slot constants the kernels read (built once
+    per prepared system)."""
+    hit = static.cache.get("fused")
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    P = sp.csr_matrix(static.P)  # (n × m), rows = suppliers
+    P.sort_indices()
+    PT = sp.csr_matrix(static.PT_lag[0])  # (m × n), rows = slots
+    PT.sort_indices()
+    m = system.m
+    need = np.zeros(m)
+    bind = np.zeros(m, dtype=np.bool_)
+    rows = np.arange(m) if static.bind_rows is None else static.bind_rows
+    bind[rows] = True
+    need[rows] = static.slot_need[:, 0]
+    slot_ptr = np.searchsorted(system.slot_buyer, np.arange(system.n + 1)).astype(np.int64)
+    finite = np.ones(m, dtype=np.bool_) if static.finite is None else static.finite.astype(np.bool_)
+    ix = np.int32 if max(system.n, m) < 2**31 else np.int64  # 4-byte column indices stream faster
+    hit = {
+        "p_ptr": P.indptr.astype(np.int64), "p_idx": P.indices.astype(ix), "p_val": P.data.astype(float),
+        "t_ptr": PT.indptr.astype(np.int64), "t_idx": PT.indices.astype(ix), "t_val": PT.data.astype(float),
+        "slot_ptr": slot_ptr, "bind": bind, "need": need, "finite": finite,
+        "buyer": system.slot_buyer.astype(np.int64), "a": system.slot_a.astype(float),
+        "goal": np.ascontiguousarray(static.slot_goal[:, 0]), "x0": np.ascontiguousarray(static.x0[:, 0]),
+        "cap_den": np.ascontiguousarray(static.cap_den[:, 0]), "inv_den0": np.ascontiguousarray(static.inv_den0[:, 0]),
+    }
+    static.cache["fused"] = hit
+    return hit
+
+
+def step(system: SimSystem, static: Static, params: Params, state: State, delta: np.ndarray,
+         demand_mult: np.ndarray | None = None, check: bool = False) -> tuple[State, StepOutput]:
+    """:func:`allychain.simulate.engine.step` for the cases :func:`supports` covers."""
+    from allychain.simulate.engine import State, StepOutput, check_step
+
+    k = _kernels()
+    a = _arrays(system, static)
+    t = state.t
+    n, B = state.x.shape
+    y = static.y0 if demand_mult is None else static.y0 * demand_mult
+    y = np.ascontiguousarray(np.broadcast_to(y, (n, B)))
+    delta = np.ascontiguousarray(np.broadcast_to(delta, (n, B)), dtype=float)
+    alt = params.order_type == "alt"
+    og = state.og
+    assert og is not None
+    oc = state.oc if state.oc is not None else np.ones((0, B))
+    D, alpha, xcap, xopt, x, f, c, cf = (np.empty((n, B)) for _ in range(8))
+    k["node_pass"](a["p_ptr"], a["p_idx"], a["p_val"], og, oc, state.oc is not None, y, delta, state.alpha,
+                   state.x, t >= 2, params.alpha_base, params.alpha_max, params.alpha_tau,
+                   params.alpha_relax == "exact_zero", a["x0"], a["cap_den"], a["slot_ptr"], a["bind"], a["need"],
+                   state.stock, alt, D, alpha, xcap, xopt, x, f, c, cf)
+    pipe = state.pipeline
+    m = system.m
+    if pipe is None:
+        pipe_now = pipe_dest = np.zeros((0, B))
+    else:
+        L1 = pipe.shape[0]
+        pipe_now, pipe_dest = pipe[t % L1], pipe[(t + static.lags[0]) % L1]
+    stock, og_new = np.empty((m, B)), np.empty((m, B))
+    args = (a["t_ptr"], a["t_idx"], a["t_val"], cf, c, og, alt, pipe is not None, pipe_now, pipe_dest,
+            a["buyer"], a["a"], a["goal"], a["finite"], a["inv_den0"], static.rate, x, xopt, state.stock,
+            stock, og_new)
+    if params.stock_update == "boario":
+        k["slot_pass_boario"](*args, np.empty((m, B)), np.empty((m, B)))
+    else:
+        k["slot_pass"](*args)
+    new = State(t=t + 1, alpha=alpha, stock=stock, x=x, pipeline=pipe, og=og_new, oc=c if alt else None)
+    if check:
+        check_step(t, state.stock, stock, x, xcap)
+    out = StepOutput(t=t, delta=delta.T, alpha=alpha.T, xcap=xcap.T, x=x.T, demand=D.T, stock_start=state.stock.T,
+                     y=y, f=f)
+    return new, out
