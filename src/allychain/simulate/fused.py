@@ -128,8 +128,8 @@ def _arrays(system: SimSystem, static: Static) -> dict[str, np.ndarray]:
     finite = np.ones(m, dtype=np.bool_) if static.finite is None else static.finite.astype(np.bool_)
     ix = np.int32 if max(system.n, m) < 2**31 else np.int64  # 4-byte column indices stream faster
     hit = {
-        "p_ptr": P.indptr.astype(np.int64), "p_idx": P.indices.astype(ix), "p_val": P.data.astype(float),
-        "t_ptr": PT.indptr.astype(np.int64), "t_idx": PT.indices.astype(ix), "t_val": PT.data.astype(float),
+        "p_ptr": P.indptr.astype(np.int64), "p_idx": P.indices.astype(ix), "p_val": np.asarray(P.data, dtype=float),
+        "t_ptr": PT.indptr.astype(np.int64), "t_idx": PT.indices.astype(ix), "t_val": np.asarray(PT.data, dtype=float),
         "slot_ptr": slot_ptr, "bind": bind, "need": need, "finite": finite,
         "buyer": system.slot_buyer.astype(np.int64), "a": system.slot_a.astype(float),
         "goal": np.ascontiguousarray(static.slot_goal[:, 0]), "x0": np.ascontiguousarray(static.x0[:, 0]),

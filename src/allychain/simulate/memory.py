@@ -99,6 +99,10 @@ def estimate_memory(system: Any, steps: int, batch: int = 1, params: Params | No
         "work": 10.0 * max(n, m, e, 1) * b * F8 + 4.0 * e * F8,
         "capacity path": float(path_steps) * n * F8,
     }
+    from allychain.simulate.fused import available
+
+    if available():  # the fused kernel's own copy of the flows (row-major both ways) and slot constants
+        parts["fused kernel"] = 2.0 * (e * 12 + n * 8) + 7.0 * m * F8
     return MemoryEstimate(parts)
 
 
