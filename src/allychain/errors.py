@@ -201,7 +201,15 @@ class AllychainDeprecationWarning(FutureWarning):
 
 
 class InfeasibleError(AllychainError):
-    """An optimisation problem has no solution; the message says which constraints conflict."""
+    """An optimisation problem has no solution; the message says which constraints conflict.
+
+    ``conflicting`` names the constraints of an irreducible conflicting set where the
+    model computed one (the allocation's MOU commitments), else it is empty.
+    """
+
+    def __init__(self, message: str, conflicting: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.conflicting = list(conflicting or [])
 
 
 class SolverError(AllychainError):
@@ -297,6 +305,28 @@ class AuditChainError(WorkspaceError):
     def __init__(self, message: str, seq: int | None = None) -> None:
         super().__init__(message)
         self.seq = seq
+
+
+class InvalidRecord(WorkspaceError):
+    """A record sent to the workspace (an agreement, an incident) is invalid; ``problems``
+    lists every problem, each naming where (``commitments[1].min_share``) and what was expected.
+    Nothing is stored."""
+
+    status, kind, title = 422, "invalid-record", "Invalid record"
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
+class CommitmentConflict(Conflict, InfeasibleError):
+    """Commitments that cannot all be honoured at once (the allocation LP is infeasible);
+    ``conflicting`` names the smallest conflicting set found."""
+
+    status, kind, title = 409, "commitments-conflict", "Commitments cannot all be honoured"
+
+    def __init__(self, message: str, conflicting: list[str] | None = None) -> None:
+        InfeasibleError.__init__(self, message, conflicting)
 
 
 class PayloadTooLarge(WorkspaceError):

@@ -116,6 +116,42 @@ def _to_publish(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]
     return "/api/ws/aggregates/capacity/releases", {}, None
 
 
+def _terms() -> dict[str, Any]:
+    return {"title": "MOU on neon", "parties": ["KOR", "NLD"], "signed": "2026-05-01", "items": ["neon"],
+            "source": "MOU text, 2026", "commitments": [{"item": "neon", "from": "KOR", "to": "NLD", "min": 1}]}
+
+
+def _agreement(env: Any, org: str, in_force: bool = False) -> str:
+    """A draft agreement registered by ``org`` (by its analyst, or the steward), optionally put in force."""
+    from allychain.workspace import agreements
+
+    agr_id = "m-" + secrets.token_hex(5)
+    agreements.register(env.store, env.people["p"][USER_OF[org]], _terms(), agr_id)
+    if in_force:
+        agreements.set_status(env.store, env.people["p"]["steward"], agr_id, "in_force")
+    return agr_id
+
+
+def _new_agreement(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    return "/api/ws/agreements", {"json": {"id": "n-" + secrets.token_hex(5), **_terms()}}, None
+
+
+def _read_agreement(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    return f"/api/ws/agreements/{_agreement(env, org, in_force=True)}", {}, None
+
+
+def _amend_agreement(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    return f"/api/ws/agreements/{_agreement(env, org)}", {"json": {**_terms(), "title": "amended"}}, None
+
+
+def _agreement_status(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    return f"/api/ws/agreements/{_agreement(env, org)}/status", {"json": {"status": "in_force"}}, None
+
+
+def _check_agreement(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    return f"/api/ws/agreements/{_agreement(env, org)}/check", {"json": {}}, None
+
+
 def _plain(path: str, body: dict[str, Any] | None = None) -> Example:
     return lambda env, me, org: (path, {"json": body} if body is not None else {}, None)
 
@@ -145,6 +181,14 @@ EXAMPLES: dict[tuple[str, str], tuple[Example, bool, int]] = {
     ("GET", "/api/ws/aggregates/{kind}"): (_published, False, 200),
     ("POST", "/api/ws/aggregates/{kind}/releases"): (_to_publish, False, 201),
     ("GET", "/api/ws/releases"): (_plain("/api/ws/releases"), False, 200),
+    ("GET", "/api/ws/agreements"): (_plain("/api/ws/agreements"), False, 200),
+    ("POST", "/api/ws/agreements"): (_new_agreement, False, 201),
+    ("GET", "/api/ws/agreements/coverage"): (_plain("/api/ws/agreements/coverage"), False, 200),
+    ("GET", "/api/ws/agreements/gaps"): (_plain("/api/ws/agreements/gaps?members=KOR,NLD"), False, 200),
+    ("GET", "/api/ws/agreements/{agr_id}"): (_read_agreement, True, 200),
+    ("PUT", "/api/ws/agreements/{agr_id}"): (_amend_agreement, True, 200),
+    ("POST", "/api/ws/agreements/{agr_id}/status"): (_agreement_status, True, 200),
+    ("POST", "/api/ws/agreements/{agr_id}/check"): (_check_agreement, True, 200),
     ("GET", "/api/ws/analysis/dependencies"): (_plain("/api/ws/analysis/dependencies?members=KOR,NLD"), False, 200),
 }
 

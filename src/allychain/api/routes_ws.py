@@ -90,7 +90,8 @@ def install(app: FastAPI, store: Store) -> None:
 
     @app.exception_handler(WorkspaceError)
     async def _ws(request: Request, exc: WorkspaceError) -> JSONResponse:
-        resp = problem_response(request, exc.status, exc.kind, exc.title, str(exc))
+        extra = {k: getattr(exc, k) for k in ("problems", "conflicting") if getattr(exc, k, None)}
+        resp = problem_response(request, exc.status, exc.kind, exc.title, str(exc), **extra)
         if exc.status == 401:
             resp.headers["WWW-Authenticate"] = 'Bearer realm="allychain"'
         return resp
@@ -312,4 +313,4 @@ def audit_verify(request: Request, p: Principal | None = Depends(caller)) -> Res
 
 
 # the aggregates routes live in their own module; importing it registers them on ``router``
-from allychain.api import routes_ws_aggregates  # noqa: E402,F401
+from allychain.api import routes_ws_aggregates, routes_ws_agreements  # noqa: E402,F401,I001

@@ -57,7 +57,10 @@ def _register_capabilities() -> None:
     app.command("report")(report_cli.report_cmd)
     app.command("serve")(serve_cli.serve_cmd)
     from allychain.cli import workspace as workspace_cli
-    from allychain.cli import workspace_publish  # noqa: F401 - registers publish, aggregates, releases
+    from allychain.cli import (
+        workspace_agreements,  # noqa: F401 - registers workspace agreement …
+        workspace_publish,  # noqa: F401 - registers publish, aggregates, releases
+    )
 
     app.add_typer(workspace_cli.app, name="workspace")
     from allychain.cli import watch as watch_cli

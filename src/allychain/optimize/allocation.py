@@ -53,14 +53,14 @@ from allychain.optimize.allocation_model import (
     Coef,
     build_lp,
     compile_plan,
-    explain_conflict,
+    explain_conflict_named,
     served_row,
 )
-from allychain.optimize.allocation_plan import COMMITMENT_COLUMNS, AllocationPlan, plan_from_dict
+from allychain.optimize.allocation_plan import COMMITMENT_COLUMNS, AllocationPlan, plan_from_dict, plan_to_dict
 from allychain.optimize.allocation_plan import PLAN_KEYS as PLAN_KEYS  # re-exported
 from allychain.optimize.result import Result, Status
 
-__all__ = ["AllocationPlan", "plan_from_dict", "allocate", "allocate_plan"]
+__all__ = ["AllocationPlan", "plan_from_dict", "plan_to_dict", "allocate", "allocate_plan"]
 
 TOL = 1e-7  # units
 
@@ -137,7 +137,8 @@ def allocate_plan(plan: AllocationPlan) -> Result:
     active = list(range(len(m.bounds)))
     base = solve_lp(build_lp(m, active), "allocation")
     if base.status == Status.infeasible:
-        raise InfeasibleError(f"{plan.file}: " + explain_conflict(m))
+        text, names = explain_conflict_named(m)
+        raise InfeasibleError(f"{plan.file}: " + text, conflicting=names)
     levels: dict[str, float] = {}
     if plan.fairness:
         levels = _maxmin(m, active)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,7 @@ from allychain.optimize.allocation_plan import AllocationPlan
 from allychain.optimize.result import Status
 
 __all__ = ["AllocationModel", "BYTES_PER_ARC", "Coef", "build_lp", "check_size", "compile_plan", "explain_conflict",
+           "explain_conflict_named",
            "relaxed_lp", "served_row"]
 
 
@@ -33,6 +34,7 @@ class AllocationModel:
     needs: pd.DataFrame  # member, item, amount, weight
     arcs: pd.DataFrame  # source (index), need (index)
     bounds: list[tuple[int, str, int, float, str]]  # (commitment row, side, arc, value, label)
+    names: list[str] = field(default_factory=list)  # commitment names by row
 
     @property
     def n_y(self) -> int:
@@ -93,7 +95,8 @@ def compile_plan(plan: AllocationPlan) -> AllocationModel:
             if v == v:
                 what = f"{col} {v:g}" + (f" of {avail:g} available = {v * scale:g} units" if col.endswith("share") else "")
                 bounds.append((r, side, a, float(v * scale), f"{head}: {what})"))
-    return AllocationModel(sources.reset_index(drop=True), needs.reset_index(drop=True), arcs, bounds)
+    return AllocationModel(sources.reset_index(drop=True), needs.reset_index(drop=True), arcs, bounds,
+                           [str(x) for x in c["name"]])
 
 
 Coef = np.ndarray | tuple[np.ndarray, np.ndarray]
@@ -148,6 +151,11 @@ def build_lp(m: AllocationModel, active: list[int], extra_rows: Sequence[tuple[C
 
 def explain_conflict(m: AllocationModel) -> str:
     """Deletion filter over commitment bounds: an irreducible conflicting set, in words."""
+    return explain_conflict_named(m)[0]
+
+
+def explain_conflict_named(m: AllocationModel) -> tuple[str, list[str]]:
+    """:func:`explain_conflict` and the names of the commitments in the conflicting set."""
     active = list(range(len(m.bounds)))
     for b in list(active):
         trial = [x for x in active if x != b]
@@ -172,7 +180,8 @@ def explain_conflict(m: AllocationModel) -> str:
         needed = [t for r, t in candidates
                   if solve_lp(relaxed_lp(m, active, [r]), "allocation").status != Status.infeasible]
         text += " — together they exceed: " + "; ".join(needed or [t for _, t in candidates])
-    return text + ". Relax or drop one of them (without any one of them the rest can be met)."
+    names = list(dict.fromkeys(m.names[m.bounds[b][0]] for b in active)) if m.names else []
+    return text + ". Relax or drop one of them (without any one of them the rest can be met).", names
 
 
 def relaxed_lp(m: AllocationModel, active: list[int], free_rows: list[int]) -> LP:

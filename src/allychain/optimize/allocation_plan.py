@@ -16,7 +16,7 @@ import pandas as pd
 
 from allychain.model.spec import Spec
 
-__all__ = ["AllocationPlan", "plan_from_dict", "COMMITMENT_COLUMNS", "PLAN_KEYS"]
+__all__ = ["AllocationPlan", "plan_from_dict", "plan_to_dict", "COMMITMENT_COLUMNS", "PLAN_KEYS"]
 
 COMMITMENT_COLUMNS = ["name", "from", "to", "item", "min", "max", "min_share", "max_share"]
 
@@ -116,3 +116,30 @@ def plan_from_dict(d: Mapping[str, Any], file: str = "<plan>") -> AllocationPlan
     comm = pd.DataFrame(rows, columns=COMMITMENT_COLUMNS)
     _check_names(top, short, supply, comm, priorities, units)
     return AllocationPlan(short, supply, comm, priorities, top.flag("fairness", False), units, file)
+
+
+def plan_to_dict(plan: AllocationPlan, description: str = "") -> dict[str, Any]:
+    """The PLAN mapping of ``plan`` (what :func:`plan_from_dict` reads back): the YAML export format."""
+
+    def num(v: Any) -> float | None:
+        return None if v is None or v != v else float(v)
+
+    def clean(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in d.items() if v is not None}
+
+    out: dict[str, Any] = {}
+    if description:
+        out["description"] = description
+    if plan.units:
+        out["items"] = [{"id": i, "unit": u} for i, u in plan.units.items()]
+    if plan.priorities:
+        out["members"] = {m: {"priority": float(w)} for m, w in plan.priorities.items()}
+    out["shortfalls"] = [clean({"member": r["member"], "item": r["item"], "amount": float(r["amount"]),
+                                "priority": num(r.get("priority"))}) for r in plan.shortfalls.to_dict("records")]
+    out["supply"] = [{"member": r["member"], "item": r["item"], "spare_capacity": num(r["spare_capacity"]) or 0.0,
+                      "stockpile": num(r["stockpile"]) or 0.0} for r in plan.supply.to_dict("records")]
+    out["commitments"] = [clean({"name": r["name"], "from": r["from"], "to": r["to"], "item": r["item"],
+                                 **{k: num(r[k]) for k in ("min", "max", "min_share", "max_share")}})
+                          for r in plan.commitments.to_dict("records")]
+    out["fairness"] = bool(plan.fairness)
+    return out

@@ -29,9 +29,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = ["Base", "Organisation", "User", "UserRole", "Token", "Submission", "SubmissionVersion", "AuditEvent",
-           "AuditHead", "Release", "ORG_KINDS", "utcnow"]
+           "AuditHead", "Release", "Agreement", "AgreementVersion", "Incident", "IncidentEvent", "ORG_KINDS",
+           "AGREEMENT_STATUSES", "INCIDENT_STATES", "utcnow"]
 
 ORG_KINDS = ("government", "company", "university", "secretariat")
+AGREEMENT_STATUSES = ("draft", "in_force", "expired", "suspended")
+INCIDENT_STATES = ("open", "assessed", "responding", "closed")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -198,3 +201,65 @@ class Release(Base):
     __table_args__ = (UniqueConstraint("table", "seq", name="uq_releases_table_seq"),
                       Index("ix_releases_kind_created_at", "kind", "created_at"))
 
+
+
+class Agreement(Base):
+    """An MOU or other agreement on key items: the record; its terms are in the versions.
+
+    ``org_id`` is the organisation that registered it (the owner for ``own`` scopes);
+    ``status`` mirrors the current version's status for listing.
+    """
+
+    __tablename__ = "agreements"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12))
+    current_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    __table_args__ = (CheckConstraint("status IN ('draft','in_force','expired','suspended')", name="status"),)
+
+
+class AgreementVersion(Base):
+    """One immutable version of an agreement's terms (canonical JSON) and its digest."""
+
+    __tablename__ = "agreement_versions"
+    agreement_id: Mapped[str] = mapped_column(ForeignKey("agreements.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(12))
+    digest: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class Incident(Base):
+    """A supply disruption handled as a workflow: open → assessed → responding → closed.
+
+    ``body`` is the canonical JSON of the disrupted items/countries/firms and the shock
+    estimate; what happened along the way is in ``incident_events``.
+    """
+
+    __tablename__ = "incidents"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(12))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    body: Mapped[str] = mapped_column(Text)
+    __table_args__ = (CheckConstraint("state IN ('open','assessed','responding','closed')", name="state"),)
+
+
+class IncidentEvent(Base):
+    """One entry of an incident's timeline (transition, assessment, allocation, decision, report)."""
+
+    __tablename__ = "incident_events"
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)

@@ -18,8 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from allychain.errors import Conflict
 from allychain.store.models import (
+    Agreement,
+    AgreementVersion,
     AuditEvent,
     AuditHead,
+    Incident,
+    IncidentEvent,
     Organisation,
     Release,
     Submission,
@@ -206,6 +210,68 @@ class Repo:
 
     def get_release(self, release_id: str) -> Release | None:
         return self.s.get(Release, release_id)
+
+    # agreements --------------------------------------------------------------------
+    def add_agreement(self, agr: Agreement, version: AgreementVersion) -> None:
+        self.s.add(agr)
+        self.s.flush()
+        self.s.add(version)
+        self.s.flush()
+
+    def get_agreement(self, agr_id: str, lock: bool = False) -> Agreement | None:
+        q = select(Agreement).where(Agreement.id == agr_id)
+        if lock:
+            q = q.with_for_update()
+        return self.s.scalars(q).first()
+
+    def add_agreement_version(self, agr: Agreement, version: AgreementVersion) -> None:
+        self.s.add(version)
+        agr.current_version, agr.status = version.version, version.status
+        self.s.flush()
+
+    def agreement_versions(self, agr_id: str) -> Sequence[AgreementVersion]:
+        q = select(AgreementVersion).where(AgreementVersion.agreement_id == agr_id).order_by(
+            AgreementVersion.version)
+        return self.s.scalars(q).all()
+
+    def current_agreements(self, status: str | None = None) -> Sequence[tuple[Agreement, AgreementVersion]]:
+        """Every agreement with its current version (of one ``status`` when given), by id."""
+        q = (select(Agreement, AgreementVersion)
+             .join(AgreementVersion, (AgreementVersion.agreement_id == Agreement.id)
+                   & (AgreementVersion.version == Agreement.current_version))
+             .order_by(Agreement.id))
+        if status is not None:
+            q = q.where(Agreement.status == status)
+        return [(a, b) for a, b in self.s.execute(q).all()]
+
+    # incidents ---------------------------------------------------------------------
+    def add_incident(self, inc: Incident) -> Incident:
+        self.s.add(inc)
+        self.s.flush()
+        return inc
+
+    def get_incident(self, inc_id: str, lock: bool = False) -> Incident | None:
+        q = select(Incident).where(Incident.id == inc_id)
+        if lock:
+            q = q.with_for_update()
+        return self.s.scalars(q).first()
+
+    def list_incidents(self, org_id: str | None = None) -> Sequence[Incident]:
+        q = select(Incident).order_by(Incident.opened_at, Incident.id)
+        if org_id is not None:
+            q = q.where(Incident.org_id == org_id)
+        return self.s.scalars(q).all()
+
+    def add_incident_event(self, inc_id: str, fields: dict[str, Any]) -> IncidentEvent:
+        last = self.s.scalar(select(func.max(IncidentEvent.seq)).where(IncidentEvent.incident_id == inc_id))
+        ev = IncidentEvent(incident_id=inc_id, seq=int(last or 0) + 1, **fields)
+        self.s.add(ev)
+        self.s.flush()
+        return ev
+
+    def incident_events(self, inc_id: str) -> Sequence[IncidentEvent]:
+        q = select(IncidentEvent).where(IncidentEvent.incident_id == inc_id).order_by(IncidentEvent.seq)
+        return self.s.scalars(q).all()
 
     # audit trail -------------------------------------------------------------------
     def audit_head(self) -> AuditHead:

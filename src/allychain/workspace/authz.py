@@ -52,6 +52,18 @@ class Action(enum.StrEnum):
     AUDIT_READ = "audit:read"
     AUDIT_VERIFY = "audit:verify"
     AUDIT_EXPORT = "audit:export"
+    AGREEMENT_CREATE = "agreement:create"
+    AGREEMENT_AMEND = "agreement:amend"
+    AGREEMENT_STATUS = "agreement:status"
+    AGREEMENT_LIST = "agreement:list"
+    AGREEMENT_READ = "agreement:read"
+    AGREEMENT_CHECK = "agreement:check"
+    AGREEMENT_GAPS = "agreement:gaps"
+    INCIDENT_OPEN = "incident:open"
+    INCIDENT_LIST = "incident:list"
+    INCIDENT_READ = "incident:read"
+    INCIDENT_UPDATE = "incident:update"
+    INCIDENT_ALLOCATE = "incident:allocate"
 
 
 class Scope(enum.IntEnum):
