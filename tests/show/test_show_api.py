@@ -58,7 +58,8 @@ def test_openapi_lists_every_endpoint(client: Any) -> None:
     for p in ("/api/items", "/api/items/{item_id}", "/api/providers", "/api/shares", "/api/search", "/api/map",
               "/api/analysis/concentration", "/api/analysis/chokepoints", "/api/analysis/dependencies",
               "/api/analysis/alliance", "/api/analysis/complementarity", "/api/analysis/shared-dependencies",
-              "/api/analysis/partners", "/api/analysis/coverage", "/api/decisions/tts", "/api/jobs/scenario",
+              "/api/analysis/partners", "/api/analysis/severity", "/api/analysis/coverage", "/api/decisions/tts",
+              "/api/jobs/scenario",
               "/api/jobs/report", "/api/jobs/{job_id}", "/api/jobs/{job_id}/result", "/api/reports/{job_id}"):
         assert p in paths, p
     # no CDN-backed documentation pages
@@ -217,3 +218,15 @@ def test_dashboard_assets_are_local(client: Any) -> None:
     assert js.status_code == 200 and "plotly" in js.text[:500].lower()
     app_js = client.get("/static/app.js").text
     assert "http://" not in app_js and "https://" not in app_js
+
+
+def test_severity_matches_python(client: Any, network: Any) -> None:
+    import allychain.analysis as A
+
+    body = client.get("/api/analysis/severity", params={"members": "KOR,NLD", "top": 10}).json()
+    expected = A.severity(network, ["KOR", "NLD"], top=10)
+    expected = expected[expected["status"] == "assessed"]
+    assert [r["item_id"] for r in body["rows"]] == list(expected["item_id"])
+    assert [r["score"] for r in body["rows"]] == pytest.approx(list(expected["score"]))
+    assert all(r["agreement_cover"] is None for r in body["rows"])  # unknown is null, never 0
+    assert {"critical", "high", "watch"} == set(body["tiers"]) and body["definition"]

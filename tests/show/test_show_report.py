@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 pytest.importorskip("jinja2", reason="the briefing pack needs jinja2 (server extra)")
 
 SCENARIO = Path(__file__).resolve().parents[2] / "src" / "allychain" / "scenarios" / "neon-loss.yaml"
-SECTIONS = ["summary", "chokepoints", "member-dependencies", "alliance", "partners", "scenarios", "unprotected",
-            "methods"]
+SECTIONS = ["summary", "chokepoints", "member-dependencies", "alliance", "severity", "partners", "scenarios",
+            "unprotected", "methods"]
 
 
 def cli() -> typer.Typer:
@@ -121,3 +121,19 @@ def test_report_errors(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli(), ["report", "--scenario", str(bad), "--out", str(tmp_path / "b.html")])
     assert r.exit_code != 0 and "loss" in str(r.exception)
     assert not (tmp_path / "b.html").exists()
+
+
+def test_report_ranks_the_most_severe_dependencies(brief: dict[str, Any]) -> None:
+    import allychain
+    from allychain.analysis import severity
+
+    html = brief["html"]
+    part = html[html.index('id="severity"'):html.index('id="partners"')]
+    top = severity(allychain.load("builtin"), ["KOR", "NLD"], top=10)
+    top = top[top["status"] == "assessed"]
+    assert len(top) == 10
+    # the pack shows the same ten, in the same order, with their components and rules
+    positions = [part.index(f"({i})") for i in top["item_id"]]
+    assert positions == sorted(positions)
+    assert "critical_dependency" in part and "Agreement cover" in part
+    assert "Most severe dependencies: Gallium" in html

@@ -26,6 +26,7 @@ from allychain.analysis.dependencies import (
 from allychain.analysis.partners import best_partners, partners
 from allychain.analysis.pools import DEFAULT_POOL, candidate_pool, country_groupings, groupings
 from allychain.analysis.requirements import closure, requirement_graph
+from allychain.analysis.severity import score_components, severity, severity_report
 from allychain.analysis.snapshot import share_matrix
 
 __all__ = [
@@ -46,6 +47,9 @@ __all__ = [
     "partners",
     "best_partners",
     "candidate_pool",
+    "severity",
+    "severity_report",
+    "score_components",
     "country_groupings",
     "groupings",
     "DEFAULT_POOL",

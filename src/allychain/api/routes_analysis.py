@@ -17,7 +17,7 @@ from allychain.api.problems import PROBLEM_SCHEMA
 from allychain.model.rules import CHOKEPOINT_RULES, DEPENDENCY_RULES
 
 __all__ = ["router", "decisions", "concentration", "chokepoints", "dependencies", "alliance_payload", "alliance",
-           "complementarity", "shared_dependencies", "partners", "coverage", "unprotected_payload", "tts"]
+           "complementarity", "shared_dependencies", "partners", "severity", "coverage", "unprotected_payload", "tts"]
 
 router = APIRouter(prefix="/api/analysis", tags=["analysis"],
                    responses={400: PROBLEM_SCHEMA, 422: PROBLEM_SCHEMA})
@@ -171,6 +171,28 @@ def shared_dependencies(request: Request, members: str | None = MembersQ, year: 
         return {"members": mem, "critical_share": critical_share, "rows": d}
 
     return cached(request, ("shared", tuple(mem), year, critical_share, min_share, _tuple(stg)), compute)
+
+
+@router.get("/severity", summary="Dependencies (or items) ranked by severity, with components, tiers and rules")
+def severity(request: Request, members: str | None = MembersQ, year: int | None = YearQ,
+             critical_share: float = CriticalQ, min_share: float = MinShareQ, stages: str | None = StagesQ,
+             items_only: bool = Query(False, description="Score items without members (the item view)."),
+             top: int = Query(10, ge=1, le=500, description="The N most severe rows returned.")) -> Response:
+    mem = None if items_only else _members(request, members)
+    stg = split(stages)
+
+    def compute() -> dict[str, Any]:
+        from allychain.analysis import severity_report
+
+        n = state_of(request).network
+        rep = severity_report(n, mem, top=top, year=year, critical_share=critical_share, min_share=min_share,
+                              stages=stg)
+        rows = rep["rows"][rep["rows"]["status"].eq("assessed")]
+        return {"members": rep["members"], "assessed": rep["assessed"], "tiers": rep["tiers"],
+                "definition": rep["definition"], "rows": rows, "coverage": rep["coverage"]}
+
+    return cached(request, ("severity", None if mem is None else tuple(mem), year, critical_share, min_share,
+                            _tuple(stg), top), compute)
 
 
 @router.get("/partners", summary="Candidate partners ranked by the critical alliance dependencies they resolve")

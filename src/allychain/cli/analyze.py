@@ -24,9 +24,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from allychain.model.network import Network
 
 __all__ = ["app", "DEFAULT_MEMBERS", "concentration_cmd", "chokepoints_cmd", "dependencies_cmd", "alliance_cmd",
-           "partners_cmd", "demo"]
+           "partners_cmd", "severity_cmd", "demo"]
 
-app = typer.Typer(help="Alliance analysis: concentration, chokepoints, dependencies, alliance view, partners.",
+app = typer.Typer(help="Alliance analysis: concentration, chokepoints, dependencies, alliance view, partners, "
+                       "severity.",
                   no_args_is_help=True, rich_markup_mode=None)
 
 DataOpt = typer.Option("builtin", "--data", "-d", help="builtin, eto, a folder, or a '+' combination (builtin+eto).")
@@ -341,6 +342,51 @@ def partners_cmd(
         from allychain.report.charts import partner_bars
 
         partner_bars(out if k is None else out.assign(score=out["gain"]), plot)
+
+
+@app.command("severity")
+def severity_cmd(
+    members: str | None = typer.Option(None, "--members", "-m",
+                                       help="Comma-separated members or an alliance id (default KOR,NLD); "
+                                            "'none' scores items without members."),
+    top: int | None = typer.Option(10, "--top", min=1, help="Show the N most severe (default 10)."),
+    all_rows: bool = typer.Option(False, "--all", help="Show every row, not assessable ones included."),
+    data: str = DataOpt,
+    stages: str | None = StagesOpt,
+    critical_share: float = CriticalOpt,
+    min_share: float = MinShareOpt,
+    year: int | None = YearOpt,
+    fmt: Format = FormatOpt,
+) -> None:
+    """The most severe dependencies (or items), with the score's components and the rules that fired.
+
+    Score: weighted mean of the known components (concentration, substitutability, time to build
+    alternative capacity, exposure, agreement cover), with its range were the unknown ones 0 or 1;
+    tiers critical / high / watch (docs/analysis.md, "Severity").
+    """
+    from allychain.analysis import severity_report
+
+    n = _load(data)
+    mem = None if (members or "").strip().casefold() == "none" else _members(n, members)
+    rep = severity_report(n, mem, top=None if all_rows else top, year=year, critical_share=critical_share,
+                          min_share=min_share, stages=_split(stages))
+    rows = rep["rows"] if all_rows else rep["rows"][rep["rows"]["status"].eq("assessed")]
+    label = "+".join(mem) if mem else "all items"
+    if fmt == Format.json:
+        emit({"members": rep["members"], "member_names": rep["member_names"], "assessed": rep["assessed"],
+              "tiers": rep["tiers"], "definition": rep["definition"], "rows": rows, "coverage": rep["coverage"]},
+             fmt)
+    else:
+        tiers = ", ".join(f"{v} {k}" for k, v in rep["tiers"].items())
+        _emit_table(rows, fmt, f"severity, {label}: top {len(rows)} of {rep['assessed']} scored ({tiers})",
+                    ["rank", "item_name", "item_id", "tier", "score", "score_low", "score_high", "concentration",
+                     "substitutability", "time_to_build", "exposure", "agreement_cover", "supplier_name",
+                     "supplier_share", "rules"])
+    if fmt == Format.table:
+        typer.echo("components 0–1, blank = unknown (not 0); agreement cover is not known until agreements are "
+                   "registered; score = weighted mean of the known components, low/high = unknown ones at 0/1")
+    if rep["coverage"] is not None:
+        _statement(rep["coverage"], fmt, _names(n))
 
 
 def demo(network: Network, console: Console, members: str = DEFAULT_MEMBERS) -> None:

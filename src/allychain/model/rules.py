@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["RULE_NAMES", "ChokepointRules", "DependencyRules", "CHOKEPOINT_RULES", "DEPENDENCY_RULES"]
+__all__ = ["RULE_NAMES", "ChokepointRules", "DependencyRules", "CHOKEPOINT_RULES", "DEPENDENCY_RULES",
+           "SEVERITY_COMPONENTS", "SeverityRules", "SEVERITY_RULES"]
 
 RULE_NAMES = ("country_share", "firm_top3", "hhi")
 
@@ -102,3 +103,83 @@ class DependencyRules:
 CHOKEPOINT_RULES = ChokepointRules()
 #: the default dependency thresholds
 DEPENDENCY_RULES = DependencyRules()
+
+
+#: the components of the severity score, in the order shown
+SEVERITY_COMPONENTS = ("concentration", "substitutability", "time_to_build", "exposure", "agreement_cover")
+
+
+@dataclass(frozen=True)
+class SeverityRules:
+    """Weights, scale and tier thresholds of the criticality (severity) score — the one home of
+    their defaults (see docs/analysis.md, "Severity").
+
+    Each component is a number in [0, 1] (1 = most severe) or unknown; the score is the
+    weighted mean of the known components, and the range the score would take were the
+    unknown ones 0 or 1 is shown beside it.
+
+    Parameters
+    ----------
+    weights
+        Weight of each of :data:`SEVERITY_COMPONENTS` (non-negative, not all zero).
+    ttr_scale
+        Months of time to build alternative capacity that count as the maximum (24).
+    critical, high, watch
+        Lowest score of each tier (inclusive); below ``watch`` an item is in no tier.
+    """
+
+    weights: dict[str, float] = field(default_factory=lambda: {
+        "concentration": 0.30, "substitutability": 0.20, "time_to_build": 0.20, "exposure": 0.20,
+        "agreement_cover": 0.10})
+    ttr_scale: float = 24.0
+    critical: float = 0.70
+    high: float = 0.55
+    watch: float = 0.40
+    sources: dict[str, str] = field(default_factory=lambda: {
+        "concentration": "largest single supplier country's share (outside the members), as in the 65 % rule of "
+                         "SIA/BCG (2021)",
+        "substitutability": "firm concentration CR3 (US Census Bureau concentration ratios): how few firms could "
+                            "replace a lost supplier",
+        "time_to_build": "time to build alternative capacity by item class, 9–21 months (SIA/BCG 2021 orders of "
+                         "magnitude; allychain.model.recovery), over 24 months (the upper end of a fab rebuild)",
+        "exposure": "the members' role weight × foreign share through all tiers (docs/analysis.md §3)",
+        "agreement_cover": "share of the dependency not covered by an agreement of the members; not known until "
+                           "the agreement registry exists",
+        "weights": "allychain convention: concentration weighs most; exposure, substitutability and time to build "
+                   "equally; agreement cover least until it is measured",
+        "tiers": "allychain convention (no official cut-off): critical ≥ 0.70, high ≥ 0.55, watch ≥ 0.40",
+    }, compare=False)
+
+    def __post_init__(self) -> None:
+        from allychain.errors import AllychainError
+
+        bad = [k for k in self.weights if k not in SEVERITY_COMPONENTS]
+        if bad or any(v < 0 for v in self.weights.values()) or not any(v > 0 for v in self.weights.values()):
+            raise AllychainError(f"severity weights must be non-negative numbers for {', '.join(SEVERITY_COMPONENTS)}"
+                                 f", not all zero; got {self.weights}")
+        if not 0 <= self.watch <= self.high <= self.critical <= 1:
+            raise AllychainError("severity tiers must satisfy 0 ≤ watch ≤ high ≤ critical ≤ 1; got "
+                                 f"watch={self.watch}, high={self.high}, critical={self.critical}")
+        if self.ttr_scale <= 0:
+            raise AllychainError(f"ttr_scale must be positive months, got {self.ttr_scale}")
+
+    def tier(self, score: float) -> str | None:
+        """``critical``, ``high``, ``watch`` or None (below watch, or an unknown score)."""
+        if score != score:  # NaN
+            return None
+        for name, lo in (("critical", self.critical), ("high", self.high), ("watch", self.watch)):
+            if score >= lo - 1e-9:
+                return name
+        return None
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The components as records: component, weight, source; then the tiers."""
+        rows = [{"rule": c, "threshold": self.weights.get(c, 0.0), "unit": "weight", "source": self.sources[c]}
+                for c in SEVERITY_COMPONENTS]
+        rows += [{"rule": t, "threshold": getattr(self, t), "unit": "score 0-1", "source": self.sources["tiers"]}
+                 for t in ("critical", "high", "watch")]
+        return rows
+
+
+#: the default severity score
+SEVERITY_RULES = SeverityRules()

@@ -22,7 +22,8 @@ network in normalised units so that the TTS/TTR model applies:
   item's market size per period (USD) when every final item's market size is known,
   else none (lost demand is then counted in units of world supply, one basis for all
   markets).
-* **TTR** — by item class, from :data:`TTR_DEFAULTS` (months), overridable by class,
+* **TTR** — by item class, from :data:`TTR_DEFAULTS` (months; defined in
+  :mod:`allychain.model.recovery`, shared with the severity score), overridable by class,
   kind or item id.
 
 TTR defaults and their sources
@@ -56,38 +57,12 @@ import pandas as pd
 from allychain.errors import AllychainError
 from allychain.model.flows import UNKNOWN, FlowNetwork, flow_network, node_id
 from allychain.model.network import Network
+from allychain.model.recovery import CLASS_OF_KIND, TTR_DEFAULTS, TTR_SOURCES, item_class
 
 __all__ = ["site_network", "TTR_DEFAULTS", "TTR_SOURCES", "COVER_DEFAULTS", "CLASS_OF_KIND", "item_class"]
 
-#: item kind → TTR class
-CLASS_OF_KIND: dict[str, str] = {
-    "tool": "tool",
-    "material": "material",
-    "chemical": "material",
-    "raw_material": "material",
-    "chip": "chip",
-    "output": "chip",
-    "process": "process",
-    "design": "process",
-}
-
-#: default time to recover per class, months
-TTR_DEFAULTS: dict[str, float] = {"process": 21.0, "chip": 21.0, "tool": 15.0, "material": 9.0}
-
-TTR_SOURCES: dict[str, str] = {
-    "process": "fab / assembly-test rebuild or requalification 18–24 months (SIA & BCG 2021, order of magnitude)",
-    "chip": "as process: chips are made in fabs (SIA & BCG 2021, order of magnitude)",
-    "tool": "semiconductor equipment lead times 12–18 months (SIA & BCG 2021, order of magnitude)",
-    "material": "qualification of a new material or chemical supplier 6–12 months (industry accounts)",
-}
-
 #: default months of normal output held as inventory per class (illustrative assumptions)
 COVER_DEFAULTS: dict[str, float] = {"process": 1.0, "chip": 2.0, "tool": 3.0, "material": 2.0}
-
-
-def item_class(kind: object) -> str:
-    """TTR class of an item kind (unknown kinds count as ``process``)."""
-    return CLASS_OF_KIND.get(str(kind), "process")
 
 
 def _lookup(table: Mapping[str, float], defaults: Mapping[str, float], item: str, kind: str, cls: str) -> float:

@@ -36,6 +36,7 @@ from allychain.report.briefing_sections import (
     partner_section,
     scenario_chart,
     scenario_section,
+    severity_section,
     summary_lines,
     unprotected_section,
 )
@@ -92,7 +93,7 @@ def build_briefing(
     names = dict(zip(network.stages["stage_id"].astype(str), network.stages["name"].astype(str), strict=True))
     names.update(network.item_names())
     label = data_label or network.name
-    steps_total = 6 + len(scenarios) + (1 if decisions else 0)
+    steps_total = 7 + len(scenarios) + (1 if decisions else 0)
     done = 0
 
     def step(message: str) -> None:
@@ -106,6 +107,8 @@ def build_briefing(
     members_ = member_section(network, mem, names, year)
     step("alliance view")
     alliance = alliance_section(network, mem, names, year)
+    step("severity")
+    severity = severity_section(network, mem, names, year)
     step("partners")
     partner = partner_section(network, mem, year, candidates=candidates)
     scenario_results = []
@@ -132,6 +135,7 @@ def build_briefing(
         "chokepoints": chokepoint,
         "member_deps": members_,
         "alliance": alliance,
+        "severity": severity,
         "partners": partner,
         "scenarios": scenario_results,
         "unprotected": unprotected,

@@ -27,13 +27,14 @@ from allychain.analysis import (
     coverage_text,
     dependency_report,
     partners,
+    severity_report,
 )
 from allychain.model.network import Network
 from allychain.model.rules import CHOKEPOINT_RULES
 from allychain.simulate.outcome import scenario_outcome
 from allychain.simulate.scenario import Scenario
 
-__all__ = ["TOP", "chokepoint_section", "member_section", "alliance_section", "partner_section",
+__all__ = ["TOP", "chokepoint_section", "member_section", "alliance_section", "severity_section", "partner_section",
            "scenario_section", "unprotected_section", "methods_section", "summary_lines", "scenario_chart",
            "chokepoint_chart", "records"]
 
@@ -178,6 +179,19 @@ def alliance_section(network: Network, members: list[str], names: dict[str, str]
     }
 
 
+def severity_section(network: Network, members: list[str], names: dict[str, str], year: int | None = None,
+                     top: int = 10) -> dict[str, Any]:
+    """The ``top`` most severe dependencies of the alliance, with the score's components and the rules
+    that fired (:func:`allychain.analysis.severity_report`)."""
+    rep = severity_report(network, members, top=top, year=year)
+    rows = rep["rows"][rep["rows"]["status"].eq("assessed")]
+    recs = records(rows, ["rank", "item_id", "item_name", "tier", "score", "score_low", "score_high",
+                          "concentration", "substitutability", "time_to_build", "exposure", "agreement_cover",
+                          "supplier", "supplier_name", "supplier_share", "rules", "unknown_components"])
+    return {"rows": recs, "tiers": rep["tiers"], "assessed": rep["assessed"], "definition": rep["definition"],
+            "coverage_text": coverage_text(rep["coverage"], names) if rep["coverage"] else ""}
+
+
 def partner_section(network: Network, members: list[str], year: int | None = None,
                     candidates: str = "like-minded") -> dict[str, Any]:
     """Partner recommendation from a candidate pool: ranked candidates and the greedy best three."""
@@ -262,6 +276,11 @@ def summary_lines(pack: dict[str, Any]) -> list[str]:
         out.append(f"{len(al['shared'])} critical dependencies are shared by every member, e.g. {items}.")
     if al["no_supplier"]:
         out.append(f"No member supplies {len(al['no_supplier'])} assessed items.")
+    sev = (pack.get("severity") or {}).get("rows") or []
+    if sev:
+        out.append("Most severe dependencies: " + ", ".join(
+            f"{r['item_name']} ({r['supplier_name'] or '—'}, {r['tier'] or 'below watch'}, {r['score']:.2f})"
+            for r in sev[:3]) + ".")
     best = pack["partners"]["best"]
     if best:
         out.append("Recommended partners (greedy, critical dependencies resolved): "
