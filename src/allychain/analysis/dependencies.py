@@ -215,25 +215,8 @@ def _dependency_report(
 ) -> dict[str, Any]:
     level = member_level(n, mem)
     roots = member_roots(n, mem, stages=stages, min_share=min_share, year=year)
-    g = cached(n, "requirement_graph", lambda: requirement_graph(n))
-    root_items = [i for lst in roots["items"] for i in lst]
-    # role weight: the largest weight among the roots whose closure holds the item
-    w_of_item: dict[str, float] = {}
-    for lst, w in zip(roots["items"].tolist(), roots["weight"].tolist(), strict=False):
-        for i in lst:
-            if not np.isnan(w):
-                w_of_item[i] = max(w, w_of_item.get(i, -np.inf))
-    req = closure(g, root_items, weights=w_of_item)
     kinds = dict(zip(n.items["item_id"].astype(str).tolist(), n.items["kind"].tolist(), strict=False))
-    stage_ids = set(n.stages["stage_id"].astype(str))
-    step = [kinds.get(i) in STEP_KINDS or i in stage_ids for i in req["item_id"]]
-    req = req[~np.asarray(step, dtype=bool)]
-    if items is not None:
-        wanted, _ = resolve_items(n, items)
-        req = req.set_index("item_id").reindex(wanted).reset_index()
-        req["required"] = req["tier"].notna()
-    else:
-        req = req.assign(required=True)
+    req = _required_items(n, roots, items, kinds)
     role = req["weight"].to_numpy(dtype=float)
 
     snap = snapshot(n, level=level, year=year)
@@ -293,3 +276,31 @@ def _dependency_report(
         "dependencies": out,
         "coverage": cov,
     }
+
+
+def _required_items(n: Network, roots: pd.DataFrame, items: Iterable[str] | None,
+                    kinds: dict[str, Any]) -> pd.DataFrame:
+    """The goods the members' roles require (closure of the roots, process steps and stages left out).
+
+    Each with its tier, ``via``, role ``weight`` (the largest of the roots whose closure
+    holds it) and ``required``; with ``items``, exactly those items, in that order
+    (``required`` False for the ones no role needs).
+    """
+    g = cached(n, "requirement_graph", lambda: requirement_graph(n))
+    root_items = [i for lst in roots["items"] for i in lst]
+    w_of_item: dict[str, float] = {}
+    for lst, w in zip(roots["items"].tolist(), roots["weight"].tolist(), strict=False):
+        for i in lst:
+            if not np.isnan(w):
+                w_of_item[i] = max(w, w_of_item.get(i, -np.inf))
+    req = closure(g, root_items, weights=w_of_item)
+    stage_ids = set(n.stages["stage_id"].astype(str))
+    step = [kinds.get(i) in STEP_KINDS or i in stage_ids for i in req["item_id"]]
+    req = req[~np.asarray(step, dtype=bool)]
+    if items is not None:
+        wanted, _ = resolve_items(n, items)
+        req = req.set_index("item_id").reindex(wanted).reset_index()
+        req["required"] = req["tier"].notna()
+    else:
+        req = req.assign(required=True)
+    return req
