@@ -6,7 +6,13 @@ one JSON array (``json``) or a table.  ``--link`` adds, per event, the members e
 through all tiers (:func:`allychain.services.watch.link_event`).  A file that cannot be
 read (too large, binary: status 3; missing or unreadable: status 4) is reported on
 stderr and the others are still read; the exit status is then the highest of these.
+
+``watch ingest FILE --layout comtrade|baci|long`` checks an indicator file whole and
+merges it into the local store (:mod:`allychain.data.indicator_store`; ``--store DIR``,
+else the user data folder); ``watch scan [--since DATE] [--format json]`` replays the
+stored series and prints the alerts with the members exposed (JSON lines by default).
 """
+
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from typing import Any
 
 import typer
 
-__all__ = ["app", "WatchFormat", "extract_cmd"]
+__all__ = ["app", "WatchFormat", "extract_cmd", "ingest_cmd", "scan_cmd"]
 
 app = typer.Typer(help="Watch: events (export controls, sanctions, fires, outages …) read from text.",
                   no_args_is_help=True)
@@ -112,3 +118,87 @@ def extract_cmd(
              Format.table, title="events")
     if status:
         raise typer.Exit(status)
+
+
+class Layout(StrEnum):
+    long = "long"
+    comtrade = "comtrade"
+    baci = "baci"
+
+
+class ScanFormat(StrEnum):
+    jsonl = "jsonl"
+    json = "json"
+    table = "table"
+
+
+@app.command("ingest")
+def ingest_cmd(
+    file: Path = typer.Argument(..., help="CSV file (Comtrade or BACI extract, or the long layout)."),
+    layout: Layout = typer.Option(Layout.long, "--layout", "-l", help="comtrade, baci or long."),
+    store: Path | None = typer.Option(None, "--store", help="Store folder (default: the user data folder)."),
+) -> None:
+    """Check an indicator file and merge it into the local store (all or nothing)."""
+    from allychain.cli.console import warn
+    from allychain.data.indicator_store import ingest
+
+    r = ingest(file, layout.value, store)
+    for w in r.warnings:
+        warn(str(w))
+    sys.stdout.write(json.dumps({"file": r.file, "layout": r.layout, "rows_read": r.rows_read, "added": r.added,
+                                 "replaced": r.replaced, "stored": r.stored, "warnings": len(r.warnings)}) + "\n")
+
+
+_SCAN_FIELDS = ("alert_id", "event_id", "detectors", "date", "kind", "severity", "item_ids", "reporter", "partner", "flow", "indicator",
+                "members_exposed", "size", "size_unit", "score", "first_detected", "last_detected", "sightings",
+                "evidence", "exposure", "nodes")
+
+
+@app.command("scan")
+def scan_cmd(
+    since: str | None = typer.Option(None, "--since", help="First as-of date replayed (YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, "--until", help="Last as-of date replayed (default: the latest)."),
+    fmt: ScanFormat = typer.Option(ScanFormat.jsonl, "--format", "-f", help="jsonl, json or table."),
+    members: str = typer.Option("KOR,NLD", "--members", "-m", help="Members assessed (codes, names, alliance)."),
+    data: str = typer.Option("builtin", "--data", "-d", help="Network the alerts are linked to."),
+    store: Path | None = typer.Option(None, "--store", help="Store folder (default: the user data folder)."),
+    derived: bool = typer.Option(True, "--derived/--no-derived", help="Also scan unit values, shares and HHI."),
+) -> None:
+    """Alerts on the stored indicator series, with the members and nodes exposed."""
+    import pandas as pd
+
+    from allychain.data.indicator_store import load_indicators
+    from allychain.data.load import load
+    from allychain.errors import DataError
+    from allychain.services.watch_alerts import link_alerts
+    from allychain.watch.alerts import scan
+    from allychain.watch.indicators import derive
+
+    for d in (since, until):
+        if d is not None and not _is_date(d):
+            raise DataError(f"not an ISO date: {d!r}", expected="YYYY-MM-DD")
+    table = load_indicators(store)
+    if table.empty:
+        typer.echo("the indicator store is empty: run 'allychain watch ingest FILE' first", err=True)
+    if derived and len(table):
+        table = pd.concat([table, derive(table)], ignore_index=True)
+    alerts = link_alerts(load(data), scan(table, since, until), members)
+    rows = [{k: a.get(k) for k in _SCAN_FIELDS} for a in alerts]
+    typer.echo(f"{len(rows)} alert(s)", err=True)
+    if fmt == ScanFormat.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=float) + "\n")
+    elif fmt == ScanFormat.jsonl:
+        for r in rows:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False, default=float) + "\n")
+    else:
+        from allychain.cli.render import Format, emit
+
+        cols = ["date", "kind", "severity", "item_ids", "reporter", "partner", "indicator", "members_exposed",
+                "size", "score"]
+        emit(pd.DataFrame([{k: r[k] for k in cols} for r in rows], columns=cols), Format.table, title="alerts")
+
+
+def _is_date(text: str) -> bool:
+    import re
+
+    return re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None

@@ -135,6 +135,14 @@ def _scale(s: pd.Series) -> float:
     return float(np.median(np.abs(x))) if len(x) else 1.0
 
 
+def _floor(kind: str, y: np.ndarray) -> float:
+    """Smallest noise scale: 1 % for relative kinds, 0.1 % of the median level otherwise (a series that
+    never moves must not turn a rounding step into a 'significant' change)."""
+    if kind in LOG_KINDS:
+        return 0.01
+    return 1e-3 * (float(np.median(np.abs(y[np.isfinite(y)]))) if np.isfinite(y).any() else 0.0) + 1e-9
+
+
 def _month_profile(s: pd.Series, kind: str, cfg: DetectConfig) -> pd.Series | None:
     """Seasonal profile by calendar month (1–12) on the analysed scale: the median by month of y minus
     its centred 12-month mean, over the last five years but the last ``recent + 1`` observations (a
@@ -166,7 +174,7 @@ def level_shift(s: pd.Series, kind: str, cfg: DetectConfig, series: str = "",
     if season is not None:
         y = y - season.reindex(obs.index.month).to_numpy()
     sigma = robust_sigma(np.diff(y)) / np.sqrt(2.0)
-    sigma = max(sigma, 1e-6 * (float(np.median(np.abs(y))) + 1e-9))
+    sigma = max(sigma, _floor(kind, y))
     pen = cfg.penalty_scale * 2.0 * sigma ** 2 * np.log(n)
     # KernelCPD with the linear kernel is PELT with the l2 cost, in C
     bkps = rpt.KernelCPD(kernel="linear", min_size=cfg.min_size, jump=1).fit(y.reshape(-1, 1)).predict(pen=pen)
@@ -200,9 +208,7 @@ def seasonal_anomaly(s: pd.Series, kind: str, cfg: DetectConfig, series: str = "
     trend, seas = np.asarray(fit.trend), np.asarray(fit.seasonal)
     k = cfg.season
     errs = y.to_numpy()[k:] - (trend[k - 1:-1] + seas[:-k])
-    sd = robust_sigma(errs)
-    if sd <= 0:
-        return None
+    sd = max(robust_sigma(errs), _floor(kind, y.to_numpy()))
     fc = float(trend[-1] + seas[-k])
     last = float(_transform(np.array([float(s.iloc[-1])]), kind, _scale(s))[0])
     dev = last - fc

@@ -34,7 +34,7 @@ import pandas as pd
 from allychain import schema
 from allychain.errors import DataError, Problem
 
-__all__ = ["COLUMNS", "SERIES_KEY", "KINDS", "crosswalk", "crosswalk_sources", "items_of_hs", "empty",
+__all__ = ["COLUMNS", "KEY", "SERIES_KEY", "KINDS", "crosswalk", "crosswalk_sources", "items_of_hs", "empty",
            "check_indicators", "derive", "series_id", "WORLD"]
 
 log = logging.getLogger(__name__)

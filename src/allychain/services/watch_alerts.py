@@ -1,0 +1,114 @@
+"""Alerts on indicator series linked to the chain: which members and nodes an alert exposes.
+
+For an alert on items *I* (:func:`allychain.watch.alerts.scan`) and each member *m*:
+
+* *required*: an item of *I* is in the requirement closure of what *m* produces, through
+  all tiers (:func:`allychain.analysis.dependencies`);
+* *origin*: the country whose supply moved — the partner of an import series (the
+  supplier), the reporter of an export series; none for a reporter's total (``WLD``);
+* status ``exposed`` when *m* needs the item and either *m* is the reporter of an
+  import series (its own imports moved) or the origin holds a known share > 0 of the
+  item; ``not_exposed`` when *m* does not need the item, is the origin itself, or the
+  origin holds no share; ``not_assessable`` when the origin's share is unknown — never
+  "no risk".
+
+``members_exposed`` lists the exposed members, ``nodes`` the site-level nodes that make,
+consume or depend on the items, ``downstream`` the items that need them (all tiers).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from allychain.model.network import Network
+from allychain.services.watch import DEFAULT_MEMBERS, _nodes, _origin_share, downstream
+
+__all__ = ["link_alert", "link_alerts", "origin_of"]
+
+log = logging.getLogger(__name__)
+
+
+def origin_of(alert: Any) -> list[str]:
+    """The country whose supply the alert is about (empty for a reporter's total)."""
+    if alert.flow == "export":
+        return [alert.reporter]
+    if alert.partner and alert.partner != "WLD":
+        return [alert.partner]
+    return []
+
+
+def _status(m: str, required: bool, share: float, origin: list[str], alert: Any) -> tuple[str, str]:
+    if not required:
+        return "not_exposed", "the member's production does not need the item (per the network's relations)"
+    if m in origin:
+        return "not_exposed", "the member is the origin of the supply that moved"
+    if alert.flow == "import" and alert.reporter == m:
+        return "exposed", "the member's own imports of the item moved; it needs the item"
+    if not origin:
+        return "not_assessable", "the series names no supplying country; the item is needed"
+    if math.isnan(share):
+        return "not_assessable", "the origin's share of the item is unknown; the item is needed"
+    if share <= 0:
+        return "not_exposed", "the origin holds no share of the item"
+    return "exposed", f"needed; the origin supplies {share:.3g} % of the item"
+
+
+def link_alert(n: Network, alert: Any, members: str | Iterable[str] | None = None,
+               deps: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The alert as a JSON-ready dict with ``members_exposed``, ``exposure``, ``nodes`` and ``downstream``.
+
+    Parameters
+    ----------
+    n
+        The network (its items are the alert's ``item_ids``).
+    alert
+        An :class:`~allychain.watch.alerts.Alert`.
+    members
+        Members to assess (codes, names, an alliance id; default KOR, NLD).
+    deps
+        A cache of dependency tables per member (filled here; pass one dict for many alerts).
+    """
+    from allychain.analysis import dependencies
+    from allychain.model.members import resolve_members
+
+    mem = resolve_members(list(members) if members is not None and not isinstance(members, str) else
+                          (members or ",".join(DEFAULT_MEMBERS)), n)
+    known = set(n.items["item_id"].astype(str))
+    if len(n.nodes):   # the products of a site-level network's nodes are its items
+        known |= set(n.nodes["product"].astype(str))
+    items = [i for i in alert.item_ids if i in known]
+    origin = origin_of(alert)
+    deps = {} if deps is None else deps
+    rows = []
+    for m in mem:
+        if m not in deps:
+            deps[m] = dependencies(n, [m]).set_index("item_id")
+        dep = deps[m]
+        for i in items:
+            d = dep.loc[i] if i in dep.index else None
+            required = bool(d is not None and d["required"])
+            share = _origin_share(n, i, origin, []) if origin else float("nan")
+            status, reason = _status(m, required, share, origin, alert)
+            rows.append({"member": m, "item_id": i, "required": required,
+                         "tier": None if d is None or d["tier"] != d["tier"] else int(d["tier"]),
+                         "via": d["via"] if d is not None and isinstance(d["via"], str) else None,
+                         "origin": origin, "origin_share": None if math.isnan(share) else share,
+                         "status": status, "reason": reason})
+    down = downstream(n, items) if items else []
+    out = alert.to_dict()
+    out.update({"members": mem, "exposure": rows,
+                "members_exposed": sorted({r["member"] for r in rows if r["status"] == "exposed"}),
+                "not_linked": [i for i in alert.item_ids if i not in known],
+                "downstream": down, "nodes": _nodes(n, items, [d["item_id"] for d in down], None)})
+    if not items:
+        out["coverage"] = "the series names no item of this network: exposure not assessable"
+    return out
+
+
+def link_alerts(n: Network, alerts: Iterable[Any], members: str | Iterable[str] | None = None) -> list[dict]:
+    """:func:`link_alert` for each alert (dependencies computed once per member)."""
+    cache: dict[str, Any] = {}
+    return [link_alert(n, a, members, cache) for a in alerts]

@@ -1,0 +1,154 @@
+"""Alerts: severity rules, one alert per event, linking to exposed members (hand-checked), the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("ruptures")
+pytest.importorskip("statsmodels")
+
+import allychain  # noqa: E402
+from allychain.services.watch_alerts import link_alerts  # noqa: E402
+from allychain.watch.alerts import Alert, scan  # noqa: E402
+from allychain.watch.importers import read_indicators  # noqa: E402
+from allychain.watch.indicators import derive  # noqa: E402
+
+IDX = pd.date_range("2015-01-01", periods=60, freq="MS")
+BREAK = 54   # 2019-07: Japan's licensing of hydrogen fluoride exports to Korea (METI, 1 July 2019)
+
+
+def comtrade_file(tmp_path: Path, fall: float = 0.3) -> Path:
+    """Korea's monthly HF imports from Japan (falls to ``fall`` × from 2019-07) and China (quiet)."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for partner, base in (("JPN", 8e6), ("CHN", 2e6)):
+        t = np.arange(len(IDX))
+        y = np.log(base) + 0.15 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.05, len(IDX))
+        if partner == "JPN":
+            y[BREAK:] += np.log(fall)
+        v = np.exp(y)
+        for d, x, q in zip(IDX, v, v / rng.uniform(2.3, 2.7, len(IDX)), strict=True):
+            rows.append({"freqCode": "M", "period": d.strftime("%Y%m"), "reporterISO": "KOR", "flowCode": "M",
+                         "partnerISO": partner, "cmdCode": "281111", "primaryValue": round(x), "netWgt": round(q)})
+    p = tmp_path / "kor_hf.csv"
+    pd.DataFrame(rows).to_csv(p, index=False)
+    return p
+
+
+def test_one_event_one_alert_per_series_and_severity(tmp_path: Path) -> None:
+    t = read_indicators(comtrade_file(tmp_path), "comtrade").table
+    table = pd.concat([t, derive(t)], ignore_index=True)
+    alerts = scan(table, since="2019-01-01")
+    by = {(a.indicator, a.partner): a for a in alerts}
+    assert len(by) == len(alerts)                                   # never two alerts on one series here
+    a = by["trade_value", "JPN"]
+    assert a.kind == "level_shift" and a.severity == "high"          # a 70 % fall ≥ the 50 % rule
+    assert abs(IDX.get_loc(pd.Timestamp(a.date)) - BREAK) <= 1
+    assert IDX.get_loc(pd.Timestamp(a.first_detected)) - BREAK <= 1
+    assert a.sightings >= 2 and a.item_ids == ["hydrogen-fluoride"]
+    quiet = by.get(("trade_value", "CHN"))                           # the quiet partner: at most a low anomaly
+    assert quiet is None or (quiet.severity == "low" and quiet.kind == "seasonal_anomaly"), quiet
+    share = by["import_share", "JPN"]
+    assert share.direction == "down" and share.severity == "high"
+    # the value, quantity, share and HHI moves of one reporter and HS code are one event
+    assert len({x.event_id for x in alerts if abs(IDX.get_loc(pd.Timestamp(x.date)) - BREAK) <= 1}) == 1
+    # rescanning gives the same alerts and ids
+    assert [x.to_dict() for x in scan(table, since="2019-01-01")] == [x.to_dict() for x in alerts]
+
+
+def test_small_fall_is_not_high(tmp_path: Path) -> None:
+    t = read_indicators(comtrade_file(tmp_path, fall=0.7), "comtrade").table
+    a = [x for x in scan(t, since="2019-01-01") if x.indicator == "trade_value" and x.partner == "JPN"]
+    assert a and a[0].severity == "medium"                          # a 30 % fall: ≥ 25 %, < 50 %
+
+
+def _alert(**kw: object) -> Alert:
+    base = dict(alert_id="x", kind="level_shift", severity="high", date="2022-03-01", first_detected="2022-04-01",
+                last_detected="2022-04-01", sightings=1, series="s", indicator="trade_value", flow="import",
+                reporter="KOR", partner="UKR", hs_code="280429", item_ids=["neon"], size=-1.0, size_unit="log ratio",
+                score=9.0, direction="down")
+    base.update(kw)
+    return Alert(**base)  # type: ignore[arg-type]
+
+
+def test_linking_hand_checked_on_the_builtin_chain() -> None:
+    """Hand-checked in data/builtin: KOR's wafer fabrication needs neon (neon is_type_of electronic-gases
+    goes_into wafer-fabrication, tier 1) and HF (goes_into etch-and-clean goes_into wafer-fabrication,
+    tier 2); the Netherlands makes lithography tools and needs neither.  Ukraine holds 45 % of
+    semiconductor-grade neon (Reuters 2022); Japan 70 % of high-purity HF (2019 estimates)."""
+    n = allychain.load("builtin")
+    neon_from_ukr = _alert(reporter="NLD", partner="UKR")         # a Dutch import series of rare gases
+    hf_export_jpn = _alert(reporter="JPN", partner="KOR", flow="export", hs_code="281111",
+                           item_ids=["hydrogen-fluoride"])
+    neon_total = _alert(reporter="NLD", partner="WLD")
+    a, b, c = link_alerts(n, [neon_from_ukr, hf_export_jpn, neon_total], "KOR,NLD")
+    ex = {r["member"]: r for r in a["exposure"]}
+    assert a["members_exposed"] == ["KOR"]
+    assert ex["KOR"]["tier"] == 1 and ex["KOR"]["origin_share"] == pytest.approx(45.0)
+    assert "electronic-gases" in ex["KOR"]["via"]
+    assert ex["NLD"]["status"] == "not_exposed" and not ex["NLD"]["required"]
+    exb = {r["member"]: r for r in b["exposure"]}
+    assert b["members_exposed"] == ["KOR"] and exb["KOR"]["tier"] == 2
+    assert exb["KOR"]["origin"] == ["JPN"] and exb["KOR"]["origin_share"] == pytest.approx(70.0)
+    assert "etch-and-clean" in exb["KOR"]["via"]
+    assert {d["item_id"] for d in b["downstream"]} >= {"etch-and-clean", "wafer-fabrication"}
+    # a reporter's total names no supplier: KOR needs neon but cannot be assessed, never "no risk"
+    exc = {r["member"]: r for r in c["exposure"]}
+    assert exc["KOR"]["status"] == "not_assessable" and c["members_exposed"] == []
+
+
+def test_linking_names_site_nodes_on_a_site_network() -> None:
+    n = allychain.load(str(Path(allychain.__file__).parent / "data" / "examples" / "three_tier"))
+    a = _alert(item_ids=["photoresist"], hs_code="370790", partner="JPN")
+    (x,) = link_alerts(n, [a], ["KOR", "NLD"])
+    roles = {d["node_id"]: d["role"] for d in x["nodes"]}
+    assert roles["resist-jp"] == "makes" and roles["resist-us"] == "makes"     # the two resist sites
+    assert roles["fab-kr"] == "consumes" and roles["atp-kr"] == "downstream"  # resist → memory fab → modules
+    ex = {r["member"]: r for r in x["exposure"]}
+    assert ex["KOR"]["required"] and ex["KOR"]["status"] == "exposed"         # KOR's fab needs resist
+    assert ex["NLD"]["status"] == "exposed" and ex["NLD"]["via"] == "photoresist goes_into logic"
+    assert ex["NLD"]["origin_share"] == pytest.approx(100 * 18 / (18 + 6))   # resist-jp 18 of 24 capacity (nodes.csv)
+    assert x["members_exposed"] == ["KOR", "NLD"]
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    import sys
+
+    from allychain.cli.main import main
+
+    monkeypatch.setattr(sys, "argv", ["allychain", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def test_cli_ingest_and_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ALLYCHAIN_DATA_DIR", str(tmp_path / "data"))
+    f = comtrade_file(tmp_path)
+    rc, out, err = _run(monkeypatch, capsys, "watch", "ingest", str(f), "--layout", "comtrade")
+    assert rc == 0, err
+    assert json.loads(out.strip().splitlines()[-1])["stored"] == 240
+    rc, out, err = _run(monkeypatch, capsys, "watch", "ingest", str(f), "--layout", "comtrade")
+    assert json.loads(out.strip().splitlines()[-1])["replaced"] == 240   # idempotent: rows replaced
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f.read_text() + "M,202001,KOR,M,CHN,281111,5,-1\n")
+    rc, out, err = _run(monkeypatch, capsys, "watch", "ingest", str(bad), "--layout", "comtrade")
+    assert rc != 0 and "row 122" in err and "negative" in err and "Traceback" not in err
+    stored = (tmp_path / "data" / "watch" / "indicators.csv").read_text()
+    assert stored.count("\n") == 241                                    # nothing half-ingested
+    rc, out, err = _run(monkeypatch, capsys, "watch", "scan", "--since", "2019-05-01", "--format", "json")
+    assert rc == 0, err
+    alerts = json.loads(out)
+    need = {"date", "kind", "severity", "item_ids", "reporter", "partner", "members_exposed", "evidence"}
+    assert alerts and all(need <= set(a) for a in alerts)
+    jp = [a for a in alerts if a["partner"] == "JPN" and a["indicator"] == "trade_value"]
+    assert jp and jp[0]["members_exposed"] == ["KOR"] and jp[0]["severity"] == "high"
+    rc, out, err = _run(monkeypatch, capsys, "watch", "scan", "--since", "May 2019")
+    assert rc != 0 and "ISO date" in err and "Traceback" not in err
