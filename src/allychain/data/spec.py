@@ -41,9 +41,11 @@ if TYPE_CHECKING:
     from allychain.optimize.stockpile import StockpileSpec
     from allychain.simulate.montecarlo import MonteCarloSpec
     from allychain.simulate.scenario import Scenario
+    from allychain.talent.stockflow import Programme
 
 __all__ = ["Limits", "read_text", "load_yaml_text", "read_yaml", "read_scenario", "parse_scenario_text",
-           "read_montecarlo", "read_allocation_plan", "read_stockpile_spec", "read_capacity_path"]
+           "read_montecarlo", "read_allocation_plan", "read_stockpile_spec", "read_capacity_path",
+           "read_programmes"]
 
 
 def _env_int(name: str, default: int) -> int:
@@ -296,6 +298,17 @@ def read_stockpile_spec(path: str | Path, *, limits: Limits | None = None) -> St
     path = Path(path)
     doc = _mapping(read_yaml(path, "stockpile specification", limits), str(path), "stockpiles, disruptions …")
     return spec_from_dict(doc, str(path))
+
+
+def read_programmes(path: str | Path, table: pd.DataFrame | None = None, *,
+                    limits: Limits | None = None) -> list[Programme]:
+    """Read and validate a talent PROGRAMME file (schema in docs/talent.md); ``table`` is the
+    workforce table whose countries and levels the programmes must name."""
+    from allychain.talent.programmes import parse_programmes
+
+    path = Path(path)
+    doc = _mapping(read_yaml(path, "programme file", limits), str(path), "programmes")
+    return parse_programmes(doc, str(path), table)
 
 
 #: largest step a capacity path may name (about 2,700 years of days)

@@ -8,6 +8,9 @@ readers, writers and ``docs/formats.md`` are all driven by it.
 ``indicators.csv`` describes, in the same columns as ``submissions.csv``, the indicator
 series of :mod:`allychain.watch` (trade values, shares, prices … per period).
 
+``talent.csv`` describes, in the same columns, the workforce parameter table of
+:mod:`allychain.talent` (stocks, demand, flows and rates per country and skill level).
+
 ``submissions.csv`` describes, in the same columns plus the accepted values
 (``allowed``, ``pattern``, ``min``, ``max``), the tables organisations submit to
 the workspace (``capacity``, ``inventory``, ``sourcing``); they are checked by the
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["Attribute", "COMPONENTS", "SUBMISSIONS", "SERIES", "Rule", "attributes", "required", "key", "columns", "rules"]
+__all__ = ["Attribute", "COMPONENTS", "SUBMISSIONS", "SERIES", "TALENT", "Rule", "attributes", "required", "key", "columns", "rules"]
 
 COMPONENTS: tuple[str, ...] = (
     "stages",
@@ -41,6 +44,9 @@ SUBMISSIONS: tuple[str, ...] = ("capacity", "inventory", "sourcing")
 
 #: time-series tables of the watch capability (schema in indicators.csv)
 SERIES: tuple[str, ...] = ("indicators",)
+
+#: parameter tables of the talent capability (schema in talent.csv)
+TALENT: tuple[str, ...] = ("workforce",)
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,9 @@ def _records(name: str) -> list[dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, tuple[Attribute, ...]]:
-    out: dict[str, list[Attribute]] = {c: [] for c in (*COMPONENTS, *SUBMISSIONS, *SERIES)}
-    for rec in _records("components.csv") + _records("submissions.csv") + _records("indicators.csv"):
+    out: dict[str, list[Attribute]] = {c: [] for c in (*COMPONENTS, *SUBMISSIONS, *SERIES, *TALENT)}
+    for rec in _records("components.csv") + _records("submissions.csv") + _records("indicators.csv") + \
+            _records("talent.csv"):
         out[rec["component"]].append(
             Attribute(
                 component=rec["component"],
@@ -116,7 +123,7 @@ def key(component: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _rules() -> dict[tuple[str, str], Rule]:
     out = {}
-    for rec in _records("submissions.csv") + _records("indicators.csv"):
+    for rec in _records("submissions.csv") + _records("indicators.csv") + _records("talent.csv"):
         out[rec["component"], rec["attribute"]] = Rule(
             component=rec["component"], name=rec["attribute"],
             allowed=tuple(v for v in rec["allowed"].split(";") if v), pattern=rec["pattern"],
@@ -126,7 +133,7 @@ def _rules() -> dict[tuple[str, str], Rule]:
 
 def rules(component: str) -> tuple[Rule, ...]:
     """The accepted-value rules of a submitted table's columns, in schema order."""
-    if component not in (*SUBMISSIONS, *SERIES):
+    if component not in (*SUBMISSIONS, *SERIES, *TALENT):
         raise KeyError(f"unknown submission table {component!r}; expected one of "
-                       f"{', '.join((*SUBMISSIONS, *SERIES))}")
+                       f"{', '.join((*SUBMISSIONS, *SERIES, *TALENT))}")
     return tuple(r for (c, _), r in _rules().items() if c == component)
