@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allychain.analysis.coverage import coverage, requested_items
+from allychain.analysis.coverage import coverage, item_names, requested_items
 from allychain.analysis.dependencies import CRITICAL_SHARE, MIN_ROLE_SHARE, dependency_report, member_level
 from allychain.analysis.snapshot import TOLERANCE, item_stats, snapshot
 from allychain.model.members import country_name, resolve_members
@@ -177,7 +177,8 @@ def alliance_report(
 
     Keys: ``members``, ``member_names``, ``dependencies`` (members internal, see
     :func:`~allychain.analysis.dependencies.dependencies`), ``shares``
-    (:func:`alliance_shares`), ``no_supplier`` (item ids), ``complementarity``
+    (:func:`alliance_shares`), ``no_supplier`` (item ids), ``item_names`` (their display
+    names, id → name), ``complementarity``
     (long form), ``complementarity_matrix`` (item counts), ``shared_dependencies``,
     ``coverage``.
     """
@@ -187,13 +188,15 @@ def alliance_report(
     comp = complementarity(n, mem, year=year, min_share=min_share, stages=stages)
     shared = shared_dependencies(n, mem, year=year, critical_share=critical_share, min_share=min_share, stages=stages)
     cov = coverage(n, rep["dependencies"])
+    no_supplier = [str(i) for i in shares.loc[shares["no_supplier"].fillna(False).astype(bool), "item_id"]]
     return {
         "members": mem,
         "member_names": [country_name(m) for m in mem],
         "roots": rep["roots"],
         "dependencies": rep["dependencies"],
         "shares": shares,
-        "no_supplier": list(shares.loc[shares["no_supplier"].fillna(False).astype(bool), "item_id"]),
+        "no_supplier": no_supplier,
+        "item_names": item_names(n, no_supplier, shares),
         "complementarity": comp,
         "complementarity_matrix": complementarity_matrix(comp) if len(comp) else pd.DataFrame(),
         "shared_dependencies": shared,

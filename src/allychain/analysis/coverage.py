@@ -15,7 +15,7 @@ import pandas as pd
 
 from allychain.model.network import Network
 
-__all__ = ["known_ids", "resolve_items", "requested_items", "coverage", "coverage_text"]
+__all__ = ["known_ids", "resolve_items", "requested_items", "coverage", "coverage_text", "item_names"]
 
 
 def known_ids(n: Network) -> list[str]:
@@ -95,7 +95,8 @@ def coverage(
     -------
     dict
         ``requested`` (count), ``assessed`` (count), ``not_in_data`` (list),
-        ``not_assessable`` (list of item ids), ``note``.
+        ``not_assessable`` (list of item ids), ``names`` (item id → display name, for
+        every id of ``not_assessable``, so no answer lists bare ids), ``note``.
     """
     missing = list(extra_not_in_data)
     if requested is not None:
@@ -109,13 +110,30 @@ def coverage(
         "assessed": int((st == "assessed").sum()),
         "not_in_data": missing,
         "not_assessable": not_assessable,
+        "names": item_names(n, not_assessable, result),
         "note": "items not in the data or not assessable are not covered; not covered is not 'no risk'",
     }
 
 
+def item_names(n: Network, ids: Iterable[str], result: pd.DataFrame | None = None) -> dict[str, str]:
+    """Display names of item or stage ids: the result's ``item_name`` column first, then the
+    network's items and stages; an id without a name maps to itself."""
+    known: dict[str, str] = {}
+    if result is not None and len(result) and {"item_id", "item_name"} <= set(result.columns):
+        known.update({str(i): str(nm) for i, nm in zip(result["item_id"], result["item_name"], strict=False)
+                      if isinstance(nm, str)})
+    wanted = [str(i) for i in ids]
+    if any(i not in known for i in wanted):
+        known.update({str(i): str(nm) for i, nm in zip(n.stages["stage_id"], n.stages["name"], strict=False)
+                      if str(i) not in known})
+        known.update({str(i): str(nm) for i, nm in zip(n.items["item_id"], n.items["name"], strict=False)
+                      if str(i) not in known})
+    return {i: known.get(i, i) for i in wanted}
+
+
 def coverage_text(cov: dict[str, Any], names: dict[str, str] | None = None, limit: int = 12) -> str:
-    """One or two lines of plain text stating a coverage dict."""
-    names = names or {}
+    """One or two lines of plain text stating a coverage dict: names first, ids beside them."""
+    names = {**(cov.get("names") or {}), **(names or {})}
 
     def show(ids: list[str]) -> str:
         shown = [f"{names.get(i, i)} ({i})" if names.get(i, i) != i else i for i in ids[:limit]]

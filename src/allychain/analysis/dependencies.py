@@ -26,6 +26,7 @@ analysed at firm level, where "foreign" means "another firm".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -54,8 +55,19 @@ STEP_KINDS = ("process",)
 DEPENDENCY_COLUMNS = [
     "item_id", "item_name", "kind", "tier", "status", "internal_share", "foreign_share", "unknown_share",
     "top_foreign_country", "top_foreign_name", "top_foreign_share", "critical", "role_weight", "exposure",
-    "year", "dataset", "source", "via", "required",
+    "year", "dataset", "source", "via", "via_names", "required",
 ]
+
+_VIA_SPLIT = re.compile(r" (is_type_of|goes_into) ")
+
+
+def via_names(via: object, names: dict[str, str]) -> str | None:
+    """A ``via`` chain of ids with names instead: ``N20 is_type_of N19`` → ``EUV lithography tools
+    is a type of Lithography tools`` (an id without a name stays as it is)."""
+    if not isinstance(via, str):
+        return None
+    words = {"is_type_of": "is a type of", "goes_into": "goes into"}
+    return " ".join(words[p] if k % 2 else names.get(p, p) for k, p in enumerate(_VIA_SPLIT.split(via)))
 
 
 def _names(n: Network) -> dict[str, str]:
@@ -260,6 +272,7 @@ def _dependency_report(
         "dataset": stats["dataset"].to_numpy(),
         "source": [src.get(s) if isinstance(s, str) else None for s in stats["source_id"]],
         "via": req["via"].to_numpy(),
+        "via_names": [via_names(v, names) for v in req["via"].tolist()],
         "required": req["required"].to_numpy(dtype=bool),
     })
     out = out.assign(_c=-out["critical"].fillna(False).astype(int), _a=out["status"].ne("assessed"),

@@ -36,7 +36,7 @@ __all__ = ["critical_matrix", "objective", "partners", "best_partners", "PARTNER
 
 PARTNER_COLUMNS = ["rank", "country", "country_name", "groupings", "score", "resolved", "resolved_market_usd",
                    "internalised_share", "largest_share", "largest_share_item", "concentrated_items",
-                   "resolved_items"]
+                   "resolved_items", "resolved_item_names"]
 
 
 def critical_matrix(
@@ -91,7 +91,8 @@ def _weights(S: pd.DataFrame, market: pd.Series, weight: str) -> pd.Series:
     raise AllychainError(f"weight must be 'count' or 'market', got {weight!r}")
 
 
-def _row(S: pd.DataFrame, market: pd.Series, P: list[str], t: float) -> dict[str, Any]:
+def _row(S: pd.DataFrame, market: pd.Series, P: list[str], t: float,
+         names: dict[str, str] | None = None) -> dict[str, Any]:
     rest = S[[c for c in S.columns if c not in set(P)]]
     still = rest.max(axis=1) >= t - TOLERANCE if rest.shape[1] else pd.Series(False, index=S.index)
     resolved = list(S.index[~still.to_numpy()])
@@ -100,6 +101,7 @@ def _row(S: pd.DataFrame, market: pd.Series, P: list[str], t: float) -> dict[str
         "resolved_market_usd": float(market.reindex(resolved).sum()) if resolved else 0.0,
         "internalised_share": float(S[[c for c in P if c in S.columns]].to_numpy().sum()),
         "resolved_items": resolved,
+        "resolved_item_names": [(names or {}).get(i, i) for i in resolved],
     }
 
 
@@ -122,7 +124,8 @@ def partners(
         Columns :data:`PARTNER_COLUMNS`, best first: ``score`` = f({c}) (count of
         resolved critical items, or their market size in USD), ``resolved``,
         ``resolved_market_usd``, ``internalised_share`` (Σ of c's shares over the
-        critical items, percent points), ``resolved_items``; ``groupings`` (ids of the
+        critical items, percent points), ``resolved_items`` (ids) and ``resolved_item_names``;
+        ``groupings`` (ids of the
         groupings c belongs to) and the concentration c would create inside the
         alliance: ``largest_share`` (its largest share of a critical item, percent;
         NaN when it holds no known share of one), ``largest_share_item`` and
@@ -143,7 +146,7 @@ def partners(
     names = dict(zip(n.items["item_id"].astype(str), n.items["name"].astype(str), strict=False))
     rows = []
     for c in cand:
-        r = _row(S, market, [c], critical_share)
+        r = _row(S, market, [c], critical_share, names)
         rows.append({"country": c, "country_name": country_name(c), "groupings": groups.get(c, []),
                      "score": objective(S, w, [c], critical_share), **r,
                      **_concentration(S, c, names, critical_share)})
@@ -190,7 +193,7 @@ def best_partners(
         One row per chosen partner in the order added: ``step``, ``country``,
         ``country_name``, ``gain`` (marginal f), ``score`` (f of the set so far),
         ``resolved``, ``resolved_market_usd``, ``internalised_share``,
-        ``resolved_items`` (cumulative).  Greedy stops early when no candidate adds
+        ``resolved_items`` and ``resolved_item_names`` (cumulative).  Greedy stops early when no candidate adds
         anything.  Complexity: greedy O(k · candidates · items); exhaustive
         O(C(candidates, k) · items).
     """
@@ -229,11 +232,13 @@ def best_partners(
     else:
         raise AllychainError(f"method must be 'greedy' or 'exhaustive', got {method!r}")
     rows = []
+    names = dict(zip(n.items["item_id"].astype(str), n.items["name"].astype(str), strict=False))
     prev = objective(S, w, [], critical_share)
     for step, c in enumerate(chosen, 1):
         val = objective(S, w, chosen[:step], critical_share)
         rows.append({"step": step, "country": c, "country_name": country_name(c), "gain": val - prev,
-                     "score": val, **_row(S, market, chosen[:step], critical_share)})
+                     "score": val, **_row(S, market, chosen[:step], critical_share, names)})
         prev = val
     return pd.DataFrame(rows, columns=["step", "country", "country_name", "gain", "score", "resolved",
-                                       "resolved_market_usd", "internalised_share", "resolved_items"])
+                                       "resolved_market_usd", "internalised_share", "resolved_items",
+                                       "resolved_item_names"])

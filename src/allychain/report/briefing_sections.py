@@ -207,7 +207,8 @@ def partner_section(network: Network, members: list[str], year: int | None = Non
             "ranked": records(ranked[ranked["score"] > 0].head(10),
                               ["rank", "country", "country_name", "groupings", "score", "resolved",
                                "internalised_share", "largest_share", "largest_share_item", "concentrated_items"]),
-            "best": records(best, ["step", "country", "country_name", "gain", "score", "resolved_items"]),
+            "best": records(best, ["step", "country", "country_name", "gain", "score", "resolved_items",
+                                   "resolved_item_names"]),
             "chart": chart}
 
 

@@ -46,6 +46,8 @@ function fmt(v, digits) {
 }
 
 const itemLink = (id, name) => h("a", { href: "#/item/" + encodeURIComponent(id) }, name || id);
+// a display name with its id beside it ("Neon (neon)"); the id alone only where no name is known
+const nameWithId = (id, names) => (names && names[id] && names[id] !== id ? `${names[id]} (${id})` : id);
 const countryLink = (id, name) => id ? h("a", { href: "#/country/" + encodeURIComponent(id) }, name || id) : "—";
 
 function problemBox(err) {
@@ -343,7 +345,7 @@ async function alliancePage() {
         h("div", { class: "card" }, h("div", { class: "big" }, a.no_supplier.length), h("div", { class: "muted" }, "no member supplies")),
         h("div", { class: "card" }, h("div", { class: "big" }, `${cov.assessed}/${cov.requested}`), h("div", { class: "muted" }, "assessed (coverage)")))];
       out.push(section("Coverage", noteBox(coverageLine(cov)),
-        cov.not_assessable.length ? h("p", {}, "Not assessable: ", cov.not_assessable.map((i) => h("span", { class: "pill" }, itemLink(i)))) : null));
+        cov.not_assessable.length ? h("p", {}, "Not assessable: ", cov.not_assessable.map((i) => h("span", { class: "pill" }, itemLink(i, nameWithId(i, cov.names))))) : null));
       const mx = a.complementarity_matrix;
       const heat = h("div", { class: "chart", id: "complementarity-chart", role: "img", "aria-label": "Complementarity matrix" });
       out.push(section("Complementarity: items of the customer's dependencies the supplier provides", heat));
@@ -367,9 +369,9 @@ async function alliancePage() {
                        { key: "country_name", label: "Country", render: (r) => countryLink(r.country, r.country_name) },
                        { key: "score", label: "Score", num: true }, { key: "resolved", label: "Resolved", num: true },
                        { key: "internalised_share", label: "Share points internalised", num: true },
-                       { key: "resolved_items", label: "Items resolved" }], p.rows.filter((r) => r.score > 0),
+                       { key: "resolved_item_names", label: "Items resolved" }], p.rows.filter((r) => r.score > 0),
                       { label: "Partner candidates", empty: "No candidate resolves a critical dependency." })));
-      out.push(section("Gaps: no member supplies", h("p", {}, a.no_supplier.map((i) => h("span", { class: "pill" }, itemLink(i))))));
+      out.push(section("Gaps: no member supplies", h("p", {}, a.no_supplier.map((i) => h("span", { class: "pill" }, itemLink(i, nameWithId(i, a.item_names)))))));
       setTimeout(() => {
         if (mx.values.length) chart(heat, [{ type: "heatmap", z: mx.values, x: mx.customers, y: mx.suppliers,
           colorscale: "Blues", reversescale: true, hovertemplate: "supplier %{y} → customer %{x}: %{z} items<extra></extra>",
