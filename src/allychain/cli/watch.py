@@ -24,7 +24,7 @@ from typing import Any
 
 import typer
 
-__all__ = ["app", "WatchFormat", "extract_cmd", "ingest_cmd", "scan_cmd"]
+__all__ = ["app", "WatchFormat", "extract_cmd", "ingest_cmd", "scan_cmd", "list_cmd"]
 
 app = typer.Typer(help="Watch: events (export controls, sanctions, fires, outages …) read from text.",
                   no_args_is_help=True)
@@ -202,3 +202,37 @@ def _is_date(text: str) -> bool:
     import re
 
     return re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None
+
+
+@app.command("list")
+def list_cmd(
+    members: str = typer.Option("KOR,NLD", "--members", "-m", help="Members (codes, names, an alliance)."),
+    data: str = typer.Option("builtin", "--data", "-d", help="Network whose dependencies are graded."),
+    fmt: ScanFormat = typer.Option(ScanFormat.table, "--format", "-f", help="table, json or jsonl."),
+    grades: str = typer.Option("A,B,C,D", "--grades", help="Grades shown, comma-separated."),
+) -> None:
+    """The graded watchlist: items where one country supplies at least half of what a member needs."""
+    from allychain.data.load import load
+    from allychain.errors import DataError
+    from allychain.services.watchlist import GRADES, watchlist
+
+    want = [g.strip().upper() for g in grades.split(",") if g.strip()]
+    if not want or not set(want) <= set(GRADES):
+        raise DataError(f"unknown grade in {grades!r}", expected="some of A,B,C,D")
+    wl = watchlist(load(data), members)
+    for m in wl.attrs.get("not_covered", []):
+        typer.echo(f"{m}: not covered (the network records no inputs of its production)", err=True)
+    wl = wl[wl["grade"].isin(want)]
+    typer.echo(f"{len(wl)} item(s) on the watchlist", err=True)
+    recs = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in wl.to_dict("records")]
+    if fmt == ScanFormat.json:
+        sys.stdout.write(json.dumps(recs, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == ScanFormat.jsonl:
+        for r in recs:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+    else:
+        from allychain.cli.render import Format, emit
+
+        emit(wl[["grade", "cadence", "member", "item_id", "top_country", "top_share", "unknown_share", "tier",
+                 "hs_codes"]], Format.table, title="watchlist")

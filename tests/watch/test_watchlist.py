@@ -1,0 +1,68 @@
+"""The graded watchlist on the built-in chain, hand-checked against data/builtin/shares.csv."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+import allychain
+from allychain.services.watchlist import WatchlistRules, watchlist
+
+
+@pytest.fixture(scope="module")
+def wl():
+    return watchlist(allychain.load("builtin"), "KOR,NLD")
+
+
+def _row(wl, item: str) -> dict:
+    (r,) = wl[(wl["member"] == "KOR") & (wl["item_id"] == item)].to_dict("records")
+    return r
+
+
+def test_grades_hand_checked(wl) -> None:
+    # shares.csv: gallium CHN 98 % → A; HF JPN 70 % → B (≥ 65, < 80); silicon wafers JPN 51.3 % → C;
+    # neon UKR 45 % with 55 % unknown → D (one country could hold half)
+    assert (_row(wl, "gallium")["grade"], _row(wl, "gallium")["top_country"]) == ("A", "CHN")
+    assert _row(wl, "gallium")["hs_codes"] == "811292;811299" and _row(wl, "gallium")["cadence"] == "weekly"
+    hf = _row(wl, "hydrogen-fluoride")
+    assert (hf["grade"], hf["top_country"], hf["top_share"], hf["hs_codes"]) == ("B", "JPN", 70.0, "281111")
+    assert _row(wl, "silicon-wafers")["grade"] == "C"
+    neon = _row(wl, "neon")
+    assert neon["grade"] == "D" and "unknown" in neon["reason"] and neon["top_share"] == 45.0
+    # the EUV tools come from a member: listed, and flagged as a dependency inside the alliance
+    euv = _row(wl, "euv-lithography-tools")
+    assert euv["top_country"] == "NLD" and euv["top_in_members"] and euv["grade"] == "A"
+    assert list(wl["grade"]) == sorted(wl["grade"])
+
+
+def test_unknown_is_not_zero(wl) -> None:
+    na = wl[wl["status"] == "not_assessable"]
+    assert len(na) and set(na["grade"]) == {"D"} and na["top_share"].isna().all()
+    assert wl.attrs["not_covered"] == ["NLD"]        # no recorded inputs of NLD's production: not "safe"
+
+
+def test_rules_are_configurable_and_low_role_drops_a_grade() -> None:
+    n = allychain.load("builtin")
+    strict = watchlist(n, "KOR", WatchlistRules(a=99.0))
+    assert strict.set_index("item_id").loc["gallium", "grade"] == "B"
+    low = watchlist(n, "KOR", WatchlistRules(low_role=95.0))     # every role weight here is 90 %
+    assert low.set_index("item_id").loc["gallium", "grade"] == "B"
+
+
+def test_cli_list_json(monkeypatch, capsys) -> None:
+    from allychain.cli.main import main
+
+    monkeypatch.setattr(sys, "argv", ["allychain", "watch", "list", "--members", "KOR", "-f", "json",
+                                      "--grades", "A"])
+    with pytest.raises(SystemExit) as e:
+        main()
+    out, err = capsys.readouterr()
+    assert (e.value.code or 0) == 0, err
+    rows = json.loads(out)
+    assert rows and {r["grade"] for r in rows} == {"A"} and "gallium" in {r["item_id"] for r in rows}
+    monkeypatch.setattr(sys, "argv", ["allychain", "watch", "list", "--grades", "E"])
+    with pytest.raises(SystemExit) as e:
+        main()
+    assert e.value.code != 0 and "Traceback" not in capsys.readouterr().err
