@@ -66,6 +66,9 @@ def _register_capabilities() -> None:
     from allychain.cli import watch as watch_cli
 
     app.add_typer(watch_cli.app, name="watch")
+    from allychain.cli import talent as talent_cli
+
+    app.add_typer(talent_cli.app, name="talent")
 
 
 _register_capabilities()
