@@ -152,6 +152,35 @@ def _check_agreement(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], 
     return f"/api/ws/agreements/{_agreement(env, org)}/check", {"json": {}}, None
 
 
+INCIDENT = {"title": "Neon purification halted", "items": ["neon"], "countries": ["UKR"], "horizon": 30,
+            "shocks": [{"countries": ["UKR"], "items": ["neon"], "loss_fraction": 1.0, "onset": 1, "duration": 10}],
+            "shortfalls": [{"member": "KOR", "item": "neon", "amount": 10}],
+            "supply": [{"member": "NLD", "item": "neon", "stockpile": 5}]}
+
+
+def _incident(env: Any, org: str, state: str = "open") -> str:
+    """An incident opened by ``org`` (its analyst, or the steward), set to ``state`` directly."""
+    from allychain.workspace import incidents
+
+    inc_id = incidents.open_incident(env.store, env.people["p"][USER_OF[org]], INCIDENT)["id"]
+    if state != "open":
+        with env.store.transaction() as repo:  # skip the (tested elsewhere) assessment: fast examples
+            repo.get_incident(inc_id).state = state
+    return inc_id
+
+
+def _inc_open(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    return "/api/ws/incidents", {"json": INCIDENT}, None
+
+
+def _inc(suffix: str, body: dict[str, Any] | None = None, state: str = "open") -> Example:
+    def example(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+        url = f"/api/ws/incidents/{_incident(env, org, state)}{suffix}"
+        return url, ({"json": body} if body is not None else {}), None
+
+    return example
+
+
 def _plain(path: str, body: dict[str, Any] | None = None) -> Example:
     return lambda env, me, org: (path, {"json": body} if body is not None else {}, None)
 
@@ -189,6 +218,14 @@ EXAMPLES: dict[tuple[str, str], tuple[Example, bool, int]] = {
     ("PUT", "/api/ws/agreements/{agr_id}"): (_amend_agreement, True, 200),
     ("POST", "/api/ws/agreements/{agr_id}/status"): (_agreement_status, True, 200),
     ("POST", "/api/ws/agreements/{agr_id}/check"): (_check_agreement, True, 200),
+    ("GET", "/api/ws/incidents"): (_plain("/api/ws/incidents"), False, 200),
+    ("POST", "/api/ws/incidents"): (_inc_open, False, 201),
+    ("GET", "/api/ws/incidents/{inc_id}"): (_inc(""), True, 200),
+    ("POST", "/api/ws/incidents/{inc_id}/assess"): (_inc("/assess"), True, 200),
+    ("POST", "/api/ws/incidents/{inc_id}/allocate"): (_inc("/allocate", {}, "assessed"), True, 200),
+    ("POST", "/api/ws/incidents/{inc_id}/records"): (_inc("/records", {"kind": "decision", "text": "ship"}), True,
+                                                     201),
+    ("POST", "/api/ws/incidents/{inc_id}/close"): (_inc("/close", {"happened": "ok", "lessons": "more"}), True, 200),
     ("GET", "/api/ws/analysis/dependencies"): (_plain("/api/ws/analysis/dependencies?members=KOR,NLD"), False, 200),
 }
 

@@ -59,6 +59,7 @@ def _register_capabilities() -> None:
     from allychain.cli import workspace as workspace_cli
     from allychain.cli import (
         workspace_agreements,  # noqa: F401 - registers workspace agreement …
+        workspace_incidents,  # noqa: F401 - registers workspace incident …
         workspace_publish,  # noqa: F401 - registers publish, aggregates, releases
     )
 
