@@ -78,3 +78,35 @@ def test_programme_for_unknown_country_exits_3_naming_the_key(tmp_path: Path, mo
     code, out, err = run(monkeypatch, capsys, "--programme", str(prog))
     assert code == 3 and out == ""
     assert "programmes[0].country" in err and "'NLD'" in err
+
+
+OWN = """country,level,flow,year,value,unit,source_id,confidence,note
+NLD,bachelor,stock,2024,1000,persons,own-survey,low,
+NLD,bachelor,demand,2030,1600,persons,own-survey,low,
+NLD,bachelor,graduates,2024,500,persons/year,own-survey,low,
+NLD,bachelor,entry_share,2024,0.2,fraction,own-survey,low,
+NLD,bachelor,attrition,2024,0.05,fraction/year,own-survey,low,
+KOR,all,demand,2031,310000,persons,own-survey,low,replaces the built-in row
+"""
+
+
+def test_own_parameter_rows_add_countries_and_replace_built_in_rows(tmp_path: Path, monkeypatch, capsys) -> None:
+    f = tmp_path / "own.csv"
+    f.write_text(OWN, encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "--params", str(f), "-f", "csv")
+    assert code == 0
+    rows = {(r["country"], r["year"]): r for r in csv.DictReader(io.StringIO(out))}
+    assert float(rows["KOR", "2031"]["gap"]) == pytest.approx(60_000)  # 310,000 - 250,000
+    # NLD: S(t+1) = 0.95 S(t) + 100, from 1000
+    assert float(rows["NLD", "2025"]["stock"]) == pytest.approx(1050)
+    assert float(rows["NLD", "2026"]["stock"]) == pytest.approx(1050 * 0.95 + 100)
+    assert "NLD bachelor: not covered" in err and "migration" in err
+
+
+def test_own_parameter_file_errors_name_file_line_and_column(tmp_path: Path, monkeypatch, capsys) -> None:
+    f = tmp_path / "own.csv"
+    f.write_text(OWN.replace("0.2,fraction", "1.4,fraction").replace("1600,", "-1600,"), encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "--params", str(f))
+    assert code == 3 and out == "" and "Traceback" not in err
+    assert f"{f}, row 3, column 'value': negative value" in err
+    assert f"{f}, row 5, column 'value': share or rate above 100 % (got '1.4')" in err

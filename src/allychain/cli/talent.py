@@ -71,6 +71,9 @@ def gap_cmd(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table (last year), json (everything) or csv "
                                "(every year)."),
     plot: str | None = typer.Option(None, "--plot", help="Also write the gap per year as a chart (.png or .svg)."),
+    params: str | None = typer.Option(None, "--params", help="Your own workforce rows (CSV, columns as in "
+                                      "docs/talent.md), added to the built-in ones; a row with the same country, "
+                                      "level, flow and year replaces the built-in row."),
 ) -> None:
     """The workforce gap (workers needed − workers available) per country, skill level and year."""
     from allychain.cli.render import emit
@@ -81,6 +84,11 @@ def gap_cmd(
 
         check_plot_path(plot)
     table = builtin_workforce()
+    if params:
+        from allychain.data.spec import read_workforce
+        from allychain.talent.params import combine
+
+        table = combine(table, read_workforce(params))
     progs = []
     if programme:
         from allychain.data.spec import read_programmes

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Limits", "read_text", "load_yaml_text", "read_yaml", "read_scenario", "parse_scenario_text",
            "read_montecarlo", "read_allocation_plan", "read_stockpile_spec", "read_capacity_path",
-           "read_programmes"]
+           "read_programmes", "read_workforce"]
 
 
 def _env_int(name: str, default: int) -> int:
@@ -309,6 +309,23 @@ def read_programmes(path: str | Path, table: pd.DataFrame | None = None, *,
     path = Path(path)
     doc = _mapping(read_yaml(path, "programme file", limits), str(path), "programmes")
     return parse_programmes(doc, str(path), table)
+
+
+def read_workforce(path: str | Path, *, limits: Limits | None = None) -> pd.DataFrame:
+    """Read and validate a workforce parameter CSV (columns of schema/talent.csv; see
+    docs/talent.md): every problem names the file, line and column."""
+    import pandas as pd
+
+    from allychain.talent.params import read_table, validated
+
+    lim = _limits(limits)
+    path = Path(path)
+    text = read_text(path, "workforce parameter table (CSV)", lim, max_bytes=lim.max_bytes * 64)
+    try:
+        raw = read_table(text)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ScenarioError(f"{path}: cannot read the CSV ({exc}); expected the columns of docs/talent.md") from None
+    return validated(raw, str(path))
 
 
 #: largest step a capacity path may name (about 2,700 years of days)

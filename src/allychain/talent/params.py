@@ -22,7 +22,7 @@ from allychain import schema
 from allychain.errors import DataError, Problem
 
 __all__ = ["COLUMNS", "LEVELS", "FLOWS", "STOCKS", "ANNUAL", "RATES", "UNITS", "builtin_workforce",
-           "builtin_sources", "read_table", "validated", "check_workforce"]
+           "builtin_sources", "read_table", "validated", "check_workforce", "combine"]
 
 log = logging.getLogger(__name__)
 
@@ -164,3 +164,10 @@ def validated(df: pd.DataFrame, file: str | None = None, sources: pd.Series | No
     out["value"] = out["value"].astype(float)
     log.debug("workforce table %s: %d rows", file, len(out))
     return out.sort_values(KEY).reset_index(drop=True)
+
+
+def combine(base: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    """``base`` with the rows of ``extra`` added; a row of ``extra`` with the key (country, level,
+    flow, year) of a ``base`` row replaces it.  Both tables validated."""
+    keep = base.merge(extra[KEY], on=KEY, how="left", indicator=True)["_merge"].eq("left_only").to_numpy()
+    return pd.concat([base[keep], extra], ignore_index=True).sort_values(KEY).reset_index(drop=True)
