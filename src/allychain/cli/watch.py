@@ -24,7 +24,7 @@ from typing import Any
 
 import typer
 
-__all__ = ["app", "WatchFormat", "extract_cmd", "ingest_cmd", "scan_cmd", "list_cmd"]
+__all__ = ["app", "WatchFormat", "extract_cmd", "ingest_cmd", "scan_cmd", "list_cmd", "backtest_cmd"]
 
 app = typer.Typer(help="Watch: events (export controls, sanctions, fires, outages …) read from text.",
                   no_args_is_help=True)
@@ -236,3 +236,43 @@ def list_cmd(
 
         emit(wl[["grade", "cadence", "member", "item_id", "top_country", "top_share", "unknown_share", "tier",
                  "hs_codes"]], Format.table, title="watchlist")
+
+
+@app.command("backtest")
+def backtest_cmd(
+    events: Path = typer.Argument(..., help="CSV of documented events: event_id, date, reporter, and any of "
+                                  "partner, flow, hs_code, item, description, source."),
+    since: str | None = typer.Option(None, "--since", help="First as-of date replayed (YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, "--until", help="Last as-of date replayed."),
+    store: Path | None = typer.Option(None, "--store", help="Store folder (default: the user data folder)."),
+    fmt: ScanFormat = typer.Option(ScanFormat.table, "--format", "-f", help="table or json."),
+) -> None:
+    """Replay the stored series month by month (no look-ahead) and score the alerts against events."""
+    import pandas as pd
+
+    from allychain.data.indicator_store import load_indicators
+    from allychain.errors import DataError
+    from allychain.watch.backtest import backtest
+    from allychain.watch.indicators import derive
+
+    for d in (since, until):
+        if d is not None and not _is_date(d):
+            raise DataError(f"not an ISO date: {d!r}", expected="YYYY-MM-DD")
+    if not events.is_file():
+        raise DataError("no such file", file=str(events))
+    ev = pd.read_csv(events, dtype=str, keep_default_na=False)
+    table = load_indicators(store)
+    if len(table):
+        table = pd.concat([table, derive(table)], ignore_index=True)
+    res = backtest(table, ev, since, until)
+    if fmt in (ScanFormat.json, ScanFormat.jsonl):
+        recs = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+                for r in res.events.to_dict("records")]
+        sys.stdout.write(json.dumps({"summary": res.summary(), "events": recs}, ensure_ascii=False, indent=2,
+                                    default=float) + "\n")
+    else:
+        from allychain.cli.render import Format, emit
+
+        emit(res.events[["event_id", "date", "first_alert", "lag_periods", "alert_kind", "severity",
+                         "indicator"]], Format.table, title="backtest")
+        typer.echo(json.dumps(res.summary(), default=float), err=True)
