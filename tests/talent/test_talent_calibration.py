@@ -54,3 +54,16 @@ def test_every_built_in_row_cites_a_listed_public_source() -> None:
     assert set(table["confidence"]) <= {"high", "medium", "low"}
     derived = table[table["note"].str.startswith("Derived")]
     assert (derived["confidence"] == "low").all()  # derived figures are never marked better than low
+
+
+def test_docs_describe_every_parameter_column_and_flow() -> None:
+    from pathlib import Path
+
+    from allychain import schema
+    from allychain.talent.params import FLOWS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "talent.md").read_text(encoding="utf-8")
+    for col in schema.columns("workforce"):
+        assert f"`{col}`" in text, col
+    for flow in FLOWS:
+        assert f"`{flow}`" in text, flow

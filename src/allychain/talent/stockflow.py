@@ -125,7 +125,8 @@ def _check_programmes(programmes: Sequence[Programme], groups: list[tuple[str, s
         if (p.country, p.level) not in groups:
             levels = sorted(lv for c, lv in groups if c == p.country)
             where = (f"levels of {p.country} in the parameters: {', '.join(levels)}" if levels else
-                     "a country in the parameters: " + ", ".join(sorted({c for c, _ in groups})))
+                     "a country projected here (with a stock, and chosen if countries are chosen): "
+                     + ", ".join(sorted({c for c, _ in groups})))
             raise UnknownMemberError(f"programme {p.name!r}: country {p.country!r}, level {p.level!r} has no "
                                      f"workforce stock; expected {where}")
 
