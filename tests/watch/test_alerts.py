@@ -150,5 +150,8 @@ def test_cli_ingest_and_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert alerts and all(need <= set(a) for a in alerts)
     jp = [a for a in alerts if a["partner"] == "JPN" and a["indicator"] == "trade_value"]
     assert jp and jp[0]["members_exposed"] == ["KOR"] and jp[0]["severity"] == "high"
+    rc, out, err = _run(monkeypatch, capsys, "watch", "scan")           # default: the last 12 months stored
+    assert rc == 0 and "from 2019-01-01" in err
+    assert {json.loads(x)["alert_id"] for x in out.splitlines()} >= {a["alert_id"] for a in jp}
     rc, out, err = _run(monkeypatch, capsys, "watch", "scan", "--since", "May 2019")
     assert rc != 0 and "ISO date" in err and "Traceback" not in err

@@ -156,7 +156,8 @@ _SCAN_FIELDS = ("alert_id", "event_id", "detectors", "date", "kind", "severity",
 
 @app.command("scan")
 def scan_cmd(
-    since: str | None = typer.Option(None, "--since", help="First as-of date replayed (YYYY-MM-DD)."),
+    since: str | None = typer.Option(None, "--since", help="First as-of date replayed (YYYY-MM-DD; default: "
+                                     "11 months before the newest date stored, i.e. the last 12 months)."),
     until: str | None = typer.Option(None, "--until", help="Last as-of date replayed (default: the latest)."),
     fmt: ScanFormat = typer.Option(ScanFormat.jsonl, "--format", "-f", help="jsonl, json or table."),
     members: str = typer.Option("KOR,NLD", "--members", "-m", help="Members assessed (codes, names, alliance)."),
@@ -182,6 +183,9 @@ def scan_cmd(
         typer.echo("the indicator store is empty: run 'allychain watch ingest FILE' first", err=True)
     if derived and len(table):
         table = pd.concat([table, derive(table)], ignore_index=True)
+    if since is None and len(table):
+        since = (pd.Timestamp(table["date"].max()) - pd.DateOffset(months=11)).strftime("%Y-%m-%d")
+        typer.echo(f"replaying the as-of dates from {since} (--since to change)", err=True)
     alerts = link_alerts(load(data), scan(table, since, until), members)
     rows = [{k: a.get(k) for k in _SCAN_FIELDS} for a in alerts]
     typer.echo(f"{len(rows)} alert(s)", err=True)
