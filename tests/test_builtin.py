@@ -286,3 +286,14 @@ def test_every_grouping_is_sourced(net):
     assert set(g["source_id"]) <= set(net.sources["source_id"])
     assert set(g["member"]) <= set(net.countries())
     assert not {"CHN", "RUS"} & set(g.loc[g["like_minded"].astype(bool), "member"])
+
+
+def test_netherlands_needs_the_euv_modules_from_abroad(net):
+    """The Dutch chain is ASML's: EUV optics from Germany (ZEISS) and EUV light sources from the United
+    States (Cymer), both named in the ASML Annual Report 2023."""
+    from allychain.analysis import dependencies
+
+    d = dependencies(net, "NLD").set_index("item_id")
+    for item, country in (("euv-optics", "DEU"), ("euv-light-sources", "USA")):
+        assert d.loc[item, "top_foreign_country"] == country and d.loc[item, "foreign_share"] == 100
+        assert bool(d.loc[item, "critical"]) and d.loc[item, "tier"] == 1

@@ -136,4 +136,4 @@ def test_report_ranks_the_most_severe_dependencies(brief: dict[str, Any]) -> Non
     positions = [part.index(f"({i})") for i in top["item_id"]]
     assert positions == sorted(positions)
     assert "critical_dependency" in part and "Agreement cover" in part
-    assert "Most severe dependencies: Gallium" in html
+    assert "Most severe dependencies: EUV light sources" in html
