@@ -168,3 +168,12 @@ def test_watch_page_highlights_spans_and_shows_user_text_as_text(page: Any, live
     assert marks["1 August"] == "f-effective"
     assert page.locator("table[aria-label=Events] tbody tr").count() == 2
     page.screenshot(path=str(artefacts / "page-watch-result.png"), full_page=True)
+
+
+def test_alliance_page_ranks_the_most_severe_dependencies(page: Any, live_server: str) -> None:
+    ready(page, live_server, "#/alliance")
+    table = page.wait_for_selector("table[aria-label='Most severe dependencies']")
+    rows = table.query_selector_all("tbody tr")
+    assert len(rows) == 10
+    first = rows[0].inner_text()
+    assert "EUV light sources (euv-light-sources)" in first and "critical" in first and "—" in first

@@ -335,8 +335,9 @@ async function alliancePage() {
   async function draw() {
     await into(holder, async () => {
       const m = encodeURIComponent(input.value);
-      const [a, p] = await Promise.all([api("/api/analysis/alliance?members=" + m),
-                                        api("/api/analysis/partners?k=3&members=" + m)]);
+      const [a, p, sv] = await Promise.all([api("/api/analysis/alliance?members=" + m),
+                                            api("/api/analysis/partners?k=3&members=" + m),
+                                            api("/api/analysis/severity?top=10&members=" + m)]);
       const cov = a.coverage;
       const out = [h("div", { class: "cards" },
         h("div", { class: "card" }, h("div", { class: "big" }, a.dependencies.length), h("div", { class: "muted" }, "items needed")),
@@ -346,6 +347,23 @@ async function alliancePage() {
         h("div", { class: "card" }, h("div", { class: "big" }, `${cov.assessed}/${cov.requested}`), h("div", { class: "muted" }, "assessed (coverage)")))];
       out.push(section("Coverage", noteBox(coverageLine(cov)),
         cov.not_assessable.length ? h("p", {}, "Not assessable: ", cov.not_assessable.map((i) => h("span", { class: "pill" }, itemLink(i, nameWithId(i, cov.names))))) : null));
+      out.push(section(`The ten that matter most (severity: ${sv.tiers.critical} critical, ${sv.tiers.high} high, ` +
+                       `${sv.tiers.watch} watch of ${sv.assessed} scored)`,
+        noteBox("Components 0–1; “—” is unknown, not 0. Agreement cover is not known until agreements are registered. " +
+                "Score = weighted mean of the known components; the range puts the unknown ones at 0 and 1."),
+        table([{ key: "rank", label: "#", num: true },
+               { key: "item_name", label: "Item", render: (r) => itemLink(r.item_id, `${r.item_name} (${r.item_id})`) },
+               { key: "tier", label: "Tier" },
+               { key: "score", label: "Score", num: true, digits: 2 },
+               { key: "score_range", label: "Range", render: (r) => `${fmt(r.score_low, 2)}–${fmt(r.score_high, 2)}` },
+               { key: "concentration", label: "Concentration", num: true, digits: 2 },
+               { key: "substitutability", label: "Substitutability", num: true, digits: 2 },
+               { key: "time_to_build", label: "Time to build", num: true, digits: 2 },
+               { key: "exposure", label: "Exposure", num: true, digits: 2 },
+               { key: "agreement_cover", label: "Agreement cover", num: true, digits: 2 },
+               { key: "supplier_name", label: "Largest outside supplier", render: (r) => countryLink(r.supplier, r.supplier_name) },
+               { key: "rules", label: "Rules fired" }], sv.rows,
+              { label: "Most severe dependencies", empty: "No dependency could be scored." })));
       const mx = a.complementarity_matrix;
       const heat = h("div", { class: "chart", id: "complementarity-chart", role: "img", "aria-label": "Complementarity matrix" });
       out.push(section("Complementarity: items of the customer's dependencies the supplier provides", heat));
