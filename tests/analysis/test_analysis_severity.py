@@ -135,3 +135,17 @@ def test_cli_severity_json_and_table():
     assert t.exit_code == 0 and "Gallium" in t.stdout and "unknown (not 0)" in t.stdout
     bad = CliRunner().invoke(app, ["analyze", "severity", "--members", "Atlantis"])
     assert bad.exit_code != 0 and "Traceback" not in bad.output
+
+
+def test_agreement_cover_when_the_registry_is_given(net):
+    from allychain.errors import AllychainError
+
+    # a fully covered by an agreement in force, b not covered (not listed): components 0 and 1, now known
+    r = severity(tiny(net), "KOR", agreement_cover={"a": 1.0}).set_index("item_id")
+    assert r.loc["a", "agreement_cover"] == 0.0 and r.loc["b", "agreement_cover"] == 1.0
+    num_a = 0.3 * 0.8 + 0.2 * 1.0 + 0.2 * 0.375 + 0.2 * 0.2                 # + 0.1 · 0
+    assert r.loc["a", "score"] == pytest.approx(num_a / 1.0) and r.loc["a", "unknown_components"] == []
+    assert r.loc["a", "score_low"] == pytest.approx(r.loc["a", "score_high"])
+    assert r.loc["b", "score"] == pytest.approx((0.3 * 0.5 + 0.2 * 0.625 + 0.2 * 0.2 + 0.1) / 0.8)
+    with pytest.raises(AllychainError, match="fraction"):
+        severity(tiny(net), "KOR", agreement_cover={"a": 50})

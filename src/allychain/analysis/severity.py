@@ -14,8 +14,10 @@ substitutability    CR3 / 100 of firms: how few firms could replace a lost suppl
 time_to_build       TTR(kind) / 24 months, capped at 1 (:mod:`allychain.model.recovery`)
 exposure            E / 100, the members' role weight × foreign share through all tiers
                     (:func:`~allychain.analysis.dependencies.dependencies`); dependencies only
-agreement_cover     the part not covered by the members' agreements: not known until the
-                    agreement registry exists (always unknown today); dependencies only
+agreement_cover     1 − the part of the members' need covered by agreements in force, when the
+                    caller passes them (``agreement_cover={item: fraction}``, e.g. from the
+                    workspace's agreement registry; an item not listed then has no cover, 1);
+                    unknown without them; dependencies only
 ==================  =====================================================================
 
 With weights w_k (:class:`~allychain.model.rules.SeverityRules`) and K the known
@@ -32,7 +34,7 @@ evidence for each ranking.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,7 @@ import pandas as pd
 
 from allychain.analysis.chokepoints import chokepoints
 from allychain.analysis.dependencies import CRITICAL_SHARE, MIN_ROLE_SHARE, dependency_report
+from allychain.errors import AllychainError
 from allychain.model.network import Network
 from allychain.model.recovery import ttr_months
 from allychain.model.rules import SEVERITY_COMPONENTS, ChokepointRules, SeverityRules
@@ -92,6 +95,7 @@ def severity(
     critical_share: float = CRITICAL_SHARE,
     min_share: float = MIN_ROLE_SHARE,
     stages: Iterable[str] | None = None,
+    agreement_cover: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Items ranked by severity: per member dependency (``members`` given) or per item.
 
@@ -103,8 +107,11 @@ def severity(
         unknown; ``exposure`` and ``agreement_cover`` are NaN in the item view, where
         they do not apply.  ``rules``: the chokepoint rules that fired, plus
         ``critical_dependency`` where one outside country holds ≥ ``critical_share``.
+        ``agreement_cover`` maps item ids to the fraction (0–1) of the members' need that
+        agreements in force cover; without it the component is unknown.
     """
-    rep = severity_report(n, members, top, rules, chokepoint_rules, year, critical_share, min_share, stages)
+    rep = severity_report(n, members, top, rules, chokepoint_rules, year, critical_share, min_share, stages,
+                          agreement_cover)
     return rep["rows"]
 
 
@@ -118,6 +125,7 @@ def severity_report(
     critical_share: float = CRITICAL_SHARE,
     min_share: float = MIN_ROLE_SHARE,
     stages: Iterable[str] | None = None,
+    agreement_cover: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """:func:`severity` with its context: ``members`` (empty in the item view), ``rows``,
     ``tiers`` (count per tier over every scored row), ``assessed``, ``definition`` (the
@@ -130,6 +138,8 @@ def severity_report(
         dep = dependency_report(n, members, stages=stages, year=year, critical_share=critical_share,
                                 min_share=min_share)
         out = _dependency_view(n, dep["dependencies"], chokepoint_rules, year, critical_share)
+        if agreement_cover is not None:
+            out["agreement_cover"] = [1.0 - _fraction(agreement_cover.get(i, 0.0), i) for i in out["item_id"]]
         mem, names, cov = dep["members"], dep["member_names"], dep["coverage"]
         applicable = SEVERITY_COMPONENTS
     kinds = out["kind"].tolist()
@@ -148,6 +158,13 @@ def severity_report(
     return {"members": mem, "member_names": names, "assessed": int(out["status"].eq("assessed").sum()),
             "tiers": tiers, "rows": rows.head(top) if top is not None else rows,
             "definition": rules.describe(), "applicable": list(applicable), "coverage": cov}
+
+
+def _fraction(v: float, item: str) -> float:
+    f = float(v)
+    if not 0.0 <= f <= 1.0:
+        raise AllychainError(f"agreement cover of {item!r} must be a fraction from 0 to 1, got {v!r}")
+    return f
 
 
 def _rules_fired(n: Network, items: list[str], chokepoint_rules: ChokepointRules | None,

@@ -143,8 +143,8 @@ class SeverityRules:
         "time_to_build": "time to build alternative capacity by item class, 9–21 months (SIA/BCG 2021 orders of "
                          "magnitude; allychain.model.recovery), over 24 months (the upper end of a fab rebuild)",
         "exposure": "the members' role weight × foreign share through all tiers (docs/analysis.md §3)",
-        "agreement_cover": "share of the dependency not covered by an agreement of the members; not known until "
-                           "the agreement registry exists",
+        "agreement_cover": "share of the dependency not covered by an agreement in force of the members; unknown "
+                           "unless the cover is given (agreement_cover=, e.g. from the agreement registry)",
         "weights": "allychain convention: concentration weighs most; exposure, substitutability and time to build "
                    "equally; agreement cover least until it is measured",
         "tiers": "allychain convention (no official cut-off): critical ≥ 0.70, high ≥ 0.55, watch ≥ 0.40",
