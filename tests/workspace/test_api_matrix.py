@@ -181,6 +181,38 @@ def _inc(suffix: str, body: dict[str, Any] | None = None, state: str = "open") -
     return example
 
 
+def _series(env: Any, org: str) -> str:
+    """A dialogue series of ``org`` (created by its analyst, or the steward)."""
+    from allychain.workspace import dialogues
+
+    return dialogues.create_series(env.store, env.people["p"][USER_OF[org]],
+                                   {"name": "Semiconductor dialogue", "kind": "dialogue", "parties": ["KOR", "NLD"]})["id"]
+
+
+def _dlg(suffix: str, body: dict[str, Any] | None = None) -> Example:
+    def example(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+        return f"/api/ws/dialogues/{_series(env, org)}{suffix}", ({"json": body} if body is not None else {}), None
+
+    return example
+
+
+def _action_status(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    from allychain.workspace import dialogues
+
+    sid = _series(env, org)
+    act = dialogues.add_action(env.store, env.people["p"][USER_OF[org]], sid,
+                               {"title": "survey", "owner": "samsung", "due": "2027-01-31"})
+    return f"/api/ws/dialogues/actions/{act['id']}/status", {"json": {"status": "done"}}, None
+
+
+def _since_last(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    from allychain.workspace import dialogues
+
+    meeting = dialogues.add_meeting(env.store, env.people["p"]["steward"], _series(env, "secretariat"),
+                                    {"date": "2027-03-10", "title": "4th round"})
+    return f"/api/ws/meetings/{meeting['id']}/since-last", {}, None
+
+
 def _plain(path: str, body: dict[str, Any] | None = None) -> Example:
     return lambda env, me, org: (path, {"json": body} if body is not None else {}, None)
 
@@ -226,6 +258,17 @@ EXAMPLES: dict[tuple[str, str], tuple[Example, bool, int]] = {
     ("POST", "/api/ws/incidents/{inc_id}/records"): (_inc("/records", {"kind": "decision", "text": "ship"}), True,
                                                      201),
     ("POST", "/api/ws/incidents/{inc_id}/close"): (_inc("/close", {"happened": "ok", "lessons": "more"}), True, 200),
+    ("GET", "/api/ws/dialogues"): (_plain("/api/ws/dialogues"), False, 200),
+    ("POST", "/api/ws/dialogues"): (_plain("/api/ws/dialogues", {"name": "2+2", "kind": "ministerial",
+                                                                 "cadence": "biennial"}), False, 201),
+    ("GET", "/api/ws/dialogues/{series_id}"): (_dlg(""), True, 200),
+    ("POST", "/api/ws/dialogues/{series_id}/meetings"): (_dlg("/meetings", {"date": "2027-03-10", "title": "x"}),
+                                                         True, 201),
+    ("POST", "/api/ws/dialogues/{series_id}/actions"): (_dlg("/actions", {"title": "survey", "owner": "asml",
+                                                                          "due": "2027-01-31"}), True, 201),
+    ("POST", "/api/ws/dialogues/actions/{action_id}/status"): (_action_status, True, 200),
+    ("GET", "/api/ws/dialogues/{series_id}/calendar.ics"): (_dlg("/calendar.ics"), True, 200),
+    ("GET", "/api/ws/meetings/{meeting_id}/since-last"): (_since_last, False, 200),
     ("GET", "/api/ws/analysis/dependencies"): (_plain("/api/ws/analysis/dependencies?members=KOR,NLD"), False, 200),
 }
 

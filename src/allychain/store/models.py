@@ -29,7 +29,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = ["Base", "Organisation", "User", "UserRole", "Token", "Submission", "SubmissionVersion", "AuditEvent",
-           "AuditHead", "Release", "Agreement", "AgreementVersion", "Incident", "IncidentEvent", "ORG_KINDS",
+           "AuditHead", "Release", "Agreement", "AgreementVersion", "Incident", "IncidentEvent", "DialogueSeries", "Meeting",
+           "ActionItem", "ORG_KINDS",
            "AGREEMENT_STATUSES", "INCIDENT_STATES", "utcnow"]
 
 ORG_KINDS = ("government", "company", "university", "secretariat")
@@ -263,3 +264,49 @@ class IncidentEvent(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
+
+
+class DialogueSeries(Base):
+    """A dialogue series (an annual economic-security dialogue, a 2+2 ministerial …)."""
+
+    __tablename__ = "dialogue_series"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(60))
+    cadence: Mapped[str] = mapped_column(String(20))
+    parties: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Meeting(Base):
+    """One meeting of a series: its date, participants and agenda (JSON lists)."""
+
+    __tablename__ = "meetings"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    series_id: Mapped[str] = mapped_column(ForeignKey("dialogue_series.id"), index=True)
+    date: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    participants: Mapped[str] = mapped_column(Text)
+    agenda: Mapped[str] = mapped_column(Text)
+    decisions: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class ActionItem(Base):
+    """An action item of a series (from a meeting): owner organisation, due date, status, links."""
+
+    __tablename__ = "action_items"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    series_id: Mapped[str] = mapped_column(ForeignKey("dialogue_series.id"), index=True)
+    meeting_id: Mapped[str | None] = mapped_column(ForeignKey("meetings.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    owner_org: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    due: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    links: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    __table_args__ = (CheckConstraint("status IN ('open','done','dropped')", name="status"),)

@@ -18,12 +18,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from allychain.errors import Conflict
 from allychain.store.models import (
+    ActionItem,
     Agreement,
     AgreementVersion,
     AuditEvent,
     AuditHead,
+    DialogueSeries,
     Incident,
     IncidentEvent,
+    Meeting,
     Organisation,
     Release,
     Submission,
@@ -271,6 +274,36 @@ class Repo:
 
     def incident_events(self, inc_id: str) -> Sequence[IncidentEvent]:
         q = select(IncidentEvent).where(IncidentEvent.incident_id == inc_id).order_by(IncidentEvent.seq)
+        return self.s.scalars(q).all()
+
+    # dialogues ---------------------------------------------------------------------
+    def add(self, obj: Any) -> Any:
+        """Insert one new row (a dialogue series, meeting or action item)."""
+        self.s.add(obj)
+        self.s.flush()
+        return obj
+
+    def get_series(self, series_id: str) -> DialogueSeries | None:
+        return self.s.get(DialogueSeries, series_id)
+
+    def list_series(self) -> Sequence[DialogueSeries]:
+        return self.s.scalars(select(DialogueSeries).order_by(DialogueSeries.id)).all()
+
+    def get_meeting(self, meeting_id: str) -> Meeting | None:
+        return self.s.get(Meeting, meeting_id)
+
+    def meetings(self, series_id: str) -> Sequence[Meeting]:
+        q = select(Meeting).where(Meeting.series_id == series_id).order_by(Meeting.date, Meeting.id)
+        return self.s.scalars(q).all()
+
+    def get_action(self, action_id: str, lock: bool = False) -> ActionItem | None:
+        q = select(ActionItem).where(ActionItem.id == action_id)
+        if lock:
+            q = q.with_for_update()
+        return self.s.scalars(q).first()
+
+    def actions(self, series_id: str) -> Sequence[ActionItem]:
+        q = select(ActionItem).where(ActionItem.series_id == series_id).order_by(ActionItem.due, ActionItem.id)
         return self.s.scalars(q).all()
 
     # audit trail -------------------------------------------------------------------

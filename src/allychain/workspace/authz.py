@@ -64,6 +64,8 @@ class Action(enum.StrEnum):
     INCIDENT_READ = "incident:read"
     INCIDENT_UPDATE = "incident:update"
     INCIDENT_ALLOCATE = "incident:allocate"
+    DIALOGUE_MANAGE = "dialogue:manage"
+    DIALOGUE_READ = "dialogue:read"
 
 
 class Scope(enum.IntEnum):
