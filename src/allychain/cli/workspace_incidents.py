@@ -91,10 +91,11 @@ def allocate_cmd(incident_id: str = typer.Argument(...),
         out = allocate(store, _me(store), incident_id, fairness=fairness)
     except (InvalidRecord, CommitmentConflict) as exc:
         _fail(exc, fmt)
-    if plan_out is not None:
-        import yaml
+    if plan_out is not None:  # JSON is YAML: the plan reads back with `allychain optimize allocate`
+        import json
 
-        plan_out.write_text(yaml.safe_dump(out["allocation"]["plan"], sort_keys=False), encoding="utf-8")
+        plan_out.write_text(json.dumps(out["allocation"]["plan"], indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
         typer.echo(f"plan written to {plan_out}", err=True)
     if fmt == Format.json:
         emit(out, fmt)
