@@ -106,3 +106,58 @@ def test_cli_dialogue(tmp_path: Any) -> None:
     assert len(cal.walk("VEVENT")) == 1 and len(cal.walk("VTODO")) == 1
     since = json.loads(run("since", meeting["id"]).stdout)
     assert since["previous_meeting"] is None and since["actions_overdue"] == []
+
+
+def test_meeting_briefing_pack_reports_what_changed(tmp_path: Any) -> None:
+    """An agreement signed and an action item done between two meetings appear in the second meeting's pack,
+    in its "since the last meeting" section; the pack loads nothing from the network; its PDF renders."""
+    import re
+    import shutil
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from allychain.cli.main import app
+    from allychain.report.pdf import pdf_available
+    from allychain.store import open_store
+    from allychain.workspace import accounts
+
+    db = f"sqlite:///{tmp_path / 'ws.db'}"
+    store = open_store(db, migrate=True)
+    boot = accounts.bootstrap(store)
+    stew = accounts.authenticate_token(store, accounts.add_user(
+        store, accounts.authenticate_token(store, boot["token"]), "stew", "secretariat", ["steward"])["token"])
+    today = dt.date.today()
+    dlg.create_series(store, stew, {"id": "semi", "name": "Semiconductor dialogue", "kind": "dialogue",
+                                    "parties": ["KOR", "NLD"]})
+    m1 = dlg.add_meeting(store, stew, "semi", {"date": (today - dt.timedelta(days=30)).isoformat(), "title": "3rd"})
+    m2 = dlg.add_meeting(store, stew, "semi", {"date": (today + dt.timedelta(days=2)).isoformat(), "title": "4th"})
+    act = dlg.add_action(store, stew, "semi", {"title": "Neon stock survey", "owner": "secretariat",
+                                               "due": today.isoformat(), "meeting": m1["id"]})
+    dlg.set_action_status(store, stew, act["id"], "done")
+    ag.register(store, stew, {"title": "Korea-Netherlands neon MOU", "parties": ["KOR", "NLD"],
+                              "signed": today.isoformat(), "items": ["neon"], "source": "MOU text",
+                              "commitments": [{"item": "neon", "from": "KOR", "to": "NLD", "min": 10}]}, "mou")
+    ag.set_status(store, stew, "mou", "in_force")
+    tok = accounts.create_token(store, stew, description="t", days=1)["token"]
+    store.dispose()
+    out, pdf = tmp_path / "pack.html", tmp_path / "pack.pdf"
+    args = ["workspace", "dialogue", "briefing", m2["id"], "--out", str(out), "--no-decisions", "--db", db]
+    if pdf_available():
+        args += ["--pdf", str(pdf)]
+    res = CliRunner().invoke(app, args, env={"ALLYCHAIN_TOKEN": tok})
+    assert res.exit_code == 0, (res.output, res.exception)
+    html = out.read_text(encoding="utf-8")
+    section = html[html.index('id="since-last-meeting"'):html.index('id="chokepoints"')]
+    assert "Korea-Netherlands neon MOU" in section and "Neon stock survey" in section
+    assert f"previous meeting on {m1['date']}" in section
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # opens offline: nothing fetched from the network
+    if not pdf_available():
+        pytest.skip("WeasyPrint is not installed: the PDF half needs allychain[pdf]")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "pg")], check=True,
+                   timeout=120)
+    pages = sorted(tmp_path.glob("pg*.png"))
+    assert pages and all(p.stat().st_size > 2_000 for p in pages)

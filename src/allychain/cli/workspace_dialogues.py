@@ -102,3 +102,36 @@ def since_cmd(meeting_id: str = typer.Argument(...), db: str | None = DbOpt, fmt
 
     store = _store(db)
     emit(since_last_meeting(store, _me(store), meeting_id), Format.json if fmt == Format.table else fmt)
+
+
+@dialogue_app.command("briefing")
+def briefing_cmd(meeting_id: str = typer.Argument(...),
+                 out: Path = typer.Option(..., "--out", help="HTML file of the briefing pack (opens offline)."),
+                 pdf: Path | None = typer.Option(None, "--pdf", help="Also write a PDF (needs allychain[pdf])."),
+                 members: str | None = typer.Option(None, "--members", help="Members (default: the series' "
+                                                    "country parties, else KOR,NLD)."),
+                 data: str = typer.Option("builtin", "--data", help="Dataset of the analyses."),
+                 decisions: bool = typer.Option(True, "--decisions/--no-decisions",
+                                                help="Include unprotected nodes (TTS < TTR)."),
+                 overwrite: bool = typer.Option(False, "--overwrite"), db: str | None = DbOpt) -> None:
+    """The meeting's briefing pack: the report plus what changed since the previous meeting."""
+    from allychain.data.load import load
+    from allychain.model.members import is_iso3
+    from allychain.report.briefing import build_briefing, render_html, write_briefing
+    from allychain.workspace.dialogues import get_series, since_last_meeting
+
+    store = _store(db)
+    me = _me(store)
+    since = since_last_meeting(store, me, meeting_id)
+    series = get_series(store, me, since["meeting"]["series"])
+    countries = [x for x in series["parties"] if is_iso3(x)]
+    chosen = members or (",".join(countries) if len(countries) >= 1 else "KOR,NLD")
+    pack = build_briefing(load(data), chosen, data_label=data, decisions=decisions, since_last=since,
+                          title=f"{series['name']}: {since['meeting']['title']} ({since['meeting']['date']})")
+    write_briefing(pack, out, overwrite=overwrite)
+    typer.echo(f"briefing pack written to {out}", err=True)
+    if pdf is not None:
+        from allychain.report.pdf import html_to_pdf
+
+        html_to_pdf(render_html(pack), pdf, overwrite=overwrite)
+        typer.echo(f"PDF written to {pdf}", err=True)

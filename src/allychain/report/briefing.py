@@ -63,6 +63,7 @@ def build_briefing(
     network_for: Callable[[str | None], Network] | None = None,
     title: str | None = None,
     candidates: str = "like-minded",
+    since_last: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the briefing pack states, as a plain dict (the template's context).
 
@@ -81,6 +82,9 @@ def build_briefing(
     candidates
         Partner candidate pool (:func:`allychain.analysis.candidate_pool`; default the
         like-minded pool, as in ``analyze partners``).
+    since_last
+        What changed since the previous meeting of a dialogue
+        (:func:`allychain.workspace.dialogues.since_last_meeting`), shown as its own section.
     network_for
         Resolves a scenario's ``data`` key to a network (default: ``network`` when the
         key is empty or names it, else :func:`allychain.data.load.load`).
@@ -140,6 +144,7 @@ def build_briefing(
         "scenarios": scenario_results,
         "unprotected": unprotected,
         "methods": methods,
+        "since_last": since_last,
     }
     pack["summary"] = summary_lines(pack)
     prog(1.0, "done")
