@@ -36,13 +36,12 @@ def node_pass(p_ptr, p_idx, p_val, og, oc, has_oc, y, delta, alpha_old, x_old, u
     inv_tau = 1.0 / alpha_tau
     mins = np.empty(B)
     for k in range(n):
-        for b in range(B):
-            D[k, b] = 0.0
-        for jj in range(p_ptr[k], p_ptr[k + 1]):
-            s = p_idx[jj]
-            z = p_val[jj]
-            for b in range(B):
-                D[k, b] += z * og[s, b]
+        p0, p1 = p_ptr[k], p_ptr[k + 1]
+        for b in range(B):  # each sum in a register, terms in stored order (as scipy adds them)
+            acc = 0.0
+            for jj in range(p0, p1):
+                acc += p_val[jj] * og[p_idx[jj], b]
+            D[k, b] = acc
         for b in range(B):
             d = D[k, b]
             if has_oc:
@@ -93,25 +92,6 @@ def node_pass(p_ptr, p_idx, p_val, og, oc, has_oc, y, delta, alpha_old, x_old, u
 
 
 @_inline
-def _ship(t_ptr, t_idx, t_val, cf, c, og, alt, s, d0, den):  # pragma: no cover - compiled
-    """Shipments into slot ``s`` (``d0``) and its next order denominator (``den``)."""
-    B = d0.shape[0]
-    for b in range(B):
-        d0[b] = 0.0
-        den[b] = 0.0
-    for jj in range(t_ptr[s], t_ptr[s + 1]):
-        k = t_idx[jj]
-        z = t_val[jj]
-        for b in range(B):
-            d0[b] += z * cf[k, b]
-        if alt:
-            for b in range(B):
-                den[b] += z * c[k, b]
-    for b in range(B):
-        d0[b] = d0[b] * og[s, b]
-
-
-@_inline
 def _close(a: float, b: float) -> bool:  # numpy.allclose's element test (rtol 1e-5, atol 1e-8)
     return abs(a - b) <= abs(b) * 1e-5 + 1e-8 or a == b
 
@@ -129,25 +109,33 @@ def slot_pass(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pipe_dest
               rate, x, xopt, stock_old, stock, og_new):  # pragma: no cover - compiled
     """Per slot: deliveries, inventory ``St − use + add`` and the need → next orders."""
     m, B = stock.shape
-    d0 = np.empty(B)
-    den = np.empty(B)
     for s in range(m):
-        _ship(t_ptr, t_idx, t_val, cf, c, og, alt, s, d0, den)
         j = buyer[s]
+        p0, p1 = t_ptr[s], t_ptr[s + 1]
         for b in range(B):
+            # shipments g ⊙ Pᵀ(c_old ⊙ f) and next denominators Pᵀ c, sums in registers
+            d0 = 0.0
+            den = 0.0
+            for jj in range(p0, p1):
+                k = t_idx[jj]
+                z = t_val[jj]
+                d0 += z * cf[k, b]
+                if alt:
+                    den += z * c[k, b]
+            d0 = d0 * og[s, b]
             if has_pipe:
                 add = pipe_now[s, b]
                 pipe_now[s, b] = 0.0
-                pipe_dest[s, b] += d0[b]
+                pipe_dest[s, b] += d0
             else:
-                add = d0[b]
+                add = d0
             use = x[j, b] * a[s]
             st = (stock_old[s, b] - use) + add
             stock[s, b] = st
             gap = xopt[j, b] * goal[s] - st
             if gap < 0.0:
                 gap = 0.0
-            og_new[s, b] = _order(use + gap * rate, den[b], inv_den0[s], alt)
+            og_new[s, b] = _order(use + gap * rate, den, inv_den0[s], alt)
 
 
 @_jit
@@ -156,21 +144,28 @@ def slot_pass_boario(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pi
     """:func:`slot_pass` with BoARIO's per-run ``allclose`` tests: a run keeps its stocks
     when deliveries and use are all close, and has no gap when stocks and goals are."""
     m, B = stock.shape
-    d0 = np.empty(B)
-    den = np.empty(B)
     keep = np.ones(B, dtype=np.bool_)
     for s in range(m):
-        _ship(t_ptr, t_idx, t_val, cf, c, og, alt, s, d0, den)
         j = buyer[s]
+        p0, p1 = t_ptr[s], t_ptr[s + 1]
         for b in range(B):
+            d0 = 0.0
+            den = 0.0
+            for jj in range(p0, p1):
+                k = t_idx[jj]
+                z = t_val[jj]
+                d0 += z * cf[k, b]
+                if alt:
+                    den += z * c[k, b]
+            d0 = d0 * og[s, b]
             if has_pipe:
                 add = pipe_now[s, b]
                 pipe_now[s, b] = 0.0
-                pipe_dest[s, b] += d0[b]
+                pipe_dest[s, b] += d0
             else:
-                add = d0[b]
+                add = d0
             add_w[s, b] = add
-            den_w[s, b] = den[b]
+            den_w[s, b] = den
             if keep[b] and not _close(add, x[j, b] * a[s]):
                 keep[b] = False
     close = np.ones(B, dtype=np.bool_)

@@ -126,12 +126,13 @@ def _arrays(system: SimSystem, static: Static) -> dict[str, np.ndarray]:
     need[rows] = static.slot_need[:, 0]
     slot_ptr = np.searchsorted(system.slot_buyer, np.arange(system.n + 1)).astype(np.int64)
     finite = np.ones(m, dtype=np.bool_) if static.finite is None else static.finite.astype(np.bool_)
-    ix = np.int32 if max(system.n, m) < 2**31 else np.int64  # 4-byte column indices stream faster
+    # 4-byte indices stream faster (8-byte ones beyond 2³¹ flows or nodes)
+    ix = np.int32 if max(system.n, m, P.nnz) < 2**31 else np.int64
     hit = {
-        "p_ptr": P.indptr.astype(np.int64), "p_idx": P.indices.astype(ix), "p_val": np.asarray(P.data, dtype=float),
-        "t_ptr": PT.indptr.astype(np.int64), "t_idx": PT.indices.astype(ix), "t_val": np.asarray(PT.data, dtype=float),
-        "slot_ptr": slot_ptr, "bind": bind, "need": need, "finite": finite,
-        "buyer": system.slot_buyer.astype(np.int64), "a": system.slot_a.astype(float),
+        "p_ptr": P.indptr.astype(ix), "p_idx": P.indices.astype(ix), "p_val": np.asarray(P.data, dtype=float),
+        "t_ptr": PT.indptr.astype(ix), "t_idx": PT.indices.astype(ix), "t_val": np.asarray(PT.data, dtype=float),
+        "slot_ptr": slot_ptr.astype(ix), "bind": bind, "need": need, "finite": finite,
+        "buyer": system.slot_buyer.astype(ix), "a": system.slot_a.astype(float),
         "goal": np.ascontiguousarray(static.slot_goal[:, 0]), "x0": np.ascontiguousarray(static.x0[:, 0]),
         "cap_den": np.ascontiguousarray(static.cap_den[:, 0]), "inv_den0": np.ascontiguousarray(static.inv_den0[:, 0]),
     }
