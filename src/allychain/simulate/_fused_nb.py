@@ -37,11 +37,19 @@ def node_pass(p_ptr, p_idx, p_val, og, oc, has_oc, y, delta, alpha_old, x_old, u
     mins = np.empty(B)
     for k in range(n):
         p0, p1 = p_ptr[k], p_ptr[k + 1]
-        for b in range(B):  # each sum in a register, terms in stored order (as scipy adds them)
+        if B == 1:  # the sum in a register, terms in stored order (as scipy adds them)
             acc = 0.0
             for jj in range(p0, p1):
-                acc += p_val[jj] * og[p_idx[jj], b]
-            D[k, b] = acc
+                acc += p_val[jj] * og[p_idx[jj], 0]
+            D[k, 0] = acc
+        else:  # whole batch rows, same order per element (vectorised over the batch)
+            for b in range(B):
+                D[k, b] = 0.0
+            for jj in range(p0, p1):
+                s = p_idx[jj]
+                z = p_val[jj]
+                for b in range(B):
+                    D[k, b] += z * og[s, b]
         for b in range(B):
             d = D[k, b]
             if has_oc:
@@ -92,6 +100,36 @@ def node_pass(p_ptr, p_idx, p_val, og, oc, has_oc, y, delta, alpha_old, x_old, u
 
 
 @_inline
+def _ship(t_idx, t_val, cf, c, alt, p0, p1, d0, den):  # pragma: no cover - compiled
+    """Shipments ``Pᵀ(c_old ⊙ f)`` and denominators ``Pᵀ c`` of one slot (row ``p0:p1`` of
+    ``Pᵀ``) into ``d0``, ``den`` (one per run); terms in stored order, as scipy adds them."""
+    B = d0.shape[0]
+    if B == 1:  # sums in registers
+        a0 = 0.0
+        a1 = 0.0
+        for jj in range(p0, p1):
+            k = t_idx[jj]
+            z = t_val[jj]
+            a0 += z * cf[k, 0]
+            if alt:
+                a1 += z * c[k, 0]
+        d0[0] = a0
+        den[0] = a1
+    else:  # whole batch rows (vectorised over the batch)
+        for b in range(B):
+            d0[b] = 0.0
+            den[b] = 0.0
+        for jj in range(p0, p1):
+            k = t_idx[jj]
+            z = t_val[jj]
+            for b in range(B):
+                d0[b] += z * cf[k, b]
+            if alt:
+                for b in range(B):
+                    den[b] += z * c[k, b]
+
+
+@_inline
 def _close(a: float, b: float) -> bool:  # numpy.allclose's element test (rtol 1e-5, atol 1e-8)
     return abs(a - b) <= abs(b) * 1e-5 + 1e-8 or a == b
 
@@ -109,20 +147,15 @@ def slot_pass(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pipe_dest
               rate, x, xopt, stock_old, stock, og_new):  # pragma: no cover - compiled
     """Per slot: deliveries, inventory ``St − use + add`` and the need → next orders."""
     m, B = stock.shape
+    d0v = np.empty(B)
+    denv = np.empty(B)
     for s in range(m):
         j = buyer[s]
         p0, p1 = t_ptr[s], t_ptr[s + 1]
+        _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
         for b in range(B):
-            # shipments g ⊙ Pᵀ(c_old ⊙ f) and next denominators Pᵀ c, sums in registers
-            d0 = 0.0
-            den = 0.0
-            for jj in range(p0, p1):
-                k = t_idx[jj]
-                z = t_val[jj]
-                d0 += z * cf[k, b]
-                if alt:
-                    den += z * c[k, b]
-            d0 = d0 * og[s, b]
+            d0 = d0v[b] * og[s, b]
+            den = denv[b]
             if has_pipe:
                 add = pipe_now[s, b]
                 pipe_now[s, b] = 0.0
@@ -144,20 +177,16 @@ def slot_pass_boario(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pi
     """:func:`slot_pass` with BoARIO's per-run ``allclose`` tests: a run keeps its stocks
     when deliveries and use are all close, and has no gap when stocks and goals are."""
     m, B = stock.shape
+    d0v = np.empty(B)
+    denv = np.empty(B)
     keep = np.ones(B, dtype=np.bool_)
     for s in range(m):
         j = buyer[s]
         p0, p1 = t_ptr[s], t_ptr[s + 1]
+        _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
         for b in range(B):
-            d0 = 0.0
-            den = 0.0
-            for jj in range(p0, p1):
-                k = t_idx[jj]
-                z = t_val[jj]
-                d0 += z * cf[k, b]
-                if alt:
-                    den += z * c[k, b]
-            d0 = d0 * og[s, b]
+            d0 = d0v[b] * og[s, b]
+            den = denv[b]
             if has_pipe:
                 add = pipe_now[s, b]
                 pipe_now[s, b] = 0.0
