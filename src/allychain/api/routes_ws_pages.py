@@ -222,3 +222,7 @@ def audit_view(request: Request, after: int = 0, verify: bool = False) -> Respon
         return _render("ws_base.html", exc.status, title="Audit trail", error=str(exc), **_ctx(p, csrf))
     return _render("ws_audit.html", title="Audit trail", events=events, verification=verification, after=after,
                    page=page, **_ctx(p, csrf))
+
+
+# the instruments' pages (agreements, incidents, dialogues) live in their own module; importing it registers them
+from allychain.api import routes_ws_pages_registry  # noqa: E402,F401
