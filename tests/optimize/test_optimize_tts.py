@@ -235,3 +235,23 @@ def test_parallel_equals_serial(example_dir):
     serial = tts_ttr(n).table
     par = tts_ttr(n, workers=2).table
     pd.testing.assert_frame_equal(serial, par)
+
+
+def test_money_weights_survive_warm_resolves_on_the_builtin_chain():
+    """Margins of ~4e10 per unit beside quantities near 1 once made HiGHS fail ('Not Set')
+    on the warm re-solve after the TTS mode; the impact must equal an independent cold
+    linprog solve of the same programme, for TTRs on both sides of the TTS."""
+    import allychain
+    from allychain.optimize.country import site_network
+
+    site = site_network(allychain.load("builtin"))
+    nodes, edges, bom = site.nodes, site.edges, site.bom
+    weights = {n: (1.0 if pd.isna(m) else float(m)) for n, m in zip(nodes["node_id"], nodes["margin"], strict=False)}
+    assert max(weights.values()) > 1e9  # the badly scaled case this test is about
+    r = tts_ttr(site, {"x": ["UKR/neon"]}, ttr={"x": 60.0}).table.iloc[0]
+    assert 0 < r["tts"] < 60 and bool(r["unprotected"])
+    imp, lost = loss(nodes, edges, bom, ["UKR/neon"], 60.0, weights=weights)
+    assert r["impact"] == pytest.approx(imp, rel=1e-6)
+    assert r["lost_units"] == pytest.approx(lost, rel=1e-6)
+    short = tts_ttr(site, {"x": ["UKR/neon"]}, ttr={"x": r["tts"] * 0.5}).table.iloc[0]
+    assert short["impact"] == pytest.approx(0.0, abs=1e-6) and not bool(short["unprotected"])

@@ -14,7 +14,7 @@ from allychain.workspace import incidents as inc
 from allychain.workspace.audit import verify
 
 NEON = {"title": "Ukrainian neon purification halted", "items": ["neon"], "countries": ["UKR"],
-        "shocks": [{"countries": ["UKR"], "items": ["neon"], "loss_fraction": 1.0, "onset": 5, "duration": 20}],
+        "shocks": [{"countries": ["UKR"], "items": ["neon"], "loss_fraction": 1.0, "onset": 5, "duration": 60}],
         "horizon": 90, "members": ["KOR", "NLD"],
         "shortfalls": [{"member": "KOR", "item": "neon", "amount": 90}, {"member": "NLD", "item": "neon", "amount": 60}],
         "supply": [{"member": "KOR", "item": "neon", "stockpile": 100}]}
@@ -37,8 +37,8 @@ def test_incident_end_to_end(store: Any, people: dict[str, Any], builtin_network
     assert assessed["state"] == "assessed" and exp["total"]["total_loss"] > 0
     assert set(exp["members"]) == {"KOR", "NLD"}
     tts = exp["tts_ttr"][0]
-    # the estimate's 20 days of full loss are the time to recover; the rest of the network covers ~29 days
-    assert tts["nodes"] == "UKR/neon" and tts["ttr"] == 20.0 and tts["tts"] > tts["ttr"]
+    # the estimate's 60 days of full loss are the time to recover; the rest of the network covers ~29 days
+    assert tts["nodes"] == "UKR/neon" and tts["ttr"] == 60.0 and 0 < tts["tts"] < tts["ttr"]  # unprotected
     allocated = inc.allocate(store, analyst, iid)
     res = allocated["allocation"]["result"]
     assert allocated["state"] == "responding"

@@ -32,8 +32,14 @@ class Solver:
         self.h.setOptionValue("presolve", "off")
         self.h.setOptionValue("simplex_dual_edge_weight_strategy", 0)
         self.inf = highs().kHighsInf
-        self.mode = "impact"
         self.D = len(model.demand_nodes)
+        # Loss weights are money per unit (margins of 1e10 and more) while every other
+        # coefficient is a quantity near 1; such a cost range breaks warm re-solves in HiGHS
+        # (status 'Not Set' after switching from the TTS mode). The programme is solved with
+        # weights scaled to at most 1 and the impact scaled back.
+        peak = float(np.max(np.abs(model.weight))) if self.D else 0.0
+        self.wscale = peak if math.isfinite(peak) and peak > 0 else 1.0
+        self.set_mode("impact")
 
     def set_mode(self, mode: str) -> None:
         m, h, D = self.m, self.h, self.D
@@ -46,7 +52,7 @@ class Solver:
             h.changeColBounds(m.t_col, 0.0, self.horizon if math.isfinite(self.horizon) else self.inf)
         else:
             if D:
-                h.changeColsCost(D, l_idx, m.weight)
+                h.changeColsCost(D, l_idx, m.weight / self.wscale)
                 h.changeColsBounds(D, l_idx, np.zeros(D), np.full(D, self.inf))
             h.changeColCost(m.t_col, 0.0)
         self.mode = mode
@@ -63,6 +69,11 @@ class Solver:
     def _run(self, what: str) -> tuple[Status, str]:
         self.h.run()
         st, text = status_of(self.h)
+        if st == Status.error:
+            # a warm start HiGHS cannot continue from: solve once more from scratch
+            self.h.clearSolver()
+            self.h.run()
+            st, text = status_of(self.h)
         if st == Status.error:
             raise SolverError(f"HiGHS could not solve the {what}: model status '{text}'")
         return st, text
@@ -99,7 +110,7 @@ class Solver:
                 if st != Status.optimal:
                     raise SolverError(f"the impact programme for {what} at t={t:g} is {text}; "
                                       "losing all demand should always be feasible")
-                out[k] = float(self.h.getInfo().objective_function_value)
+                out[k] = float(self.h.getInfo().objective_function_value) * self.wscale
                 if self.D:
                     x = self.h.getSolution().col_value
                     lost[k] = float(np.sum(np.asarray(x[m.l0:m.l0 + self.D])))
