@@ -102,31 +102,20 @@ def node_pass(p_ptr, p_idx, p_val, og, oc, has_oc, y, delta, alpha_old, x_old, u
 @_inline
 def _ship(t_idx, t_val, cf, c, alt, p0, p1, d0, den):  # pragma: no cover - compiled
     """Shipments ``Pᵀ(c_old ⊙ f)`` and denominators ``Pᵀ c`` of one slot (row ``p0:p1`` of
-    ``Pᵀ``) into ``d0``, ``den`` (one per run); terms in stored order, as scipy adds them."""
+    ``Pᵀ``) into ``d0``, ``den`` (one per run of a batch); terms in stored order, as scipy
+    adds them."""
     B = d0.shape[0]
-    if B == 1:  # sums in registers
-        a0 = 0.0
-        a1 = 0.0
-        for jj in range(p0, p1):
-            k = t_idx[jj]
-            z = t_val[jj]
-            a0 += z * cf[k, 0]
-            if alt:
-                a1 += z * c[k, 0]
-        d0[0] = a0
-        den[0] = a1
-    else:  # whole batch rows (vectorised over the batch)
+    for b in range(B):  # whole batch rows (vectorised over the batch)
+        d0[b] = 0.0
+        den[b] = 0.0
+    for jj in range(p0, p1):
+        k = t_idx[jj]
+        z = t_val[jj]
         for b in range(B):
-            d0[b] = 0.0
-            den[b] = 0.0
-        for jj in range(p0, p1):
-            k = t_idx[jj]
-            z = t_val[jj]
+            d0[b] += z * cf[k, b]
+        if alt:
             for b in range(B):
-                d0[b] += z * cf[k, b]
-            if alt:
-                for b in range(B):
-                    den[b] += z * c[k, b]
+                den[b] += z * c[k, b]
 
 
 @_inline
@@ -152,10 +141,22 @@ def slot_pass(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pipe_dest
     for s in range(m):
         j = buyer[s]
         p0, p1 = t_ptr[s], t_ptr[s + 1]
-        _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
+        if B > 1:
+            _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
         for b in range(B):
-            d0 = d0v[b] * og[s, b]
-            den = denv[b]
+            if B == 1:  # one run: the sums in registers
+                d0 = 0.0
+                den = 0.0
+                for jj in range(p0, p1):
+                    k = t_idx[jj]
+                    z = t_val[jj]
+                    d0 += z * cf[k, 0]
+                    if alt:
+                        den += z * c[k, 0]
+            else:
+                d0 = d0v[b]
+                den = denv[b]
+            d0 = d0 * og[s, b]
             if has_pipe:
                 add = pipe_now[s, b]
                 pipe_now[s, b] = 0.0
@@ -183,10 +184,22 @@ def slot_pass_boario(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pi
     for s in range(m):
         j = buyer[s]
         p0, p1 = t_ptr[s], t_ptr[s + 1]
-        _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
+        if B > 1:
+            _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
         for b in range(B):
-            d0 = d0v[b] * og[s, b]
-            den = denv[b]
+            if B == 1:  # one run: the sums in registers
+                d0 = 0.0
+                den = 0.0
+                for jj in range(p0, p1):
+                    k = t_idx[jj]
+                    z = t_val[jj]
+                    d0 += z * cf[k, 0]
+                    if alt:
+                        den += z * c[k, 0]
+            else:
+                d0 = d0v[b]
+                den = denv[b]
+            d0 = d0 * og[s, b]
             if has_pipe:
                 add = pipe_now[s, b]
                 pipe_now[s, b] = 0.0
