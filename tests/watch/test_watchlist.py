@@ -40,7 +40,13 @@ def test_grades_hand_checked(wl) -> None:
 def test_unknown_is_not_zero(wl) -> None:
     na = wl[wl["status"] == "not_assessable"]
     assert len(na) and set(na["grade"]) == {"D"} and na["top_share"].isna().all()
-    assert wl.attrs["not_covered"] == ["NLD"]        # no recorded inputs of NLD's production: not "safe"
+    # NLD's recorded inputs (shares.csv): EUV optics DEU 100 % and EUV light sources USA 100 % → both A
+    nld = wl[wl["member"] == "NLD"].set_index("item_id")
+    assert set(nld.index) == {"euv-optics", "euv-light-sources"} and wl.attrs["not_covered"] == []
+    assert (nld.loc["euv-optics", "top_country"], nld.loc["euv-optics", "grade"]) == ("DEU", "A")
+    assert (nld.loc["euv-light-sources", "top_country"], nld.loc["euv-light-sources", "grade"]) == ("USA", "A")
+    # Australia mines gold and rare earths, but no input of that production is recorded: not "safe"
+    assert watchlist(allychain.load("builtin"), "KOR,AUS").attrs["not_covered"] == ["AUS"]
 
 
 def test_rules_are_configurable_and_low_role_drops_a_grade() -> None:
