@@ -28,20 +28,9 @@ network in normalised units so that the TTS/TTR model applies:
 
 TTR defaults and their sources
 ------------------------------
-=========  ===========  ===================================================================
-class      TTR, months  basis
-=========  ===========  ===================================================================
-process    21           rebuilding or requalifying a fab / assembly-test site: 18–24 months
-chip       21           as process (chips come from fabs)
-tool       15           equipment lead times of 12–18 months
-material   9            qualifying a new material or chemical supplier: 6–12 months
-=========  ===========  ===================================================================
-
-The ranges are the orders of magnitude reported in SIA & BCG (2021), *Strengthening the
-Global Semiconductor Supply Chain in an Uncertain Era* (fab construction and
-equipment lead times) and in industry accounts of supplier qualification for
-materials; defaults are the mid-points.  They are planning assumptions, not
-measurements: override them (``ttr={"tool": 12}``) with your own.
+The defaults per item class and the sources they rest on are tabled once, in
+:mod:`allychain.model.recovery`.  They are planning assumptions, not measurements:
+override them (``ttr={"tool": 12}``) with your own.
 
 The default inventory cover (:data:`COVER_DEFAULTS`) and headroom are illustrative
 assumptions (no published source), shown in the output so a user can replace them.
