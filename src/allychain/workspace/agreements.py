@@ -30,7 +30,7 @@ from allychain.errors import CommitmentConflict, Conflict, InfeasibleError, Inva
 from allychain.store import Repo, Store
 from allychain.store.models import AGREEMENT_STATUSES, Agreement, AgreementVersion, utcnow
 from allychain.workspace import audit
-from allychain.workspace.authz import Action, Principal, Scope, authorize, scope_of
+from allychain.workspace.authz import Action, Principal, Scope, authorize, load_scoped, scope_of
 from allychain.workspace.guard import audited_refusals
 from allychain.workspace.terms import check_inputs, commitment_table, split_names, validate_terms
 from allychain.workspace.validation import reference_items
@@ -66,16 +66,7 @@ def _visible(p: Principal, agr: Agreement) -> bool:
 
 
 def _load(repo: Repo, p: Principal | None, action: Action, agr_id: str, lock: bool = False) -> Agreement:
-    authorize(p, action)
-    assert p is not None
-    agr = repo.get_agreement(agr_id, lock=lock)
-    if agr is None or not _visible(p, agr):
-        raise NotFound(f"no agreement {agr_id}")
-    try:
-        authorize(p, action, org=agr.org_id)
-    except NotFound:
-        raise NotFound(f"no agreement {agr_id}") from None
-    return agr
+    return load_scoped(p, action, "agreement", agr_id, lambda: repo.get_agreement(agr_id, lock=lock), visible=_visible)
 
 
 def _terms(repo: Repo, agr: Agreement) -> dict[str, Any]:

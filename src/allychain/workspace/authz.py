@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import csv
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Protocol, TypeVar
 
 from allychain.errors import AuthenticationError, NotFound, PermissionDenied
 
-__all__ = ["Action", "Scope", "Principal", "ROLES", "authorize", "scope_of", "matrix", "role_org_kinds",
-           "role_descriptions"]
+__all__ = ["Action", "Scope", "Principal", "ROLES", "authorize", "load_scoped", "scope_of", "matrix",
+           "role_org_kinds", "role_descriptions"]
 
 
 class Action(enum.StrEnum):
@@ -180,3 +182,32 @@ def authorize(principal: Principal | None, action: Action, *, org: str | None = 
         if user_id is not None and user_id != principal.user_id:
             raise NotFound("no such object")
     return scope
+
+
+class _Owned(Protocol):
+    @property
+    def org_id(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=_Owned)
+
+
+def load_scoped(principal: Principal | None, action: Action, what: str, obj_id: str,
+                get: Callable[[], _T | None], *,
+                visible: Callable[[Principal, _T], bool] | None = None) -> _T:
+    """Load one object for ``action``: the action is checked first (401/403), then the object.
+
+    A missing object, one ``visible`` hides from the caller, and another organisation's
+    object asked for by an own-scoped caller all raise the same :class:`NotFound`
+    (``"no <what> <obj_id>"``): existence is confidential too.
+    """
+    authorize(principal, action)
+    assert principal is not None  # authorize raised otherwise
+    obj = get()
+    if obj is None or (visible is not None and not visible(principal, obj)):
+        raise NotFound(f"no {what} {obj_id}")
+    try:
+        authorize(principal, action, org=obj.org_id)
+    except NotFound:
+        raise NotFound(f"no {what} {obj_id}") from None
+    return obj

@@ -24,7 +24,7 @@ from allychain.errors import InvalidRecord, NotFound
 from allychain.store import Repo, Store
 from allychain.store.models import ActionItem, DialogueSeries, Meeting, utcnow
 from allychain.workspace import audit
-from allychain.workspace.authz import Action, Principal, authorize
+from allychain.workspace.authz import Action, Principal, authorize, load_scoped
 from allychain.workspace.guard import audited_refusals
 
 __all__ = ["create_series", "add_meeting", "add_action", "set_action_status", "get_series", "list_series",
@@ -56,15 +56,7 @@ def _list(body: Mapping[str, Any], key: str) -> list[Any]:
 
 
 def _series(repo: Repo, p: Principal | None, action: Action, series_id: str) -> DialogueSeries:
-    authorize(p, action)
-    s = repo.get_series(series_id)
-    if s is None:
-        raise NotFound(f"no dialogue series {series_id}")
-    try:
-        authorize(p, action, org=s.org_id)
-    except NotFound:
-        raise NotFound(f"no dialogue series {series_id}") from None
-    return s
+    return load_scoped(p, action, "dialogue series", series_id, lambda: repo.get_series(series_id))
 
 
 def _series_meta(s: DialogueSeries) -> dict[str, Any]:

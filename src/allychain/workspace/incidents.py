@@ -27,11 +27,11 @@ from typing import Any
 
 import pandas as pd
 
-from allychain.errors import AllychainError, Conflict, InvalidRecord, NotFound
+from allychain.errors import AllychainError, Conflict, InvalidRecord
 from allychain.store import Repo, Store
 from allychain.store.models import Incident, utcnow
 from allychain.workspace import audit
-from allychain.workspace.authz import Action, Principal, Scope, authorize
+from allychain.workspace.authz import Action, Principal, Scope, authorize, load_scoped
 from allychain.workspace.guard import audited_refusals
 from allychain.workspace.validation import reference_items
 
@@ -126,15 +126,7 @@ def _event(repo: Repo, p: Principal, action: Action, inc: Incident, kind: str, b
 
 
 def _load(repo: Repo, p: Principal | None, action: Action, inc_id: str, lock: bool = False) -> Incident:
-    authorize(p, action)
-    inc = repo.get_incident(inc_id, lock=lock)
-    if inc is None:
-        raise NotFound(f"no incident {inc_id}")
-    try:
-        authorize(p, action, org=inc.org_id)
-    except NotFound:
-        raise NotFound(f"no incident {inc_id}") from None
-    return inc
+    return load_scoped(p, action, "incident", inc_id, lambda: repo.get_incident(inc_id, lock=lock))
 
 
 def _move(inc: Incident, step: str) -> str:

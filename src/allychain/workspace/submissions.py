@@ -22,7 +22,7 @@ from allychain.errors import Conflict, NotFound, PreconditionFailed
 from allychain.store import Store
 from allychain.store.models import Submission, SubmissionVersion, utcnow
 from allychain.workspace import audit
-from allychain.workspace.authz import Action, Principal, Scope, authorize
+from allychain.workspace.authz import Action, Principal, Scope, authorize, load_scoped
 from allychain.workspace.guard import audited_refusals
 from allychain.workspace.validation import KINDS, validate_submission
 
@@ -54,15 +54,7 @@ def _version(sub_id: str, number: int, p: Principal, data: bytes, filename: str,
 
 
 def _load(repo: Any, p: Principal | None, action: Action, sub_id: str, lock: bool = False) -> Submission:
-    authorize(p, action)
-    sub = repo.get_submission(sub_id, lock=lock)
-    if sub is None:
-        raise NotFound(f"no submission {sub_id}")
-    try:
-        authorize(p, action, org=sub.org_id)
-    except NotFound:
-        raise NotFound(f"no submission {sub_id}") from None
-    return sub
+    return load_scoped(p, action, "submission", sub_id, lambda: repo.get_submission(sub_id, lock=lock))
 
 
 @audited_refusals(Action.SUBMISSION_CREATE)
