@@ -70,6 +70,14 @@ def _ctx(p: Principal, csrf: str) -> dict[str, Any]:
     return {"me": p, "csrf": csrf, "can_audit": scope_of(p.roles, Action.AUDIT_READ) > Scope.NONE}
 
 
+async def _checked_form(request: Request, csrf: str, max_files: int) -> Any:
+    """The posted form of a logged-in page, size-capped and CSRF-checked (PermissionDenied otherwise)."""
+    await _read_capped(request)
+    form = await request.form(max_files=max_files, max_fields=5)
+    _check_csrf(csrf, form.get("csrf"))
+    return form
+
+
 def _to_login() -> RedirectResponse:
     return RedirectResponse("/ws/login", status_code=303)
 
@@ -118,9 +126,7 @@ async def logout(request: Request) -> Response:
         p, csrf = _session(request)
     except AuthenticationError:
         return _to_login()
-    await _read_capped(request)
-    form = await request.form(max_files=0, max_fields=5)
-    _check_csrf(csrf, form.get("csrf"))
+    await _checked_form(request, csrf, max_files=0)
     accounts.logout(store_of(request), p)
     resp = _to_login()
     resp.delete_cookie(SESSION_COOKIE, path="/")
@@ -151,9 +157,7 @@ async def upload(request: Request) -> Response:
     except AuthenticationError:
         return _to_login()
     try:
-        await _read_capped(request)
-        form = await request.form(max_files=1, max_fields=5)
-        _check_csrf(csrf, form.get("csrf"))
+        form = await _checked_form(request, csrf, max_files=1)
         part = form.get("file")
         if part is None or isinstance(part, str):
             raise WorkspaceError("choose a CSV file to upload")
@@ -198,9 +202,7 @@ async def withdraw(request: Request, sub_id: str) -> Response:
     except AuthenticationError:
         return _to_login()
     try:
-        await _read_capped(request)
-        form = await request.form(max_files=0, max_fields=5)
-        _check_csrf(csrf, form.get("csrf"))
+        await _checked_form(request, csrf, max_files=0)
         submissions.withdraw(store_of(request), p, sub_id)
     except WorkspaceError as exc:
         return home(request, error=str(exc), status=exc.status)
