@@ -37,8 +37,8 @@ import scipy.sparse as sp
 from allychain.errors import MissingExtraError, ScenarioError
 
 if TYPE_CHECKING:
-    from allychain.simulate.engine import State, Static, StepOutput
     from allychain.simulate.params import Params
+    from allychain.simulate.state import State, Static, StepOutput
     from allychain.simulate.system import SimSystem
 
 __all__ = ["ENGINES", "available", "resolve_engine", "supports", "covers", "warm", "step"]
