@@ -74,18 +74,18 @@ def test_bad_options_exit_without_traceback(monkeypatch, capsys, args: tuple[str
 
 def test_programme_for_unknown_country_exits_3_naming_the_key(tmp_path: Path, monkeypatch, capsys) -> None:
     prog = tmp_path / "p.yaml"
-    prog.write_text(PROGRAMME.replace("KOR", "NLD"), encoding="utf-8")
+    prog.write_text(PROGRAMME.replace("KOR", "JPN"), encoding="utf-8")
     code, out, err = run(monkeypatch, capsys, "--programme", str(prog))
     assert code == 3 and out == ""
-    assert "programmes[0].country" in err and "'NLD'" in err
+    assert "programmes[0].country" in err and "'JPN'" in err
 
 
 OWN = """country,level,flow,year,value,unit,source_id,confidence,note
-NLD,bachelor,stock,2024,1000,persons,own-survey,low,
-NLD,bachelor,demand,2030,1600,persons,own-survey,low,
-NLD,bachelor,graduates,2024,500,persons/year,own-survey,low,
-NLD,bachelor,entry_share,2024,0.2,fraction,own-survey,low,
-NLD,bachelor,attrition,2024,0.05,fraction/year,own-survey,low,
+DEU,bachelor,stock,2024,1000,persons,own-survey,low,
+DEU,bachelor,demand,2030,1600,persons,own-survey,low,
+DEU,bachelor,graduates,2024,500,persons/year,own-survey,low,
+DEU,bachelor,entry_share,2024,0.2,fraction,own-survey,low,
+DEU,bachelor,attrition,2024,0.05,fraction/year,own-survey,low,
 KOR,all,demand,2031,310000,persons,own-survey,low,replaces the built-in row
 """
 
@@ -97,10 +97,10 @@ def test_own_parameter_rows_add_countries_and_replace_built_in_rows(tmp_path: Pa
     assert code == 0
     rows = {(r["country"], r["year"]): r for r in csv.DictReader(io.StringIO(out))}
     assert float(rows["KOR", "2031"]["gap"]) == pytest.approx(60_000)  # 310,000 - 250,000
-    # NLD: S(t+1) = 0.95 S(t) + 100, from 1000
-    assert float(rows["NLD", "2025"]["stock"]) == pytest.approx(1050)
-    assert float(rows["NLD", "2026"]["stock"]) == pytest.approx(1050 * 0.95 + 100)
-    assert "NLD bachelor: not covered" in err and "migration" in err
+    # DEU: S(t+1) = 0.95 S(t) + 100, from 1000
+    assert float(rows["DEU", "2025"]["stock"]) == pytest.approx(1050)
+    assert float(rows["DEU", "2026"]["stock"]) == pytest.approx(1050 * 0.95 + 100)
+    assert "DEU bachelor: not covered" in err and "migration" in err
 
 
 def test_own_parameter_file_errors_name_file_line_and_column(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -303,9 +303,13 @@ def read_stockpile_spec(path: str | Path, *, limits: Limits | None = None) -> St
 def read_programmes(path: str | Path, table: pd.DataFrame | None = None, *,
                     limits: Limits | None = None) -> list[Programme]:
     """Read and validate a talent PROGRAMME file (schema in docs/talent.md); ``table`` is the
-    workforce table whose countries and levels the programmes must name."""
-    from allychain.talent.programmes import parse_programmes
+    workforce table whose countries and levels the programmes must name.  ``builtin:NAME``
+    reads a built-in programme (:data:`allychain.talent.programmes.BUILTIN_PROGRAMMES`)."""
+    from allychain.talent.programmes import BUILTIN_PREFIX, builtin_programme_path, parse_programmes
 
+    if isinstance(path, str) and path.startswith(BUILTIN_PREFIX):
+        doc = _mapping(read_yaml(builtin_programme_path(path), "programme file", limits), path, "programmes")
+        return parse_programmes(doc, path, table)
     path = Path(path)
     doc = _mapping(read_yaml(path, "programme file", limits), str(path), "programmes")
     return parse_programmes(doc, str(path), table)

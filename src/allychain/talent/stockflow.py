@@ -47,7 +47,7 @@ SERIES_COLUMNS = ["country", "level", "year", "stock", "demand", "gap", "inflow"
 class Programme:
     """A training programme as data: ``per_year`` people trained a year at ``level`` in
     ``country`` from ``start`` to ``end`` (inclusive; ``None``: to the horizon), of whom the
-    fraction ``entry_share`` joins the industry."""
+    fraction ``entry_share`` joins the industry; ``source_id`` names its public source."""
 
     name: str
     country: str
@@ -56,6 +56,7 @@ class Programme:
     start: int
     end: int | None = None
     entry_share: float = 1.0
+    source_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,8 @@ def _select(table: pd.DataFrame, countries: Iterable[str] | None) -> pd.DataFram
 
 def _horizon(rows: pd.DataFrame, base: np.ndarray, until: int | None) -> np.ndarray:
     last = int(rows.loc[rows["flow"] == "demand", "year"].max()) if (rows["flow"] == "demand").any() else None
+    if last is not None and last <= int(base.min()):
+        last = None  # demand only in the base year (a present gap): ten years, the later ones not assessable
     end = until if until is not None else (last if last is not None else int(base.max()) + 10)
     if not int(base.min()) < end <= YEAR_MAX:
         raise AllychainError(f"until: got {end}; expected a year after the earliest base year "
