@@ -11,6 +11,10 @@ series of :mod:`allychain.watch` (trade values, shares, prices … per period).
 ``talent.csv`` describes, in the same columns, the workforce parameter table of
 :mod:`allychain.talent` (stocks, demand, flows and rates per country and skill level).
 
+``energy.csv`` describes, in the same columns, the tables of :mod:`allychain.energy`:
+electricity per unit of output (``intensity``), each country's supply (``supply``) and the
+alliance's energy cooperation (``cooperation``).
+
 ``submissions.csv`` describes, in the same columns plus the accepted values
 (``allowed``, ``pattern``, ``min``, ``max``), the tables organisations submit to
 the workspace (``capacity``, ``inventory``, ``sourcing``); they are checked by the
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["Attribute", "COMPONENTS", "SUBMISSIONS", "SERIES", "TALENT", "Rule", "attributes", "required", "key", "columns", "rules"]
+__all__ = ["Attribute", "COMPONENTS", "SUBMISSIONS", "SERIES", "TALENT", "ENERGY", "Rule", "attributes", "required", "key", "columns", "rules"]
 
 COMPONENTS: tuple[str, ...] = (
     "stages",
@@ -47,6 +51,9 @@ SERIES: tuple[str, ...] = ("indicators",)
 
 #: parameter tables of the talent capability (schema in talent.csv)
 TALENT: tuple[str, ...] = ("workforce",)
+
+#: tables of the energy capability (schema in energy.csv)
+ENERGY: tuple[str, ...] = ("intensity", "supply", "cooperation")
 
 
 @dataclass(frozen=True)
@@ -81,9 +88,9 @@ def _records(name: str) -> list[dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, tuple[Attribute, ...]]:
-    out: dict[str, list[Attribute]] = {c: [] for c in (*COMPONENTS, *SUBMISSIONS, *SERIES, *TALENT)}
+    out: dict[str, list[Attribute]] = {c: [] for c in (*COMPONENTS, *SUBMISSIONS, *SERIES, *TALENT, *ENERGY)}
     for rec in _records("components.csv") + _records("submissions.csv") + _records("indicators.csv") + \
-            _records("talent.csv"):
+            _records("talent.csv") + _records("energy.csv"):
         out[rec["component"]].append(
             Attribute(
                 component=rec["component"],
@@ -123,7 +130,7 @@ def key(component: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _rules() -> dict[tuple[str, str], Rule]:
     out = {}
-    for rec in _records("submissions.csv") + _records("indicators.csv") + _records("talent.csv"):
+    for rec in _records("submissions.csv") + _records("indicators.csv") + _records("talent.csv") + _records("energy.csv"):
         out[rec["component"], rec["attribute"]] = Rule(
             component=rec["component"], name=rec["attribute"],
             allowed=tuple(v for v in rec["allowed"].split(";") if v), pattern=rec["pattern"],
@@ -133,7 +140,7 @@ def _rules() -> dict[tuple[str, str], Rule]:
 
 def rules(component: str) -> tuple[Rule, ...]:
     """The accepted-value rules of a submitted table's columns, in schema order."""
-    if component not in (*SUBMISSIONS, *SERIES, *TALENT):
+    if component not in (*SUBMISSIONS, *SERIES, *TALENT, *ENERGY):
         raise KeyError(f"unknown submission table {component!r}; expected one of "
-                       f"{', '.join((*SUBMISSIONS, *SERIES, *TALENT))}")
+                       f"{', '.join((*SUBMISSIONS, *SERIES, *TALENT, *ENERGY))}")
     return tuple(r for (c, _), r in _rules().items() if c == component)
