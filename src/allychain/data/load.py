@@ -47,11 +47,23 @@ def detect_format(path: Path) -> str:
                             expected="manifest.json (native format) or provision.csv/inputs.csv (ETO dataset)"))
 
 
+def example_path(name: str) -> Path:
+    """Folder of a small network shipped in ``data/examples`` (``example:NAME`` in ``--data``)."""
+    root = Path(str(resources.files("allychain.data").joinpath("examples")))
+    known = sorted(p.name for p in root.iterdir() if p.is_dir() and is_native(p))
+    if name not in known:
+        raise DataError(Problem(f"unknown example network {name!r}", file="example:" + name,
+                                expected="one of " + ", ".join(known)))
+    return root / name
+
+
 def load_part(spec: str) -> Network:
     """Load one part of a ``--data`` specification (no ``+``)."""
     spec = spec.strip()
     if spec == "builtin":
         return read_native(builtin_path(), dataset="builtin")
+    if spec.startswith("example:"):
+        return read_native(example_path(spec.removeprefix("example:")))
     if spec == "eto":
         from allychain.data.download import cached_eto_path
 
@@ -112,6 +124,8 @@ def load(spec: str | Network = "builtin") -> Network:
     Network('builtin': stages=..., items=..., providers=..., shares=..., ...)
     >>> load("builtin+eto")        # doctest: +SKIP
     >>> load("builtin+/data/eto")  # doctest: +SKIP
+    >>> load("example:nand_2019").name   # a small network shipped in data/examples
+    'nand-2019'
 
     A ``+`` joins parts, except inside the name of a file or folder that exists:
     ``builtin+runs/a+b`` reads ``builtin`` and the folder ``runs/a+b`` when that folder exists

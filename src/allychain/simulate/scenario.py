@@ -20,6 +20,8 @@ meaning.  Example (every key optional except at least one driver, or none for a 
       - {from: NLD, to: KOR, items: [euv_lithography], licensed_fraction: 0.0, onset: 0, duration: 180}
     demand_shocks:
       - {countries: [reg1], change_fraction: -0.1, onset: 0, duration: 90}
+    power_outages:               # grid outages (see allychain.model.outage): steps are days
+      - {countries: [JPN], items: [nand-flash-chips], minutes: 13, onset: 5, restart_days: 30}
     capacity_path: loss.csv      # step column + one column per node (relative to this file)
 
 The previous names (``groups``, ``steps``, ``loss``, ``change``, ``region``, ``products`` …)
@@ -47,6 +49,7 @@ from allychain.model.disruption import (
     read_shock,
     read_target,
 )
+from allychain.model.outage import PowerOutage, loss_profile, read_outage
 from allychain.model.spec import Spec
 from allychain.simulate.forcing import Forcing, ShockArrays
 from allychain.simulate.params import Params
@@ -59,7 +62,7 @@ __all__ = ["Scenario", "Shock", "TradeRestriction", "ExportRestriction", "Demand
 ExportRestriction = TradeRestriction
 
 _TOP = ("name", "description", "data", "horizon", "compat", "parameters", "alliances", "shocks",
-        "export_restrictions", "demand_shocks", "capacity_path")
+        "export_restrictions", "demand_shocks", "power_outages", "capacity_path")
 _TOP_RENAMED = {"groups": "alliances", "steps": "horizon"}
 
 
@@ -91,6 +94,7 @@ class Scenario:
     shocks: tuple[Shock, ...] = ()
     export_restrictions: tuple[TradeRestriction, ...] = ()
     demand_shocks: tuple[DemandShock, ...] = ()
+    power_outages: tuple[PowerOutage, ...] = ()
     capacity_path: Path | None = None
     capacity: Any = None
     source: str = "<scenario>"
@@ -156,6 +160,7 @@ def parse_scenario(doc: Any, source: str = "<scenario>", base: Path | None = Non
                     shocks=tuple(read_shock(s) for s in top.records("shocks")),
                     export_restrictions=tuple(_restriction(r) for r in top.records("export_restrictions")),
                     demand_shocks=tuple(_demand(d) for d in top.records("demand_shocks")),
+                    power_outages=tuple(read_outage(o) for o in top.records("power_outages")),
                     capacity_path=cp, source=source)
 
 
@@ -240,6 +245,17 @@ def _trade_forcing(scenario: Scenario, system: SimSystem, forcing: Forcing, batc
         forcing.licences.append((sup_ok & buy_ok & prod_ok, np.full(batch, r.licensed_fraction), r.onset, end))
 
 
+def _outage_path(scenario: Scenario, system: SimSystem, steps: int) -> np.ndarray | None:
+    """The power outages as one ``(steps, n)`` loss path (outages at one node combined by the maximum)."""
+    if not scenario.power_outages:
+        return None
+    out = np.zeros((steps, system.n))
+    for i, o in enumerate(scenario.power_outages):
+        mask = select_nodes(system, o.target, scenario.source, f"power_outages[{i}]")
+        np.maximum(out, loss_profile(o, steps)[:, None] * mask[None, :], out=out)
+    return out
+
+
 def to_forcing(scenario: Scenario, system: SimSystem, batch: int = 1, steps: int | None = None) -> Forcing:
     """The scenario's drivers as a new :class:`Forcing` on ``system`` (``steps``: the run's
     length, default the horizon; capacity-path steps beyond it are reported)."""
@@ -263,4 +279,9 @@ def to_forcing(scenario: Scenario, system: SimSystem, batch: int = 1, steps: int
 
         forcing.path = capacity_path_array(system, scenario.capacity, steps=steps or scenario.horizon,
                                            source=f"{src}: key 'capacity_path' ({scenario.capacity_path})")
+    outages = _outage_path(scenario, system, steps or scenario.horizon)
+    if outages is not None:
+        from allychain.simulate.api import merge_paths
+
+        forcing.path = merge_paths(forcing.path, outages)
     return forcing
