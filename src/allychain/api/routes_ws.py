@@ -315,3 +315,4 @@ def audit_verify(request: Request, p: Principal | None = Depends(caller)) -> Res
 # the aggregates routes live in their own module; importing it registers them on ``router``
 from allychain.api import routes_ws_aggregates, routes_ws_agreements, routes_ws_incidents  # noqa: E402,F401,I001
 from allychain.api import routes_ws_dialogues  # noqa: E402,F401,I001
+from allychain.api import routes_ws_watch  # noqa: E402,F401,I001

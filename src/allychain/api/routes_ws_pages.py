@@ -226,5 +226,5 @@ def audit_view(request: Request, after: int = 0, verify: bool = False) -> Respon
                    page=page, **_ctx(p, csrf))
 
 
-# the instruments' pages (agreements, incidents, dialogues) live in their own module; importing it registers them
-from allychain.api import routes_ws_pages_registry  # noqa: E402,F401
+# the instruments' pages (agreements, incidents, dialogues) and the Watch page live in their own modules; importing it registers them
+from allychain.api import routes_ws_pages_registry, routes_ws_pages_watch  # noqa: E402,F401

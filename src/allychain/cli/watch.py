@@ -120,6 +120,30 @@ def extract_cmd(
         raise typer.Exit(status)
 
 
+WS_DB = typer.Option(None, "--db", help="Workspace database URL: series and alerts are stored there (with "
+                     "$ALLYCHAIN_TOKEN; default: the local file store).")
+WS_FLAG = typer.Option(False, "--workspace", help="Use the workspace database ($ALLYCHAIN_DB, else the embedded "
+                       "one) instead of the local file store.")
+
+
+def _ws_store(db: str | None) -> Any:
+    from allychain.store import open_store
+
+    return open_store(db)
+
+
+def _ws_me(st: Any) -> Any:
+    import os
+
+    from allychain.errors import AuthenticationError
+    from allychain.workspace.accounts import authenticate_token
+
+    token = os.environ.get("ALLYCHAIN_TOKEN")
+    if not token:
+        raise AuthenticationError("set ALLYCHAIN_TOKEN to your workspace API token to use --db/--workspace")
+    return authenticate_token(st, token, source="cli")
+
+
 class Layout(StrEnum):
     long = "long"
     comtrade = "comtrade"
@@ -137,9 +161,21 @@ def ingest_cmd(
     file: Path = typer.Argument(..., help="CSV file (Comtrade or BACI extract, or the long layout)."),
     layout: Layout = typer.Option(Layout.long, "--layout", "-l", help="comtrade, baci or long."),
     store: Path | None = typer.Option(None, "--store", help="Store folder (default: the user data folder)."),
+    db: str | None = WS_DB,
+    workspace: bool = WS_FLAG,
 ) -> None:
-    """Check an indicator file and merge it into the local store (all or nothing)."""
+    """Check an indicator file and merge it into the local store or the workspace (all or nothing)."""
     from allychain.cli.console import warn
+
+    if db is not None or workspace:
+        from allychain.workspace import watch as ws_watch
+
+        st = _ws_store(db)
+        out = ws_watch.ingest(st, _ws_me(st), file, layout.value)
+        for w in out.pop("warnings"):
+            warn(w)
+        sys.stdout.write(json.dumps({**out, "workspace": True}) + "\n")
+        return
     from allychain.data.indicator_store import ingest
 
     r = ingest(file, layout.value, store)
@@ -164,6 +200,11 @@ def scan_cmd(
     data: str = typer.Option("builtin", "--data", "-d", help="Network the alerts are linked to."),
     store: Path | None = typer.Option(None, "--store", help="Store folder (default: the user data folder)."),
     derived: bool = typer.Option(True, "--derived/--no-derived", help="Also scan unit values, shares and HHI."),
+    db: str | None = WS_DB,
+    workspace: bool = WS_FLAG,
+    deliver_wait: float = typer.Option(60.0, "--deliver-wait", min=0, help="With a workspace: seconds to wait, "
+                                       "after the alerts are printed, for their delivery (webhook, e-mail) before "
+                                       "exiting; what is not done by then is not recorded."),
 ) -> None:
     """Alerts on the stored indicator series, with the members and nodes exposed."""
     import pandas as pd
@@ -178,7 +219,17 @@ def scan_cmd(
     for d in (since, until):
         if d is not None and not _is_date(d):
             raise DataError(f"not an ISO date: {d!r}", expected="YYYY-MM-DD")
-    table = load_indicators(store)
+    st = me = None
+    if db is not None or workspace:
+        from allychain.workspace import watch as ws_watch
+        from allychain.workspace.delivery import DeliveryConfig
+
+        cfg = DeliveryConfig.from_env()   # a bad configuration fails before the scan
+        st = _ws_store(db)
+        me = _ws_me(st)
+        table = ws_watch.indicator_table(st, me)
+    else:
+        table = load_indicators(store)
     if table.empty:
         typer.echo("the indicator store is empty: run 'allychain watch ingest FILE' first", err=True)
     if derived and len(table):
@@ -188,6 +239,18 @@ def scan_cmd(
         typer.echo(f"replaying the as-of dates from {since} (--since to change)", err=True)
     alerts = link_alerts(load(data), scan(table, since, until), members)
     rows = [{k: a.get(k) for k in _SCAN_FIELDS} for a in alerts]
+    sender = None
+    if st is not None:
+        from allychain.workspace.delivery import deliver_async
+
+        res = ws_watch.store_alerts(st, me, alerts)
+        for r in rows:
+            r["alert_id"] = res["ids"].get(r["alert_id"], r["alert_id"])
+            r["state"] = res["states"].get(r["alert_id"])
+        typer.echo(f"workspace: {len(res['created'])} alert(s) created, {len(res['updated'])} updated, "
+                   f"{res['unchanged']} unchanged", err=True)
+        if res["changed"] and cfg.channels:
+            sender = deliver_async(st, cfg, res["changed"])
     typer.echo(f"{len(rows)} alert(s)", err=True)
     if fmt == ScanFormat.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=float) + "\n")
@@ -200,6 +263,11 @@ def scan_cmd(
         cols = ["date", "kind", "severity", "item_ids", "reporter", "partner", "indicator", "members_exposed",
                 "size", "score"]
         emit(pd.DataFrame([{k: r[k] for k in cols} for r in rows], columns=cols), Format.table, title="alerts")
+    if sender is not None:
+        sys.stdout.flush()
+        sender.join(deliver_wait)
+        if sender.is_alive():
+            typer.echo(f"delivery still running after {deliver_wait:g} s: left unfinished", err=True)
 
 
 def _is_date(text: str) -> bool:

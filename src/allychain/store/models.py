@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -30,12 +31,14 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = ["Base", "Organisation", "User", "UserRole", "Token", "Submission", "SubmissionVersion", "AuditEvent",
            "AuditHead", "Release", "Agreement", "AgreementVersion", "Incident", "IncidentEvent", "DialogueSeries", "Meeting",
-           "ActionItem", "ORG_KINDS",
+           "ActionItem", "WatchIndicator", "WatchAlert", "WatchAlertEvent", "WatchDelivery", "ORG_KINDS",
+           "ALERT_STATES",
            "AGREEMENT_STATUSES", "INCIDENT_STATES", "utcnow"]
 
 ORG_KINDS = ("government", "company", "university", "secretariat")
 AGREEMENT_STATUSES = ("draft", "in_force", "expired", "suspended")
 INCIDENT_STATES = ("open", "assessed", "responding", "closed")
+ALERT_STATES = ("open", "acknowledged", "dismissed", "escalated")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -310,3 +313,90 @@ class ActionItem(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     __table_args__ = (CheckConstraint("status IN ('open','done','dropped')", name="status"),)
+
+
+class WatchIndicator(Base):
+    """One value of an indicator series (``schema/indicators.csv``); empty text for missing key parts.
+
+    ``series`` is the readable series id of :func:`allychain.watch.indicators.series_id`; a
+    series' rows share it and ``freq``.  ``value`` is NULL for a gap.
+    """
+
+    __tablename__ = "watch_indicators"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    series: Mapped[str] = mapped_column(String(300), index=True)
+    date: Mapped[str] = mapped_column(String(10))
+    freq: Mapped[str] = mapped_column(String(1))
+    kind: Mapped[str] = mapped_column(String(20))
+    flow: Mapped[str] = mapped_column(String(10))
+    reporter: Mapped[str] = mapped_column(String(3))
+    partner: Mapped[str] = mapped_column(String(3))
+    hs_code: Mapped[str] = mapped_column(String(6))
+    item: Mapped[str] = mapped_column(String(500))
+    value: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(200))
+    stored_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    __table_args__ = (UniqueConstraint("series", "freq", "date", name="uq_watch_indicators_series_freq_date"),)
+
+
+class WatchAlert(Base):
+    """An alert on an indicator series: one event, one row, updated by later scans.
+
+    ``state`` moves ``open → acknowledged / dismissed / escalated`` (with who and when in
+    ``state_by`` / ``state_at`` and the timeline in ``watch_alert_events``); ``body`` is the
+    canonical JSON of the alert as linked to the chain (members exposed, evidence …).
+    """
+
+    __tablename__ = "watch_alerts"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(40), index=True)
+    series: Mapped[str] = mapped_column(String(300), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(10))
+    date: Mapped[str] = mapped_column(String(10))
+    first_detected: Mapped[str] = mapped_column(String(10))
+    last_detected: Mapped[str] = mapped_column(String(10))
+    sightings: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(12))
+    state_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    state_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    incident_id: Mapped[str | None] = mapped_column(ForeignKey("incidents.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    body: Mapped[str] = mapped_column(Text)
+    __table_args__ = (CheckConstraint("state IN ('open','acknowledged','dismissed','escalated')", name="state"),
+                      CheckConstraint("severity IN ('low','medium','high')", name="severity"),
+                      Index("ix_watch_alerts_state_last_detected", "state", "last_detected"))
+
+
+class WatchAlertEvent(Base):
+    """One entry of an alert's timeline: created, updated by a scan, a state change."""
+
+    __tablename__ = "watch_alert_events"
+    alert_id: Mapped[str] = mapped_column(ForeignKey("watch_alerts.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class WatchDelivery(Base):
+    """One delivery of an alert to a channel (webhook, e-mail): attempts, outcome, the error if any.
+
+    ``target`` is the webhook's address without credentials or the recipients; no secret is
+    ever stored here.
+    """
+
+    __tablename__ = "watch_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("watch_alerts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    target: Mapped[str] = mapped_column(String(300))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))
+    error: Mapped[str] = mapped_column(Text)
+    __table_args__ = (CheckConstraint("channel IN ('webhook','email')", name="channel"),
+                      CheckConstraint("status IN ('delivered','failed')", name="status"))

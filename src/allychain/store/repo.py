@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +34,10 @@ from allychain.store.models import (
     Token,
     User,
     UserRole,
+    WatchAlert,
+    WatchAlertEvent,
+    WatchDelivery,
+    WatchIndicator,
 )
 
 __all__ = ["Repo", "Store"]
@@ -304,6 +308,72 @@ class Repo:
 
     def actions(self, series_id: str) -> Sequence[ActionItem]:
         q = select(ActionItem).where(ActionItem.series_id == series_id).order_by(ActionItem.due, ActionItem.id)
+        return self.s.scalars(q).all()
+
+    # watch: indicator series, alerts, deliveries -----------------------------------
+    def watch_rows(self, series: Sequence[str] | None = None) -> Sequence[WatchIndicator]:
+        """Indicator rows (of ``series`` when given), by series and date."""
+        q = select(WatchIndicator).order_by(WatchIndicator.series, WatchIndicator.freq, WatchIndicator.date)
+        if series is not None:
+            q = q.where(WatchIndicator.series.in_(list(series)))
+        return self.s.scalars(q).all()
+
+    def watch_replace_rows(self, old: Sequence[WatchIndicator], new: Sequence[dict[str, Any]]) -> None:
+        """Delete ``old`` rows and insert ``new`` ones (one flush: the unique key holds at the end)."""
+        ids = [r.id for r in old]
+        for i in range(0, len(ids), 1000):
+            self.s.execute(delete(WatchIndicator).where(WatchIndicator.id.in_(ids[i:i + 1000])))
+        self.s.flush()
+        if new:
+            self.s.execute(WatchIndicator.__table__.insert(), list(new))
+        self.s.flush()
+
+    def watch_series(self) -> list[tuple[str, str, int, str, str]]:
+        """(series, freq, rows, first date, last date) of every stored series."""
+        q = (select(WatchIndicator.series, WatchIndicator.freq, func.count(), func.min(WatchIndicator.date),
+                    func.max(WatchIndicator.date))
+             .group_by(WatchIndicator.series, WatchIndicator.freq).order_by(WatchIndicator.series))
+        return [(a, b, int(c), d, e) for a, b, c, d, e in self.s.execute(q).all()]
+
+    def get_alert(self, alert_id: str, lock: bool = False) -> WatchAlert | None:
+        q = select(WatchAlert).where(WatchAlert.id == alert_id)
+        if lock:
+            q = q.with_for_update()
+        return self.s.scalars(q).first()
+
+    def alerts_on(self, series: str, kind: str) -> Sequence[WatchAlert]:
+        q = select(WatchAlert).where(WatchAlert.series == series, WatchAlert.kind == kind).order_by(WatchAlert.date)
+        return self.s.scalars(q).all()
+
+    def list_alerts(self, state: str | None = None, severity: str | None = None, series: str | None = None,
+                    limit: int | None = None) -> Sequence[WatchAlert]:
+        """Alerts, newest sighting first."""
+        q = select(WatchAlert).order_by(WatchAlert.last_detected.desc(), WatchAlert.id)
+        if state is not None:
+            q = q.where(WatchAlert.state == state)
+        if severity is not None:
+            q = q.where(WatchAlert.severity == severity)
+        if series is not None:
+            q = q.where(WatchAlert.series == series)
+        if limit is not None:
+            q = q.limit(limit)
+        return self.s.scalars(q).all()
+
+    def add_alert_event(self, alert_id: str, fields: dict[str, Any]) -> WatchAlertEvent:
+        last = self.s.scalar(select(func.max(WatchAlertEvent.seq)).where(WatchAlertEvent.alert_id == alert_id))
+        ev = WatchAlertEvent(alert_id=alert_id, seq=int(last or 0) + 1, **fields)
+        self.s.add(ev)
+        self.s.flush()
+        return ev
+
+    def alert_events(self, alert_id: str) -> Sequence[WatchAlertEvent]:
+        q = select(WatchAlertEvent).where(WatchAlertEvent.alert_id == alert_id).order_by(WatchAlertEvent.seq)
+        return self.s.scalars(q).all()
+
+    def deliveries(self, alert_id: str | None = None) -> Sequence[WatchDelivery]:
+        q = select(WatchDelivery).order_by(WatchDelivery.id)
+        if alert_id is not None:
+            q = q.where(WatchDelivery.alert_id == alert_id)
         return self.s.scalars(q).all()
 
     # audit trail -------------------------------------------------------------------

@@ -68,6 +68,11 @@ class Action(enum.StrEnum):
     INCIDENT_ALLOCATE = "incident:allocate"
     DIALOGUE_MANAGE = "dialogue:manage"
     DIALOGUE_READ = "dialogue:read"
+    WATCH_INGEST = "watch:ingest"
+    WATCH_SCAN = "watch:scan"
+    WATCH_READ = "watch:read"
+    WATCH_TRIAGE = "watch:triage"
+    WATCH_ESCALATE = "watch:escalate"
 
 
 class Scope(enum.IntEnum):

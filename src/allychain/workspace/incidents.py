@@ -35,7 +35,7 @@ from allychain.workspace.authz import Action, Principal, Scope, authorize, load_
 from allychain.workspace.guard import audited_refusals
 from allychain.workspace.validation import reference_items
 
-__all__ = ["open_incident", "assess", "allocate", "record", "close", "get_incident", "list_incidents",
+__all__ = ["open_incident", "open_in", "assess", "allocate", "record", "close", "get_incident", "list_incidents",
            "from_event", "NEXT_STATE"]
 
 NEXT_STATE = {"assess": ("open", "assessed"), "allocate": ("assessed", "responding"), "close": (None, "closed")}
@@ -147,12 +147,28 @@ def open_incident(store: Store, p: Principal | None, body: Mapping[str, Any]) ->
     for key in ("shortfalls", "supply"):
         if key in body:
             fields[key] = _table(body[key], key)
+    with store.transaction() as repo:
+        inc = _insert(repo, p, fields)
+    return _meta(inc)
+
+
+def _insert(repo: Repo, p: Principal, fields: dict[str, Any]) -> Incident:
     inc = Incident(id="i" + secrets.token_hex(6), org_id=p.org_id, title=fields["title"], state="open",
                    opened_at=utcnow(), opened_by=p.user_id, body=json.dumps(fields, sort_keys=True))
-    with store.transaction() as repo:
-        repo.add_incident(inc)
-        _event(repo, p, Action.INCIDENT_OPEN, inc, "opened", {"state": "open", "fields": fields})
-    return _meta(inc)
+    repo.add_incident(inc)
+    _event(repo, p, Action.INCIDENT_OPEN, inc, "opened", {"state": "open", "fields": fields})
+    return inc
+
+
+def open_in(repo: Repo, p: Principal | None, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Open an incident in the caller's transaction (an escalated watch alert opens one with its own change).
+
+    The same checks as :func:`open_incident`; invalid fields raise :class:`InvalidRecord`
+    and the caller's transaction rolls back.
+    """
+    authorize(p, Action.INCIDENT_OPEN)
+    assert p is not None
+    return _meta(_insert(repo, p, _validate(body)))
 
 
 def _table(rows: Any, key: str) -> list[dict[str, Any]]:
