@@ -217,6 +217,45 @@ def _plain(path: str, body: dict[str, Any] | None = None) -> Example:
     return lambda env, me, org: (path, {"json": body} if body is not None else {}, None)
 
 
+NEON_PRICES = "date,kind,reporter,item,value,unit,source\n2022-01,price,WLD,neon,100,USD/m3,quotes\n" \
+              "2022-02,price,WLD,neon,,USD/m3,quotes\n2022-03,price,WLD,neon,1000,USD/m3,quotes\n"
+NEON_SERIES = "price::WLD:::quotes"
+
+
+def _watch_series(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+    """A stored series (the steward ingests a small price file once per module; re-ingesting changes nothing)."""
+    import tempfile
+    from pathlib import Path
+
+    from allychain.workspace import watch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / "neon.csv"
+        f.write_text(NEON_PRICES, encoding="utf-8")
+        watch.ingest(env.store, env.people["p"]["steward"], f, "long")
+    return f"/api/ws/watch/series/{NEON_SERIES}", {}, None
+
+
+def _alert(env: Any) -> str:
+    """A fresh open alert (stored by the steward as a scan would)."""
+    from allychain.workspace import watch
+
+    aid = "w" + secrets.token_hex(6)
+    watch.store_alerts(env.store, env.people["p"]["steward"], [{
+        "alert_id": aid, "event_id": aid, "kind": "price_spike", "severity": "high", "date": "2022-03-01",
+        "first_detected": "2022-03-01", "last_detected": "2022-03-01", "sightings": 1, "series": f"x:{aid}",
+        "indicator": "price", "flow": "", "reporter": "WLD", "partner": "", "hs_code": "", "item_ids": ["neon"],
+        "size": 10.0, "size_unit": "ratio", "score": 12.0, "direction": "up", "evidence": {}, "members_exposed": []}])
+    return aid
+
+
+def _wa(suffix: str, body: dict[str, Any] | None = None) -> Example:
+    def example(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
+        return f"/api/ws/watch/alerts/{_alert(env)}{suffix}", ({"json": body} if body is not None else {}), None
+
+    return example
+
+
 CALLERS_ORG = {key: org for key, org in CALLERS.values()}
 
 #: one example request per route; ``object`` routes act on one object whose ownership varies
@@ -269,6 +308,14 @@ EXAMPLES: dict[tuple[str, str], tuple[Example, bool, int]] = {
     ("POST", "/api/ws/dialogues/actions/{action_id}/status"): (_action_status, True, 200),
     ("GET", "/api/ws/dialogues/{series_id}/calendar.ics"): (_dlg("/calendar.ics"), True, 200),
     ("GET", "/api/ws/meetings/{meeting_id}/since-last"): (_since_last, False, 200),
+    ("GET", "/api/ws/watch/series"): (_plain("/api/ws/watch/series"), False, 200),
+    ("GET", "/api/ws/watch/series/{series}"): (_watch_series, False, 200),
+    ("GET", "/api/ws/watch/alerts"): (_plain("/api/ws/watch/alerts"), False, 200),
+    ("GET", "/api/ws/watch/alerts/feed.json"): (_plain("/api/ws/watch/alerts/feed.json"), False, 200),
+    ("GET", "/api/ws/watch/alerts/{alert_id}"): (_wa(""), False, 200),
+    ("POST", "/api/ws/watch/alerts/{alert_id}/acknowledge"): (_wa("/acknowledge", {"note": "seen"}), False, 200),
+    ("POST", "/api/ws/watch/alerts/{alert_id}/dismiss"): (_wa("/dismiss", {}), False, 200),
+    ("POST", "/api/ws/watch/alerts/{alert_id}/escalate"): (_wa("/escalate", {"note": "act"}), False, 201),
     ("GET", "/api/ws/analysis/dependencies"): (_plain("/api/ws/analysis/dependencies?members=KOR,NLD"), False, 200),
 }
 
