@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from test_watch_ws import fake_alert
 
 PRICES = ("date,kind,reporter,item,value,unit,source\n2022-01,price,WLD,neon,100,USD/m3,quotes\n"

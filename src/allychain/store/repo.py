@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -325,7 +325,7 @@ class Repo:
             self.s.execute(delete(WatchIndicator).where(WatchIndicator.id.in_(ids[i:i + 1000])))
         self.s.flush()
         if new:
-            self.s.execute(WatchIndicator.__table__.insert(), list(new))
+            self.s.execute(insert(WatchIndicator), list(new))
         self.s.flush()
 
     def watch_series(self) -> list[tuple[str, str, int, str, str]]:
