@@ -20,6 +20,7 @@ PAGES = [
     ("scenarios", "#/scenarios", "#scenario-select"),
     ("api", "#/api", "table.sortable"),
     ("watch", "#/watch", "#watch-input"),
+    ("talent", "#/talent", "#talent-chart .main-svg"),
 ]
 
 

@@ -17,7 +17,7 @@ pytest.importorskip("jinja2", reason="the briefing pack needs jinja2 (server ext
 
 SCENARIO = Path(__file__).resolve().parents[2] / "src" / "allychain" / "scenarios" / "neon-loss.yaml"
 SECTIONS = ["summary", "chokepoints", "member-dependencies", "alliance", "severity", "partners", "scenarios",
-            "unprotected", "methods"]
+            "unprotected", "talent", "methods"]
 
 
 def cli() -> typer.Typer:
@@ -137,3 +137,17 @@ def test_report_ranks_the_most_severe_dependencies(brief: dict[str, Any]) -> Non
     assert positions == sorted(positions)
     assert "critical_dependency" in part and "Agreement cover" in part
     assert "Most severe dependencies: EUV light sources" in html
+
+
+def test_report_shows_the_talent_gap_with_and_without_the_alliance_programme(brief: dict[str, Any]) -> None:
+    """KOR+NLD: the gap per year without and with builtin:kor-nld (50 a year per country in
+    2024-2028): Korea 54,000 → 53,750 in 2031, the Netherlands 38,000 → 37,750 in 2030."""
+    html = brief["html"]
+    talent = html[html.index('id="talent"'):html.index('id="methods"')]
+    assert "Gap with the programme" in talent and "data:image/svg+xml;base64," in talent
+    for cells in (("KOR", "2031", "304,000", "250,000", "54,000", "53,750", "250"),
+                  ("NLD", "2030", "88,000", "50,000", "38,000", "37,750", "250")):
+        assert re.search(r"<tr><td>" + cells[0] + r"</td><td>all</td>"
+                         + "".join(rf'<td class="num">{c}</td>' for c in cells[1:]) + "</tr>", talent), cells
+    assert "Korea-Netherlands talent programme" in talent and "kor-nld-dialogue-2024" in talent
+    assert "Talent: the workforce gap" in html[:html.index('id="chokepoints"')]  # in the executive summary

@@ -40,6 +40,7 @@ from allychain.report.briefing_sections import (
     summary_lines,
     unprotected_section,
 )
+from allychain.report.briefing_talent import talent_section, talent_summary
 
 __all__ = ["build_briefing", "render_html", "write_briefing", "scenario_chart"]
 
@@ -64,6 +65,7 @@ def build_briefing(
     title: str | None = None,
     candidates: str = "like-minded",
     since_last: dict[str, Any] | None = None,
+    talent_programme: str | None = "builtin:kor-nld",
 ) -> dict[str, Any]:
     """Everything the briefing pack states, as a plain dict (the template's context).
 
@@ -85,6 +87,9 @@ def build_briefing(
     since_last
         What changed since the previous meeting of a dialogue
         (:func:`allychain.workspace.dialogues.since_last_meeting`), shown as its own section.
+    talent_programme
+        The programme the talent section shows the gap with and without (a programme file or
+        ``builtin:NAME``; default the alliance's Korea-Netherlands programme; ``None``: none).
     network_for
         Resolves a scenario's ``data`` key to a network (default: ``network`` when the
         key is empty or names it, else :func:`allychain.data.load.load`).
@@ -97,7 +102,7 @@ def build_briefing(
     names = dict(zip(network.stages["stage_id"].astype(str), network.stages["name"].astype(str), strict=True))
     names.update(network.item_names())
     label = data_label or network.name
-    steps_total = 7 + len(scenarios) + (1 if decisions else 0)
+    steps_total = 8 + len(scenarios) + (1 if decisions else 0)
     done = 0
 
     def step(message: str) -> None:
@@ -124,6 +129,8 @@ def build_briefing(
     if decisions:
         step("time to survive vs time to recover")
         unprotected = unprotected_section(network, mem)
+    step("talent")
+    talent = talent_section(mem, talent_programme)
     step("methods and data")
     methods = methods_section(network, alliance, names)
     pack = {
@@ -143,10 +150,14 @@ def build_briefing(
         "partners": partner,
         "scenarios": scenario_results,
         "unprotected": unprotected,
+        "talent": talent,
         "methods": methods,
         "since_last": since_last,
     }
     pack["summary"] = summary_lines(pack)
+    line = talent_summary(talent)
+    if line:
+        pack["summary"].insert(len(pack["summary"]) - 1, line)
     prog(1.0, "done")
     return pack
 

@@ -502,6 +502,7 @@ const routes = [
   [/^#\/alliance$/, alliancePage, "alliance"], [/^#\/scenarios$/, scenariosPage, "scenarios"],
   [/^#\/api$/, apiPage, "api"], [/^#\/search\/(.+)$/, searchPage, null],
   [/^#\/watch$/, (...a) => window.watchPage(...a), "watch"],
+  [/^#\/talent$/, (...a) => window.talentPage(...a), "talent"],
 ];
 
 async function route() {
