@@ -71,6 +71,9 @@ def _register_capabilities() -> None:
     from allychain.cli import talent as talent_cli
 
     app.add_typer(talent_cli.app, name="talent")
+    from allychain.cli import hindcast as hindcast_cli
+
+    app.command("hindcast")(hindcast_cli.hindcast_cmd)
 
 
 _register_capabilities()

@@ -80,6 +80,8 @@ class FlowNetwork:
         Items that go into no other item (final outputs).
     choices
         The options used (granularity, year, is_type_of, firm_shares).
+    kinds
+        item → its kind (``items.kind``), where given.
     """
 
     nodes: pd.DataFrame
@@ -87,6 +89,7 @@ class FlowNetwork:
     items: list[str]
     finals: list[str]
     choices: dict[str, Any] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
 
     def producers(self) -> dict[str, dict[str, float]]:
         """item → {provider: share}."""
@@ -220,4 +223,5 @@ def flow_network(network: Network, *, granularity: str = "country", year: int | 
     finals = [it for it in items if it not in targets]
     return FlowNetwork(nodes=nodes, inputs=inputs.reset_index(drop=True), items=items, finals=finals,
                        choices={"granularity": granularity, "year": year, "is_type_of": is_type_of,
-                                "firm_shares": firm_shares})
+                                "firm_shares": firm_shares},
+                       kinds={k: v for k, v in kinds.items() if k in set(items) and v != "nan"})

@@ -16,6 +16,9 @@ TTS/TTR model uses.  On top of it (documented in ``docs/simulation.md``):
    ``(d, t)`` buys input ``i`` from ``(c, i)`` in proportion to ``c``'s share,
    ``z[(c,i),(d,t)] = share_c(i) · z(i→t) · share_d(t)``.  The technical coefficient of
    the slot ``(i, (d,t))`` is ``z(i→t)/X_t``.
+4. Stocks: an input's target in days of use comes from its class
+   (:func:`allychain.model.stocks.stock_days`: tools are capital goods, five years of
+   deliveries); the other inputs take the engine's ``inventory_days``.
 
 This gives a balanced baseline (output = deliveries + final demand at every node) on
 which the ARIO engine runs unchanged; export restrictions act on country pairs.
@@ -41,6 +44,7 @@ import pandas as pd
 from allychain.errors import ScenarioError
 from allychain.model.flows import UNKNOWN, FlowNetwork, flow_network, node_id
 from allychain.model.network import Network
+from allychain.model.stocks import stock_days
 from allychain.simulate.system import SimSystem
 
 __all__ = ["from_share_network", "from_site_network", "ROW"]
@@ -91,7 +95,7 @@ def from_share_network(net: Network | FlowNetwork, name: str | None = None, **fl
         slot_prod=np.array([r[0] for r in slot_rows], dtype=np.int64),
         slot_buyer=np.array([r[1] for r in slot_rows], dtype=np.int64),
         slot_a=np.array([r[2] for r in slot_rows], dtype=float),
-        slot_s=np.full(len(slot_rows), np.nan),
+        slot_s=np.array([stock_days(flows.kinds.get(items[r[0]])) for r in slot_rows], dtype=float),
         edge_sup=e[:, 0].astype(np.int64),
         edge_buyer=e[:, 1].astype(np.int64),
         edge_slot=e[:, 2].astype(np.int64),
