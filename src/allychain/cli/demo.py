@@ -82,5 +82,7 @@ def _simulations(n: Network, con: Console, out: Path) -> None:
         if written.get("chart"):
             charts.append(str(written["chart"]))
     con.print(tab)
+    con.print("How the engine compares with documented disruptions (the 2022 neon shock among them): "
+              "allychain hindcast, and docs/simulation.md, 'Hindcasts'.", soft_wrap=True)
     for c in charts:
         con.print(f"chart: {c}", soft_wrap=True)
