@@ -32,13 +32,14 @@ def hindcast_chart(rows: pd.DataFrame, path: str | Path,
     colors = ["#2a7" if v == "within" else "#c33" for v in compared["verdict"]]
     ax.axvspan(-1, 1, color="#ddd", zorder=0, label="within tolerance")
     ax.barh(y, z, color=colors)
+    ax.plot(z, y, "o", color="#222", ms=3)  # a value of 0 still shows
     ax.axvline(0, color="#555", lw=0.8)
     ax.set_yticks(y, [f"{c}: {m}" for c, m in zip(compared["case"], compared["measure"], strict=True)], fontsize=8)
-    ax.set_xlabel("(model − record) / tolerance")
+    xlabel = "(model − record) / tolerance"
+    if len(skipped):
+        xlabel += "\nnot compared (not representable): " + "; ".join(
+            f"{c}: {m}" for c, m in zip(skipped["case"], skipped["measure"], strict=True))
+    ax.set_xlabel(xlabel, fontsize=8, wrap=True)
     ax.set_title(title)
     ax.legend(fontsize=8, loc="lower right")
-    if len(skipped):
-        text = "not compared: " + "; ".join(f"{c}: {m}" for c, m in zip(skipped["case"], skipped["measure"],
-                                                                        strict=True))
-        fig.text(0.01, 0.005, text, fontsize=7, wrap=True)
     return _save(fig, path)
