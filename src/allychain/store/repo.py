@@ -314,9 +314,13 @@ class Repo:
     def watch_rows(self, series: Sequence[str] | None = None) -> Sequence[WatchIndicator]:
         """Indicator rows (of ``series`` when given), by series and date."""
         q = select(WatchIndicator).order_by(WatchIndicator.series, WatchIndicator.freq, WatchIndicator.date)
-        if series is not None:
-            q = q.where(WatchIndicator.series.in_(list(series)))
-        return self.s.scalars(q).all()
+        if series is None:
+            return self.s.scalars(q).all()
+        names = sorted(set(series))
+        out: list[WatchIndicator] = []
+        for i in range(0, len(names), 500):   # bounded IN lists (SQLite and PostgreSQL limit bound parameters)
+            out.extend(self.s.scalars(q.where(WatchIndicator.series.in_(names[i:i + 500]))).all())
+        return out
 
     def watch_replace_rows(self, old: Sequence[WatchIndicator], new: Sequence[dict[str, Any]]) -> None:
         """Delete ``old`` rows and insert ``new`` ones (one flush: the unique key holds at the end)."""
