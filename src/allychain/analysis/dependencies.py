@@ -18,7 +18,11 @@ country shares s_{c,i} in percent:
 
 The stages a member performs (the roots) are read from the data: every stage and
 item where the members' combined known share is at least ``min_share`` (default
-1 %), plus the products of site-level nodes located in a member country.  A member
+1 %), plus the products of site-level nodes located in a member country, plus — for a
+member inside a region that a dataset reports as one provider (ETO's "Europe") — every
+stage and item where that region holds at least ``min_share`` and the member has no row
+of its own: the member may perform it, its weight is unknown, and the report's
+``assumptions`` say so (see :mod:`allychain.model.regions`).  A member
 without any such share is assumed to perform the whole chain (roots = the final
 outputs); ``stages=`` overrides both.  Firm members (all members firms) are
 analysed at firm level, where "foreign" means "another firm".
@@ -39,9 +43,10 @@ from allychain.analysis.snapshot import TOLERANCE, cached, item_stats, provider_
 from allychain.errors import AllychainError
 from allychain.model.members import country_name, resolve_members
 from allychain.model.network import Network
+from allychain.model.regions import region_countries
 from allychain.model.rules import DependencyRules
 
-__all__ = ["member_level", "member_roots", "dependencies", "dependency_report", "DEPENDENCY_COLUMNS",
+__all__ = ["member_level", "member_roots", "regional_assumptions", "ROOT_COLUMNS", "dependencies", "dependency_report", "DEPENDENCY_COLUMNS",
            "DependencyRules", "CRITICAL_SHARE", "MIN_ROLE_SHARE"]
 
 
@@ -110,9 +115,11 @@ def member_roots(
     -------
     DataFrame
         ``root_id`` (stage or item id), ``kind`` (``stage``, ``item``, ``site``,
-        ``given`` or ``assumed``), ``weight`` (members' combined known share in
+        ``given``, ``regional`` or ``assumed``), ``weight`` (members' combined known share in
         percent; NaN when unknown), ``items`` (the item ids that start the
-        requirement closure: a stage's items, or the root itself).
+        requirement closure: a stage's items, or the root itself); for ``regional`` roots
+        ``region``, ``region_share`` and ``region_year``: the regional figure the role was
+        assumed from (see :func:`regional_assumptions`).
     """
     level = member_level(n, members)
     snap = snapshot(n, level=level, year=year)
@@ -127,7 +134,8 @@ def member_roots(
 
     def add(root: str, kind: str, w: float) -> None:
         expand = by_stage.get(root, [root]) if root in stage_ids else [root]
-        rows.append({"root_id": root, "kind": kind, "weight": w, "items": expand})
+        rows.append({"root_id": root, "kind": kind, "weight": w, "items": expand, "region": None,
+                     "region_share": np.nan, "region_year": None})
 
     if stages is not None:
         found, missing = resolve_items(n, stages)
@@ -136,10 +144,17 @@ def member_roots(
                                  "list them with 'allychain items'")
         for r in found:
             add(r, "given", float(weight.get(r, np.nan)))
-        return pd.DataFrame(rows, columns=["root_id", "kind", "weight", "items"])
+        return pd.DataFrame(rows, columns=ROOT_COLUMNS)
     for r, w in weight.items():
         if w >= min_share - TOLERANCE:
             add(str(r), "stage" if r in stage_ids else "item", float(w))
+    if level == "country":
+        seen = {r["root_id"] for r in rows}
+        for hit in _regional_roots(n, snap, members, min_share):
+            if hit["root_id"] not in seen:
+                seen.add(hit["root_id"])
+                add(hit["root_id"], "regional", np.nan)
+                rows[-1].update(region=hit["region"], region_share=hit["region_share"], region_year=hit["year"])
     col = "country" if level == "country" else "firm"
     if len(n.nodes):
         nd = n.nodes[n.nodes[col].isin(members)]
@@ -151,7 +166,52 @@ def member_roots(
     if not rows:
         for r in requirement_graph(n).sinks():
             add(r, "assumed", np.nan)
-    return pd.DataFrame(rows, columns=["root_id", "kind", "weight", "items"])
+    return pd.DataFrame(rows, columns=ROOT_COLUMNS)
+
+
+#: Columns of :func:`member_roots`; ``region*`` only for roots of kind ``regional``.
+ROOT_COLUMNS = ["root_id", "kind", "weight", "items", "region", "region_share", "region_year"]
+
+
+def _regional_roots(n: Network, snap: pd.DataFrame, members: list[str], min_share: float) -> list[dict[str, Any]]:
+    """Stages and items where a region holding a member has a share and no member has a row of its own.
+
+    The member's part of the regional figure is unknown: it may perform the stage, so the
+    stage counts as one of its roles (weight unknown) and the report says so, instead of
+    the member coming out self-sufficient (ETO gives Europe's fabrication share, not the
+    Netherlands').
+    """
+    pnames = dict(zip(n.providers["provider_id"].astype(str), n.providers["name"].astype(str), strict=False))
+    regional = snap[(snap["cls"] == "region") & snap["share"].notna()]
+    if regional.empty:
+        return []
+    covers = {p: region_countries(p, pnames.get(p)) for p in pd.unique(regional["provider_id"].astype(str))}
+    holding = {p for p, cs in covers.items() if cs & set(members)}
+    own = set(snap.loc[snap["provider_id"].isin(members), "item_id"].astype(str))
+    hits = regional[regional["provider_id"].astype(str).isin(holding) & (regional["share"] >= min_share - TOLERANCE)]
+    out: list[dict[str, Any]] = []
+    for item, g in hits.groupby("item_id", sort=True):
+        if str(item) in own:
+            continue
+        top = g.sort_values("share", ascending=False).iloc[0]
+        pid = str(top["provider_id"])
+        year = top.get("year")
+        out.append({"root_id": str(item), "region": pnames.get(pid, pid), "region_share": float(top["share"]),
+                    "year": None if pd.isna(year) else int(year)})
+    return out
+
+
+def regional_assumptions(roots: pd.DataFrame, members: list[str], names: dict[str, str]) -> list[str]:
+    """Plain sentences saying which roles were assumed from a regional figure."""
+    out = []
+    reg = roots[roots["kind"] == "regional"] if len(roots) else roots
+    who = "+".join(members)
+    for r in reg.itertuples(index=False):
+        year = "" if r.region_year is None or pd.isna(r.region_year) else f" ({int(r.region_year)})"
+        out.append(f"{who}'s share of {names.get(r.root_id, r.root_id)} ({r.root_id}) is not reported on its own: "
+                   f"it is part of {r.region}'s {r.region_share:g} %{year}; {who} is assumed to perform it, "
+                   "with an unknown weight")
+    return out
 
 
 def dependencies(
@@ -286,6 +346,7 @@ def _dependency_report(
         "level": level,
         "critical_share": critical_share,
         "roots": roots.assign(root_name=roots["root_id"].map(lambda r: names.get(r, r))),
+        "assumptions": regional_assumptions(roots, mem, names),
         "dependencies": out,
         "coverage": cov,
     }

@@ -224,13 +224,15 @@ def dependencies_cmd(
     shown = deps[deps["critical"].fillna(False).astype(bool)] if only_critical else deps
     if fmt == Format.json:
         emit({"members": rep["members"], "member_names": rep["member_names"], "level": rep["level"],
-              "critical_share": critical_share, "roots": rep["roots"], "dependencies": shown,
-              "coverage": rep["coverage"]}, fmt)
+              "critical_share": critical_share, "roots": rep["roots"], "assumptions": rep["assumptions"],
+              "dependencies": shown, "coverage": rep["coverage"]}, fmt)
     else:
         _emit_table(shown, fmt, f"dependencies of {'+'.join(mem)} ({len(shown)} item(s))",
                     ["item_id", "item_name", "tier", "status", "internal_share", "foreign_share", "unknown_share",
                      "top_foreign_country", "top_foreign_share", "critical", "exposure", "year"])
         _statement(rep["coverage"], fmt, _names(n))
+        for line in rep["assumptions"]:
+            typer.echo(f"assumed: {line}", err=fmt != Format.table)
     if plot:
         _dependency_plot(n, deps, mem, plot, year, f"Who supplies the dependencies of {'+'.join(mem)} (%)")
 

@@ -145,6 +145,7 @@ def member_section(network: Network, members: list[str], names: dict[str, str],
                                                  "top_foreign_country", "top_foreign_name", "top_foreign_share",
                                                  "year"]),
             "coverage_text": coverage_text(rep["coverage"], names),
+            "assumptions": list(rep.get("assumptions") or []),
         })
     return out
 
