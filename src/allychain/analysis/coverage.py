@@ -8,6 +8,9 @@ asked).  Neither is evidence of low risk: "not covered" is never "no risk".
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,7 +18,8 @@ import pandas as pd
 
 from allychain.model.network import Network
 
-__all__ = ["known_ids", "resolve_items", "requested_items", "coverage", "coverage_text", "item_names"]
+__all__ = ["known_ids", "resolve_items", "requested_items", "coverage", "coverage_text", "item_names",
+           "nearest_covered", "with_pointers"]
 
 
 def known_ids(n: Network) -> list[str]:
@@ -143,9 +147,110 @@ def coverage_text(cov: dict[str, Any], names: dict[str, str] | None = None, limi
     lines = [f"coverage: {cov['assessed']} of {cov['requested']} requested item(s) assessed"]
     if cov["not_in_data"]:
         lines.append(f"  not in the data ({len(cov['not_in_data'])}): {show(cov['not_in_data'])}")
+        for q, p in list((cov.get("nearest") or {}).items())[:limit]:
+            lines.append(f"    {q}: nearest covered item {p['name']} ({p['item_id']}) — {p['how']}")
     if cov["not_assessable"]:
         lines.append(f"  in the data but not assessable — no known share ({len(cov['not_assessable'])}): "
                      f"{show(cov['not_assessable'])}")
     if cov["not_in_data"] or cov["not_assessable"]:
         lines.append("  not covered is not 'no risk'")
     return "\n".join(lines)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _concept_of(q: str, concepts: pd.DataFrame) -> str | None:
+    """The concept a request names: its id or name (ignoring case), else the one concept whose
+    name contains all the request's words ("neon" → "Semiconductor-grade neon")."""
+    f = q.casefold()
+    ids = concepts["item_id"].astype(str)
+    names = concepts["name"].astype(str)
+    for col in (ids, names):
+        hit = concepts.loc[col.str.casefold() == f, "item_id"]
+        if len(hit):
+            return str(hit.iloc[0])
+    words = set(_WORD.findall(f))
+    if not words:
+        return None
+    holders = {str(i) for i, nm in zip(ids, names, strict=False) if words <= set(_WORD.findall(nm.casefold()))}
+    return holders.pop() if len(holders) == 1 else None
+
+
+def nearest_covered(n: Network, requests: Iterable[str], concepts: pd.DataFrame | None = None,
+                    cutoff: float = 0.75) -> dict[str, dict[str, str]]:
+    """For each request the data lacks, the nearest item it covers, and how the two relate.
+
+    With a concept hierarchy (``item_id``, ``name``, ``parent_id``, ``relation``,
+    ``external_ids``; see :func:`allychain.data.load.builtin_concepts`) the request's
+    ancestors are walked breadth-first, kinds first (``is_type_of``), then what the item
+    goes into; the first ancestor the data covers — by id, by name, or through an
+    external id — is the pointer.  Otherwise the closest item name (``difflib``, ratio
+    ≥ ``cutoff``) is offered as a possible spelling.  Requests with neither are left out.
+
+    Returns
+    -------
+    dict
+        request → ``item_id``, ``name`` (in the data) and ``how`` (a short phrase:
+        "neon is a type of it", "a close name").
+    """
+    found, missing = resolve_items(n, requests)
+    del found
+    out: dict[str, dict[str, str]] = {}
+    if not missing:
+        return out
+    names = item_names(n, known_ids(n))
+    parents: dict[str, list[tuple[str, str]]] = {}
+    external: dict[str, list[str]] = {}
+    label: dict[str, str] = {}
+    if concepts is not None and len(concepts):
+        for r in concepts.itertuples(index=False):
+            label[str(r.item_id)] = str(r.name)
+            external[str(r.item_id)] = [str(e) for e in (r.external_ids or [])]
+            if isinstance(r.parent_id, str):
+                parents.setdefault(str(r.item_id), []).append((str(r.parent_id), str(r.relation)))
+    for q in missing:
+        start = _concept_of(q, concepts) if concepts is not None and len(concepts) else None
+        hit = _walk_up(n, start, parents, external, label) if start else None
+        if hit is not None:
+            item, phrase = hit
+            out[q] = {"item_id": item, "name": names.get(item, item), "how": phrase}
+            continue
+        close = difflib.get_close_matches(q.casefold(), [v.casefold() for v in names.values()], n=1, cutoff=cutoff)
+        if close:
+            item = next(i for i, v in names.items() if v.casefold() == close[0])
+            out[q] = {"item_id": item, "name": names[item], "how": "a close name"}
+    return out
+
+
+def _walk_up(n: Network, start: str, parents: dict[str, list[tuple[str, str]]], external: dict[str, list[str]],
+             label: dict[str, str]) -> tuple[str, str] | None:
+    """Breadth-first over the ancestors of ``start`` (kinds before uses); the first one the data covers."""
+    first = {"is_type_of": 0, "goes_into": 1}
+    queue: deque[tuple[str, list[str]]] = deque([(start, [])])
+    seen = {start}
+    while queue:
+        node, path = queue.popleft()
+        if path:
+            found, _ = resolve_items(n, [node, *external.get(node, []), label.get(node, node)])
+            if found:
+                return found[0], _phrase(label.get(start, start), path)
+        for parent, rel in sorted(parents.get(node, []), key=lambda pr: first.get(pr[1], 2)):
+            if parent not in seen:
+                seen.add(parent)
+                queue.append((parent, [*path, rel]))
+    return None
+
+
+def _phrase(name: str, path: list[str]) -> str:
+    if all(r == "is_type_of" for r in path):
+        return f"{name} is a {'kind' if len(path) == 1 else 'kind of a kind'} of it"
+    return f"{name} goes into it" + ("" if len(path) == 1 else f" ({len(path)} links up)")
+
+
+def with_pointers(n: Network, cov: dict[str, Any], concepts: pd.DataFrame | None = None) -> dict[str, Any]:
+    """``cov`` with ``nearest``: for each request not in the data, the nearest covered item
+    (see :func:`nearest_covered`)."""
+    if not cov.get("not_in_data"):
+        return cov
+    return {**cov, "nearest": nearest_covered(n, cov["not_in_data"], concepts)}

@@ -243,6 +243,11 @@ def coverage(request: Request, analysis: Literal["concentration", "chokepoints",
             cov = dependency_report(n, mem, year=year, items=req)["coverage"]
         names = dict(zip(n.stages["stage_id"].astype(str), n.stages["name"].astype(str), strict=True))
         names.update(n.item_names())
+        if cov.get("not_in_data"):
+            from allychain.analysis.coverage import with_pointers
+            from allychain.data.load import builtin_concepts
+
+            cov = with_pointers(n, cov, builtin_concepts())
         return {"analysis": analysis, "members": mem or None, **cov, "text": coverage_text(cov, names)}
 
     return cached(request, ("coverage", analysis, tuple(mem), year, _tuple(req)), compute)

@@ -62,11 +62,22 @@ def _names(n: Network) -> dict[str, str]:
     return names
 
 
-def _statement(cov: dict[str, Any], fmt: Format, names: dict[str, str]) -> None:
-    """Print the coverage statement where it does not break the output format."""
+def _pointed(cov: dict[str, Any], n: Network) -> dict[str, Any]:
+    """``cov`` with, for each request not in the data, the nearest item the data covers."""
+    if not cov.get("not_in_data"):
+        return cov
+    from allychain.analysis.coverage import with_pointers
+    from allychain.data.load import builtin_concepts
+
+    return with_pointers(n, cov, builtin_concepts())
+
+
+def _statement(cov: dict[str, Any], fmt: Format, names: dict[str, str], n: Network | None = None) -> None:
+    """Print the coverage statement where it does not break the output format; with the network,
+    each request not in the data points to the nearest item the data covers."""
     from allychain.analysis.coverage import coverage_text
 
-    text = coverage_text(cov, names)
+    text = coverage_text(cov if n is None else _pointed(cov, n), names)
     if fmt == Format.table:
         typer.echo(text)
     else:
@@ -139,7 +150,7 @@ def concentration_cmd(
                 ["item_id", "item_name", "level", "status", "year", "hhi", "top1", "top1_share", "top3_share",
                  "providers", "aggregate_share", "unknown_share"])
     _statement(coverage(n, c.drop_duplicates("item_id") if level != "both" else c[c["level"] == "country"],
-                        requested=req), fmt, _names(n))
+                        requested=req), fmt, _names(n), n)
     if plot:
         from allychain.report.charts import share_bars
 
@@ -176,7 +187,7 @@ def chokepoints_cmd(
     _emit_table(out, fmt, f"chokepoints ({len(out)} item(s); rules: {', '.join(r.enabled)})",
                 ["item_id", "item_name", "rules", "top_country", "top_country_share", "hhi", "top_firm_names",
                  "top3_firm_share", "country_year", "firm_year"])
-    _statement(coverage(n, every, requested=req), fmt, _names(n))
+    _statement(coverage(n, every, requested=req), fmt, _names(n), n)
     if plot:
         from allychain.report.charts import share_bars
 
@@ -225,12 +236,12 @@ def dependencies_cmd(
     if fmt == Format.json:
         emit({"members": rep["members"], "member_names": rep["member_names"], "level": rep["level"],
               "critical_share": critical_share, "roots": rep["roots"], "assumptions": rep["assumptions"],
-              "dependencies": shown, "coverage": rep["coverage"]}, fmt)
+              "dependencies": shown, "coverage": _pointed(rep["coverage"], n)}, fmt)
     else:
         _emit_table(shown, fmt, f"dependencies of {'+'.join(mem)} ({len(shown)} item(s))",
                     ["item_id", "item_name", "tier", "status", "internal_share", "foreign_share", "unknown_share",
                      "top_foreign_country", "top_foreign_share", "critical", "exposure", "year"])
-        _statement(rep["coverage"], fmt, _names(n))
+        _statement(rep["coverage"], fmt, _names(n), n)
         for line in rep["assumptions"]:
             typer.echo(f"assumed: {line}", err=fmt != Format.table)
     if plot:
@@ -266,7 +277,7 @@ def alliance_cmd(
                                                 for r in matrix.index}}, fmt)
     elif fmt == Format.csv:
         emit(_flat(rep["dependencies"]), fmt)
-        _statement(rep["coverage"], fmt, _names(n))
+        _statement(rep["coverage"], fmt, _names(n), n)
     else:
         label = "+".join(mem)
         deps = rep["dependencies"]
@@ -339,7 +350,7 @@ def partners_cmd(
     _emit_table(out, fmt, title, cols)
     rep = dependency_report(n, mem, stages=_split(stages), year=year, critical_share=critical_share,
                             min_share=min_share)
-    _statement(rep["coverage"], fmt, _names(n))
+    _statement(rep["coverage"], fmt, _names(n), n)
     if plot:
         from allychain.report.charts import partner_bars
 
@@ -388,7 +399,7 @@ def severity_cmd(
         typer.echo("components 0–1, blank = unknown (not 0); agreement cover is not known until agreements are "
                    "registered; score = weighted mean of the known components, low/high = unknown ones at 0/1")
     if rep["coverage"] is not None:
-        _statement(rep["coverage"], fmt, _names(n))
+        _statement(rep["coverage"], fmt, _names(n), n)
 
 
 def demo(network: Network, console: Console, members: str = DEFAULT_MEMBERS) -> None:

@@ -21,7 +21,7 @@ from allychain.data.native import is_native, read_native
 from allychain.errors import DataError, Problem
 from allychain.model.network import Network
 
-__all__ = ["load", "load_part", "builtin_path", "detect_format"]
+__all__ = ["builtin_concepts", "load", "load_part", "builtin_path", "detect_format"]
 
 log = logging.getLogger(__name__)
 
@@ -181,3 +181,34 @@ def builtin_groupings() -> pd.DataFrame:
 def _builtin_groupings() -> pd.DataFrame:
     a = load_part("builtin").alliances
     return a[a["kind"].astype(object).ne("case")].reset_index(drop=True)
+
+
+def builtin_concepts() -> pd.DataFrame:
+    """The built-in dataset's concept hierarchy, for pointing from an item a dataset lacks to
+    the nearest one it covers (neon → ETO's electronic gases).
+
+    One row per built-in item and parent link: ``item_id``, ``name``, ``parent_id``
+    (``None`` for an item without parents), ``relation`` (``is_type_of`` or
+    ``goes_into``) and ``external_ids`` (the item's ids in other datasets, from the
+    built-in crosswalks: a list).
+    """
+    return _builtin_concepts().copy()
+
+
+@lru_cache(maxsize=1)
+def _builtin_concepts() -> pd.DataFrame:
+    b = load_part("builtin")
+    external: dict[str, list[str]] = {}
+    for cw in (b.meta.get("crosswalks") or {}).values():
+        if isinstance(cw, pd.DataFrame) and {"id", "external_id"} <= set(cw.columns):
+            for i, e in zip(cw["id"].astype(str), cw["external_id"].astype(str), strict=False):
+                external.setdefault(i, []).append(e)
+    rel = b.relations if b.relations is not None else pd.DataFrame(columns=["source", "target", "kind"])
+    rows = []
+    for i, nm in zip(b.items["item_id"].astype(str), b.items["name"].astype(str), strict=False):
+        mine = rel[rel["source"].astype(str) == i]
+        links = list(zip(mine["target"].astype(str), mine["kind"].astype(str), strict=False)) or [(None, None)]
+        for parent, kind in links:
+            rows.append({"item_id": i, "name": nm, "parent_id": parent, "relation": kind,
+                         "external_ids": list(external.get(i, []))})
+    return pd.DataFrame(rows, columns=["item_id", "name", "parent_id", "relation", "external_ids"])
