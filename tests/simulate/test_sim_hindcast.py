@@ -75,6 +75,20 @@ def test_model_side_against_the_capacity_path_solved_by_hand(builtin):
     assert 90 <= rows.loc["n3-production-recovered", "model"] <= 97
 
 
+def test_texas_is_the_power_outage_shock_solved_by_hand(result):
+    """NXP Austin: 288 h without utilities, then the outage model's defaults — 0.156 of 119 days
+    of work in process scrapped and a 7-day linear restart: 12 + 18.58 + 3.5 days of output."""
+    from allychain.model.outage import FabConsequences
+
+    case = read_case(CASES["texas-freeze-2021"])
+    (outage,) = case.scenario.power_outages
+    p = FabConsequences()
+    by_hand = 288 / 24 + p.scrap_share * p.wip_days + p.restart_days / 2
+    assert by_hand == pytest.approx(34.08, abs=0.01)
+    row = result.rows.set_index(["case", "measure"]).loc[("texas-freeze-2021", "nxp-output-lost")]
+    assert row["model"] == pytest.approx(by_hand, rel=0.01)  # the rest: demand and α around the node
+
+
 def test_at_least_four_of_five_cases_within_and_the_miss_is_the_documented_one(result):
     ver = result.verdicts().set_index("case")
     assert result.within() >= 4, ver
