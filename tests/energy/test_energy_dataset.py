@@ -51,7 +51,8 @@ def test_hand_checked_figures_from_their_sources() -> None:
     assert s["USA", "saidi", 2022, "all"] == pytest.approx(5.6 * 60)  # EIA: 5.6 hours with major events
     assert s["NLD", "share_renewables", 2023, "all"] == 48    # CBS
     assert s["NLD", "share_fossil", 2023, "all"] == pytest.approx(100 * 58 / 120, abs=0.5)  # 58 of 120 bn kWh
-    assert math.isnan(s["KOR", "saidi", 2023, "all"])         # not covered, not 0
+    assert s["KOR", "saidi", 2022, "all"] == 9.05             # KEPCO via Hankyung
+    assert math.isnan(s["NLD", "saidi", 2023, "all"])         # not covered, not 0
     i = load_builtin().intensity.set_index(["item_id", "provider"])["value"]
     assert i["wafer-fabrication", "tsmc"] == pytest.approx(24e9 / 16e6)  # >24 bn kWh / >16 M wafers capacity
     assert math.isnan(i["polysilicon", ""])
@@ -65,9 +66,10 @@ def test_cooperation_holds_the_december_2023_korea_netherlands_nuclear_documents
 
 
 def test_profile_derives_carbon_free_only_from_same_year_nuclear_and_renewables() -> None:
-    p = supply_profile(load_builtin(), ["USA", "NLD", "KOR", "ATA"])
+    p = supply_profile(load_builtin(), ["USA", "NLD", "KOR", "ATA", "DEU"])
     assert p.loc["USA", "share_carbon_free"] == 19 + 21 and p.loc["USA", "carbon_free_derived"]
-    assert math.isnan(p.loc["NLD", "share_carbon_free"])      # renewables known, nuclear not: not covered
+    assert p.loc["NLD", "share_carbon_free"] == pytest.approx(48 + 3.3) and p.loc["NLD", "carbon_free_derived"]
+    assert math.isnan(p.loc["DEU", "share_carbon_free"])      # no mix figures for DEU: not covered
     assert p.loc["KOR", "share_carbon_free"] == 38.7 and not p.loc["KOR", "carbon_free_derived"]
     assert p.loc["ATA", "covered"] == 0 and math.isnan(p.loc["ATA", "carbon_intensity"])
     with pytest.raises(UnknownMemberError, match="XYZ"):

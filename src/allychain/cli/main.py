@@ -74,6 +74,9 @@ def _register_capabilities() -> None:
     from allychain.cli import hindcast as hindcast_cli
 
     app.command("hindcast")(hindcast_cli.hindcast_cmd)
+    from allychain.cli import energy as energy_cli
+
+    app.add_typer(energy_cli.app, name="energy")
 
 
 _register_capabilities()
