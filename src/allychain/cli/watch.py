@@ -348,3 +348,8 @@ def backtest_cmd(
         emit(res.events[["event_id", "date", "first_alert", "lag_periods", "alert_kind", "severity",
                          "indicator"]], Format.table, title="backtest")
         typer.echo(json.dumps(res.summary(), default=float), err=True)
+
+
+from allychain.cli.watch_lead import lead_cmd  # noqa: E402 - the lead command lives in its own module
+
+app.command("lead")(lead_cmd)
