@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 pytest.importorskip("jinja2", reason="the briefing pack needs jinja2 (server extra)")
 
 SCENARIO = Path(__file__).resolve().parents[2] / "src" / "allychain" / "scenarios" / "neon-loss.yaml"
-SECTIONS = ["summary", "chokepoints", "member-dependencies", "alliance", "severity", "partners", "scenarios",
-            "unprotected", "talent", "methods"]
+SECTIONS = ["summary", "chokepoints", "member-dependencies", "alliance", "severity", "partners", "lead",
+            "scenarios", "unprotected", "talent", "methods"]
 
 
 def cli() -> typer.Typer:
@@ -53,6 +53,14 @@ def test_report_has_every_section(brief: dict[str, Any]) -> None:
     assert "South Korea" in html and "Netherlands" in html
     assert "Loss of Ukrainian neon" in html  # the chosen scenario's results
     assert "Sources" in html and "not covered" in html.lower()
+
+
+def test_report_shows_the_technology_lead(brief: dict[str, Any]) -> None:
+    html = brief["html"]
+    lead = html[html.index('id="lead"'):html.index('id="scenarios"')]
+    # built-in data: lithography tools 2019 (suppliers named, shares unknown) and 2024 (36Kr: NLD 94.1 %)
+    assert "Lithography tools" in lead and "2024 builtin (36kr-equipment-2025): KOR ?; NLD 94.1" in lead
+    assert "No lead alert on this data." in lead and "data:image/svg+xml;base64," in lead
 
 
 def test_report_is_self_contained(brief: dict[str, Any]) -> None:

@@ -31,6 +31,7 @@ from allychain.model.rules import CHOKEPOINT_RULES, DEPENDENCY_RULES
 from allychain.report.briefing_sections import (
     alliance_section,
     chokepoint_section,
+    lead_section,
     member_section,
     methods_section,
     partner_section,
@@ -102,7 +103,7 @@ def build_briefing(
     names = dict(zip(network.stages["stage_id"].astype(str), network.stages["name"].astype(str), strict=True))
     names.update(network.item_names())
     label = data_label or network.name
-    steps_total = 8 + len(scenarios) + (1 if decisions else 0)
+    steps_total = 9 + len(scenarios) + (1 if decisions else 0)
     done = 0
 
     def step(message: str) -> None:
@@ -120,6 +121,8 @@ def build_briefing(
     severity = severity_section(network, mem, names, year)
     step("partners")
     partner = partner_section(network, mem, year, candidates=candidates)
+    step("technology lead")
+    lead = lead_section(network, mem)
     scenario_results = []
     for sc in scenarios:
         sc = _scenario(sc)
@@ -148,6 +151,7 @@ def build_briefing(
         "alliance": alliance,
         "severity": severity,
         "partners": partner,
+        "lead": lead,
         "scenarios": scenario_results,
         "unprotected": unprotected,
         "talent": talent,

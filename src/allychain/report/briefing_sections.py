@@ -34,7 +34,7 @@ from allychain.model.rules import CHOKEPOINT_RULES
 from allychain.simulate.outcome import scenario_outcome
 from allychain.simulate.scenario import Scenario
 
-__all__ = ["TOP", "chokepoint_section", "member_section", "alliance_section", "severity_section", "partner_section",
+__all__ = ["TOP", "lead_section", "chokepoint_section", "member_section", "alliance_section", "severity_section", "partner_section",
            "scenario_section", "unprotected_section", "methods_section", "summary_lines", "scenario_chart",
            "chokepoint_chart", "records"]
 
@@ -213,6 +213,24 @@ def partner_section(network: Network, members: list[str], year: int | None = Non
             "chart": chart}
 
 
+def lead_section(network: Network, members: list[str]) -> dict[str, Any]:
+    """The technology lead (:func:`allychain.watch.lead.lead`): the alerts, the items with an alert or a
+    move between vintages first, and the chart."""
+    from allychain.report.watch_charts import lead_chart
+    from allychain.watch.lead import lead
+
+    res = lead(network, members)
+    it = res.items
+    chart = _svg_uri(lambda p: lead_chart(it, res.vintages, p)) if len(it) else None
+    return {"rules": res.rules.describe(), "alerts": res.alerts, "items": int(len(it)),
+            "vintages": int(len(res.vintages)),
+            "rows": records(it.head(TOP), ["item_id", "item_name", "previous", "previous_member_shares", "latest",
+                                           "member_shares", "alliance_share", "alliance_share_high", "rank",
+                                           "top_outside", "top_outside_share", "margin", "catching_up",
+                                           "gain_low", "gain_high", "alerts"]),
+            "chart": chart}
+
+
 def scenario_section(scenario: Scenario, network: Network) -> dict[str, Any]:
     """One scenario's outcome with its chart and loss table."""
     out = scenario_outcome(scenario, network)
@@ -294,6 +312,8 @@ def summary_lines(pack: dict[str, Any]) -> list[str]:
         if grp:
             text += f"; {grp[0]} loses up to {grp[1]['peak_loss_share'] * 100:.1f} %"
         out.append(text + f" ({s['scenario']['horizon']} days).")
+    for a in (pack.get("lead") or {}).get("alerts", [])[:3]:
+        out.append(f"Technology lead, {a['item_name']}: {a['message']} ({a['from_year']} → {a['to_year']}).")
     u = pack["unprotected"]
     if u and u.get("available"):
         out.append(f"{u['count']} of {u['nodes']} member nodes are unprotected: they cannot survive a disruption "
