@@ -9,6 +9,7 @@
 detection           high                              medium (else low)
 ==================  ================================  ==============================
 level_shift (log)   fall of ≥ 50 % (or rise ≥ 200 %)  fall of ≥ 25 % (or rise ≥ 100 %)
+sparse_change       as level_shift (log)              as level_shift (log)
 level_shift (pts)   ≥ 25 points                       ≥ 10 points
 share_shift         ≥ 25 points                       ≥ 15 points
 price_spike         ≥ 3 × the trailing median         ≥ 2 ×
@@ -90,7 +91,7 @@ class Alert:
 
 def severity(d: Detection, indicator: str) -> str:
     """The severity of one detection by :data:`RULES`."""
-    if d.kind == "level_shift" and indicator in LOG_KINDS:
+    if d.kind in ("level_shift", "sparse_change") and indicator in LOG_KINDS:
         if d.size < 0:
             hi, med = RULES["level_shift_fall"]
             m = 1.0 - float(np.exp(d.size))

@@ -29,6 +29,13 @@ series):
 * **price spike** (unit values and prices): the price over the median of the
   trailing ``trailing`` periods ≥ ``spike_ratio`` and log-ratio ≥ ``z`` robust
   deviations of the trailing log changes.
+* **sparse change** (trade values and quantities observed in some periods only — figures
+  quoted for a few months, gaps between them: fewer observations in the level-shift window
+  than its search needs, or fewer than half of its periods observed): the last value against the median of the values observed
+  in the trailing ``sparse_span`` periods (at least ``sparse_min`` of them), on the
+  level-shift scale; a change when it halves or doubles (|log ratio| ≥ log
+  ``sparse_ratio``) and is ≥ ``z`` robust deviations of the trailing log changes (σ at
+  least 0.05).  A dense series never uses it, nor a young one without gaps.
 
 Gaps stay gaps: missing periods are skipped (never filled); a seasonal anomaly is not
 assessed across a gap in its 36 months.
@@ -43,13 +50,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["DetectConfig", "Detection", "detect_at", "scan_series", "LOG_KINDS", "robust_sigma"]
+__all__ = ["DetectConfig", "Detection", "detect_at", "scan_series", "LOG_KINDS", "robust_sigma", "sparse_change"]
 
 log = logging.getLogger(__name__)
 
 #: kinds whose changes are relative (analysed in logs)
 LOG_KINDS = frozenset({"trade_value", "trade_quantity", "unit_price", "price"})
 SHARE_KINDS = frozenset({"import_share"})
+SPARSE_KINDS = frozenset({"trade_value", "trade_quantity"})
 PRICE_KINDS = frozenset({"unit_price", "price"})
 
 
@@ -67,6 +75,9 @@ class DetectConfig:
     share_pp: float = 10.0
     spike_ratio: float = 1.5
     z: float = 3.0
+    sparse_span: int = 24        # trailing periods whose observed values a sparse series is compared with
+    sparse_min: int = 3          # observed values needed there
+    sparse_ratio: float = 2.0    # halving or doubling
 
 
 @dataclass
@@ -268,6 +279,42 @@ def price_spike(s: pd.Series, cfg: DetectConfig, series: str = "") -> Detection 
                      "up", ev)
 
 
+def _is_sparse(s: pd.Series, cfg: DetectConfig) -> bool:
+    """Gaps among the observations of the level-shift window, and either too few observations for its
+    search or fewer than half of the periods observed (the search would see a break only at the next
+    observation, which may be months later)."""
+    w = s.iloc[-cfg.window:]
+    seen = w.notna().to_numpy()
+    if not seen.any():
+        return False
+    span = seen[int(seen.argmax()):]
+    if span.all():
+        return False
+    return bool(seen.sum() < 2 * cfg.min_size + 4 or span.mean() < 0.5)
+
+
+def sparse_change(s: pd.Series, kind: str, cfg: DetectConfig, series: str = "") -> Detection | None:
+    """The last value of a sparsely observed value or quantity series against the median of the values
+    observed in the trailing ``sparse_span`` periods (log ratio on the level-shift scale)."""
+    if kind not in SPARSE_KINDS or not np.isfinite(s.iloc[-1]) or not _is_sparse(s, cfg):
+        return None
+    prev = s.iloc[:-1].iloc[-cfg.sparse_span:].dropna()
+    if len(prev) < cfg.sparse_min:
+        return None
+    scale = _scale(s)
+    y = _transform(prev.to_numpy(float), kind, scale)
+    last = float(_transform(np.array([float(s.iloc[-1])]), kind, scale)[0])
+    size = last - float(np.median(y))
+    sd = max(robust_sigma(np.diff(y)), 0.05)
+    if abs(size) < np.log(cfg.sparse_ratio) or abs(size) / sd < cfg.z:
+        return None
+    ev = {"values": {_iso(k): float(v) for k, v in prev.items()} | {_iso(s.index[-1]): float(s.iloc[-1])},
+          "trailing_median": float(np.median(prev.to_numpy(float))), "observations": int(len(prev)), "sigma": sd}
+    d = _iso(s.index[-1])
+    return Detection(series, "sparse_change", d, d, size, "log ratio", abs(size) / sd,
+                     "up" if size > 0 else "down", ev)
+
+
 def detect_at(s: pd.Series, kind: str, freq: str = "M", cfg: DetectConfig | None = None,
               series: str = "") -> list[Detection]:
     """All detections on ``s`` as of its last date (``s`` holds only data up to that date).
@@ -283,6 +330,8 @@ def detect_at(s: pd.Series, kind: str, freq: str = "M", cfg: DetectConfig | None
         out.append(share_shift(s, cfg, series))
     if kind in PRICE_KINDS:
         out.append(price_spike(s, cfg, series))
+    if kind in SPARSE_KINDS:
+        out.append(sparse_change(s, kind, cfg, series))
     return [d for d in out if d is not None]
 
 
