@@ -138,11 +138,9 @@ def build_briefing(
     methods = methods_section(network, alliance, names)
     pack = {
         "title": title or f"Supply-chain briefing: {' + '.join(country_name(m) for m in mem)}",
-        "members": mem,
-        "member_names": [country_name(m) for m in mem],
+        "members": mem, "member_names": [country_name(m) for m in mem],
         "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "version": __version__,
-        "data_label": label,
+        "version": __version__, "data_label": label,
         "info": methods.pop("info"),
         "rules": CHOKEPOINT_RULES.describe(),
         "critical_share": DEPENDENCY_RULES.critical_share,
@@ -150,8 +148,7 @@ def build_briefing(
         "member_deps": members_,
         "alliance": alliance,
         "severity": severity,
-        "partners": partner,
-        "lead": lead,
+        "partners": partner, "lead": lead,
         "scenarios": scenario_results,
         "unprotected": unprotected,
         "talent": talent,
