@@ -233,3 +233,16 @@ def test_cli_table_shows_model_record_tolerance_and_the_count(cli):
 def test_cli_bad_input_exits_without_a_traceback(cli, args, code, message):
     got, out, err = cli(*args)
     assert got == code and message in err and "Traceback" not in err
+
+
+def test_cli_runs_a_case_file_and_refuses_a_bad_one_naming_file_and_key(cli, tmp_path: Path):
+    good = tmp_path / "mine.yaml"
+    good.write_text(CASE, encoding="utf-8")
+    code, out, _ = cli("--case", str(good), "--format", "csv")
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    # KOR's DRAM node (0.773 of a day's world DRAM) loses half its capacity for 5 of 30 days
+    assert code == 0 and row["case"] == "t" and float(row["model"]) > 0.01 and row["verdict"] == "miss"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(CASE.replace("abs: 0.01", "abs: -1"), encoding="utf-8")
+    code, _, err = cli("--case", str(bad))
+    assert code == 3 and "bad.yaml: key 'measures[0].tolerance.abs'" in err and "Traceback" not in err
