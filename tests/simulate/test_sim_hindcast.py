@@ -223,6 +223,8 @@ def test_cli_table_shows_model_record_tolerance_and_the_count(cli):
     assert code == 0
     assert "± 7 d" in out and "± 2.00 %" in out and "not representable: " in out
     assert "2 of 2 cases within their tolerances." in out
+    code, out, _ = cli("--case", "neon-2022")
+    assert "0 of 1 cases within" in out and "neon-2022: miss: The engine cannot add supply" in out
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [

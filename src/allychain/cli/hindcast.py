@@ -85,8 +85,10 @@ def hindcast_cmd(
         emit(display(res.rows), fmt, title="hindcasts: model and record side by side")
         ver = res.verdicts()
         typer.echo(f"{res.within()} of {len(ver)} cases within their tolerances.")
+        limits = {c.name: c.limits for c in res.cases}
         for r in ver[ver["verdict"] != "within"].to_dict("records"):
-            typer.echo(f"{r['case']}: {r['verdict']} (docs/simulation.md, 'Hindcasts', says why)")
+            why = limits.get(r["case"]) or "see docs/simulation.md, 'Hindcasts'"
+            typer.echo(f"{r['case']}: {r['verdict']}: {why}")
     if plot:
         from allychain.report.hindcast_charts import hindcast_chart
 

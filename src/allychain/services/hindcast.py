@@ -18,7 +18,8 @@ keys select (``nodes``, ``countries``, ``items``, ``providers``; every node when
                    loss (0 when nothing was lost)
 =================  ======================================================================
 
-A measure is *within* when ``|model − record| ≤ abs`` (or ``≤ rel · |record|``); a case is
+An optional ``limits`` text says what the model lacks to represent the case (shown beside a
+miss).  A measure is *within* when ``|model − record| ≤ abs`` (or ``≤ rel · |record|``); a case is
 within when all its representable measures are, a miss when one is not.  Measures marked
 ``tests: representation`` or ``input`` check that the scenario reproduces the record it was
 built from; ``dynamics`` measures test what the engine adds (stocks, re-sourcing,
@@ -52,7 +53,7 @@ CASES_DIR = Path(__file__).resolve().parents[1] / "data" / "hindcasts"
 #: metric → unit shown beside its values
 METRICS = {"loss_share": "share", "days_lost": "days", "recovery_day": "day"}
 TESTS = ("dynamics", "re-sourcing", "representation", "input")
-_CASE_KEYS = ("name", "title", "start", "summary", "scenario", "measures", "sources")
+_CASE_KEYS = ("name", "title", "start", "summary", "scenario", "measures", "sources", "limits")
 _MEASURE_KEYS = ("id", "label", "tests", "model", "record", "tolerance", "not_representable")
 _SOURCE_KEYS = ("id", "title", "publisher", "year", "url")
 
@@ -96,6 +97,7 @@ class Case:
     measures: tuple[Measure, ...]
     sources: tuple[dict[str, Any], ...]
     file: str = "<case>"
+    limits: str = ""
 
 
 def _sources(top: Spec) -> tuple[dict[str, Any], ...]:
@@ -175,7 +177,7 @@ def parse_case(doc: Any, source: str = "<case>") -> Case:
         top.fail(ids, "measure ids that differ from each other", "measures")
     return Case(name=top.text("name"), title=top.text("title"), start=top.text("start"),
                 summary=" ".join(top.text("summary").split()), scenario=scenario, measures=measures,
-                sources=srcs, file=source)
+                sources=srcs, file=source, limits=" ".join(top.text("limits", "").split()))
 
 
 def read_case(path: str | Path) -> Case:
@@ -261,7 +263,7 @@ class HindcastResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"cases": [{"name": c.name, "title": c.title, "start": c.start, "summary": c.summary,
-                           "sources": list(c.sources)} for c in self.cases],
+                           "limits": c.limits, "sources": list(c.sources)} for c in self.cases],
                 "verdicts": self.verdicts(), "rows": self.rows,
                 "within": self.within(), "of": len(self.cases)}
 
