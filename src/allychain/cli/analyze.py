@@ -438,3 +438,30 @@ def demo(network: Network, console: Console, members: str = DEFAULT_MEMBERS) -> 
     console.print(table(best[["step", "country", "country_name", "gain", "score"]],
                         f"best partners for {label} (critical dependencies resolved, greedy)"))
     console.print(coverage_text(rep["coverage"], _names(network)), highlight=False, markup=False)
+
+
+@app.command("inputs")
+def inputs_cmd(
+    data: str = DataOpt,
+    inputs: str = typer.Option("labour,electricity", "--inputs", help="Local inputs to add to the flow network: "
+                               "labour, electricity (comma-separated)."),
+    members: str | None = typer.Option(None, "--members", "-m", help="Members (marked in the table)."),
+    year: int | None = YearOpt,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Labour and electricity as inputs: the share of each item's world supply that stops when one
+    country's grid or labour pool fails (items without a sourced figure are named: not covered)."""
+    from allychain.analysis.inputs import input_exposure
+    from allychain.cli.console import warn
+    from allychain.data.inputs import parse_inputs, with_inputs
+
+    kinds = parse_inputs(inputs)
+    n = with_inputs(_load(data), kinds)
+    mem = _members(n, members) if members else []
+    out = input_exposure(n, mem, year=year)
+    _emit_table(out, fmt, f"local inputs ({', '.join(kinds)}): share of world supply on one country's input",
+                ["input_node", "item_id", "item_name", "share", "member"])
+    gaps = n.meta.get("inputs_not_covered")
+    if gaps is not None and len(gaps):
+        for (kind, reason), g in gaps.groupby(["kind", "reason"]):
+            warn(f"{kind}: not covered ({reason}): {', '.join(g['item_id'])}")

@@ -85,6 +85,8 @@ def tts_cmd(
     lose_inventory: bool = typer.Option(False, "--lose-inventory", help="A disrupted node's own stock is lost too."),
     fmt: Format = FormatOpt,
     plot: Path | None = PlotOpt,
+    inputs: str | None = typer.Option(None, "--inputs", help="Add local inputs to a share network: labour, "
+                                      "electricity (nodes KOR/electricity …; no stock, TTR by class). Default none."),
 ) -> None:
     """Time to survive vs time to recover for each disruption, with its impact and risk exposure index.
 
@@ -93,11 +95,12 @@ def tts_cmd(
     """
     with _clean_errors():
         _check_plot(plot)
+        from allychain.data.inputs import parse_inputs, with_inputs
         from allychain.data.load import load
         from allychain.optimize.montecarlo import triangular_sampler, tts_ttr_montecarlo
         from allychain.optimize.ttr_tts import build_model, disruption_groups, site_view, tts_ttr
 
-        net = site_view(load(data))
+        net = site_view(with_inputs(load(data), parse_inputs(inputs)))
         if by and nodes:
             raise AllychainError("give either --nodes or --by, not both")
         disruptions: Any = _split(nodes)

@@ -68,6 +68,9 @@ def simulate_cmd(
                                    help="Tables written with --out: csv, parquet, netcdf, comma-separated."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that holds other files."),
     engine: str = typer.Option("auto", "--engine", help=ENGINE_HELP),
+    inputs: str | None = typer.Option(None, "--inputs", help="Add local inputs to a share network's flow network: "
+                                      "labour, electricity (comma-separated; nodes KOR/electricity, KOR/labour …, "
+                                      "shockable like any node). Default: none, as before."),
 ) -> None:
     """Run one disruption scenario and report production losses by region.
 
@@ -82,12 +85,13 @@ def simulate_cmd(
     if out is not None:
         check_out(out, overwrite)
     with lock_output(out) if out is not None else nullcontext():
-        _simulate(scenario, data, out, plot, capacity_path, steps, compat, fmt, out_format, overwrite, engine)
+        _simulate(scenario, data, out, plot, capacity_path, steps, compat, fmt, out_format, overwrite, engine,
+                  inputs)
 
 
 def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: bool, capacity_path: Path | None,
               steps: int | None, compat: str | None, fmt: Format, out_format: str, overwrite: bool,
-              engine: str = "auto") -> None:
+              engine: str = "auto", inputs: str | None = None) -> None:
     from allychain.data.load import load
     from allychain.data.spec import read_capacity_path, read_scenario
     from allychain.report.sim_outputs import write_result
@@ -101,6 +105,10 @@ def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: b
         name="capacity path" if capacity_path else "baseline", horizon=365)
     extra = read_capacity_path(capacity_path) if capacity_path is not None else None
     network = load(data or sc.data or "pymrio-test")
+    if inputs:
+        from allychain.data.inputs import parse_inputs, with_inputs
+
+        network = with_inputs(network, parse_inputs(inputs))
     T = steps or sc.horizon
     with _progress(T, "simulating") as prog:
         task = prog.add_task("steps", total=T)

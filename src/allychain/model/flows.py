@@ -30,6 +30,17 @@ Choices (each documented in docs/architecture.md, "The flow network"):
   output is split equally over the items it goes into: ``quantity = 1 / k``.
 * **Finals** — items that go into nothing are final outputs (final demand 1).
 * **Ids** — ``PROVIDER/ITEM`` everywhere (``KOR/dram``, ``ROW/neon``).
+* **Local inputs** (only when asked: ``inputs=`` or ``network.meta["inputs"]``) — labour and
+  electricity come from the consumer's own country, never from a world market.  A table
+  of (``input_id``, ``kind``, ``item_id``) rows names which items draw which input (each row
+  sourced by its caller, e.g. :func:`allychain.data.inputs.builtin_inputs`); the input
+  becomes an item of its own with one node per country making a consuming item
+  (``KOR/electricity``, ``ROW/electricity`` for the unknown part), whose share is what that
+  country's consuming nodes draw: ``Σ_t q_t · share_c(t)`` with ``q_t = 1/k`` over the
+  ``k`` items it goes into (the same split as every input: the unit stays one period of
+  world supply, not kWh or workers).  Its input rows have ``scope = "local"``: the
+  consumers connect ``(c, t)`` to ``(c, input)`` only.  Items without a row are not
+  linked (the caller lists them as not covered).  Without inputs nothing changes.
 """
 
 from __future__ import annotations
@@ -43,7 +54,13 @@ from allychain.errors import AllychainError
 from allychain.model.network import Network
 from allychain.model.views import share_snapshot
 
-__all__ = ["FlowNetwork", "flow_network", "node_id", "UNKNOWN", "IS_TYPE_OF"]
+__all__ = ["FlowNetwork", "flow_network", "node_id", "UNKNOWN", "IS_TYPE_OF", "INPUT_KINDS", "INPUT_COLUMNS"]
+
+#: kinds of local inputs (from the consumer's own country)
+INPUT_KINDS = ("labour", "electricity")
+
+#: columns of the local-input table given to :func:`flow_network`
+INPUT_COLUMNS = ["input_id", "kind", "item_id"]
 
 #: provider id of the unknown part of a market ("rest of world / unknown location")
 UNKNOWN = "ROW"
@@ -73,15 +90,19 @@ class FlowNetwork:
         the order of ``items``), then provider.
     inputs
         One row per (item, input): ``item_id``, ``input_id``, ``kind`` (the
-        relation) and ``quantity`` (units of input per unit of item).
+        relation, or ``labour``/``electricity``), ``quantity`` (units of input per
+        unit of item) and ``scope`` (``world``: from every provider in proportion to
+        its share; ``local``: from the consumer's own country).
     items
         Every item of the network, in its order.
     finals
         Items that go into no other item (final outputs).
     choices
-        The options used (granularity, year, is_type_of, firm_shares).
+        The options used (granularity, year, is_type_of, firm_shares, inputs).
     kinds
         item → its kind (``items.kind``), where given.
+    local
+        Local input items → their kind (``labour`` or ``electricity``); empty unless asked.
     """
 
     nodes: pd.DataFrame
@@ -90,6 +111,7 @@ class FlowNetwork:
     finals: list[str]
     choices: dict[str, Any] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    local: dict[str, str] = field(default_factory=dict)
 
     def producers(self) -> dict[str, dict[str, float]]:
         """item → {provider: share}."""
@@ -132,7 +154,47 @@ def _links(network: Network, items: list[str], is_type_of: str) -> pd.DataFrame:
     rel = rel.drop_duplicates(["source", "target"])
     fanout = rel.groupby("source")["target"].transform("count")
     return pd.DataFrame({"item_id": rel["target"].to_numpy(), "input_id": rel["source"].to_numpy(),
-                         "kind": rel["kind"].to_numpy(), "quantity": 1.0 / fanout.to_numpy(dtype=float)})
+                         "kind": rel["kind"].to_numpy(), "quantity": 1.0 / fanout.to_numpy(dtype=float),
+                         "scope": "world"})
+
+
+def _check_local(table: pd.DataFrame, items: list[str]) -> pd.DataFrame:
+    missing = [c for c in INPUT_COLUMNS if c not in table.columns]
+    if missing:
+        raise AllychainError(f"inputs table: missing column(s) {', '.join(missing)}; expected "
+                             + ", ".join(INPUT_COLUMNS))
+    t = table[INPUT_COLUMNS].astype(str).drop_duplicates(["input_id", "item_id"])
+    bad = sorted(set(t["kind"]) - set(INPUT_KINDS))
+    if bad:
+        raise AllychainError(f"inputs table: kind {', '.join(bad)}; expected one of {', '.join(INPUT_KINDS)}")
+    clash = sorted(set(t["input_id"]) & set(items))
+    if clash:
+        raise AllychainError(f"inputs table: input {', '.join(clash)} is already an item of the network; "
+                             "expected a new id (e.g. electricity, labour)")
+    if (t.groupby("input_id")["kind"].nunique() > 1).any():
+        raise AllychainError("inputs table: one input_id with two kinds; expected one kind per input")
+    return t[t["item_id"].isin(set(items))]
+
+
+def _local_inputs(rows: list[tuple[str, str, str, str, float, str]], table: pd.DataFrame
+                  ) -> tuple[list[tuple[str, str, str, str, float, str]], pd.DataFrame, dict[str, str]]:
+    """Nodes and input rows of the local inputs: per input, one node per country making a
+    consuming item, with the share its consuming nodes draw (q_t = 1/k)."""
+    nodes = pd.DataFrame(rows, columns=NODE_COLUMNS)
+    new_rows: list[tuple[str, str, str, str, float, str]] = []
+    links = []
+    kinds: dict[str, str] = {}
+    for inp, g in table.groupby("input_id", sort=True):
+        q = 1.0 / len(g)
+        kinds[str(inp)] = str(g["kind"].iloc[0])
+        use = nodes[nodes["item_id"].isin(set(g["item_id"]))]
+        per = use.groupby(["provider_id", "country"], sort=True)["share"].sum() * q
+        for (p, c), v in per.items():
+            new_rows.append((node_id(str(p), str(inp)), str(p), str(inp), str(c), float(v),
+                             "unknown" if p == UNKNOWN else "input"))
+        links.append(pd.DataFrame({"item_id": g["item_id"].to_numpy(), "input_id": str(inp),
+                                   "kind": kinds[str(inp)], "quantity": q, "scope": "local"}))
+    return new_rows, pd.concat(links, ignore_index=True) if links else pd.DataFrame(), kinds
 
 
 def _inherit(shares: dict[str, dict[str, float]], kinds: dict[str, str], items: list[str],
@@ -160,7 +222,8 @@ def _inherit(shares: dict[str, dict[str, float]], kinds: dict[str, str], items: 
 
 
 def flow_network(network: Network, *, granularity: str = "country", year: int | None = None,
-                 is_type_of: str = "input", firm_shares: bool = True) -> FlowNetwork:
+                 is_type_of: str = "input", firm_shares: bool = True,
+                 inputs: pd.DataFrame | None = None) -> FlowNetwork:
     """The provider × item flow network of a share network (see the module notes).
 
     Parameters
@@ -176,6 +239,10 @@ def flow_network(network: Network, *, granularity: str = "country", year: int | 
         ``"input"`` (a variant is an input of its category) or ``"ignore"``.
     firm_shares
         At country granularity, use firms' home countries for items with firm rows only.
+    inputs
+        Local inputs (labour, electricity): columns :data:`INPUT_COLUMNS`, one row per
+        input and consuming item (see the module notes).  Default: ``network.meta["inputs"]``
+        when the network carries one (:func:`allychain.data.inputs.with_inputs`), else none.
 
     Raises
     ------
@@ -186,6 +253,7 @@ def flow_network(network: Network, *, granularity: str = "country", year: int | 
         raise AllychainError(f"granularity {granularity!r}; expected country or firm")
     if is_type_of not in IS_TYPE_OF:
         raise AllychainError(f"is_type_of {is_type_of!r}; expected one of {', '.join(IS_TYPE_OF)}")
+    table = inputs if inputs is not None else network.meta.get("inputs")
     items = list(dict.fromkeys(str(i) for i in network.items["item_id"]))
     if not items:
         raise AllychainError(f"network {network.name!r} has no items")
@@ -219,9 +287,16 @@ def flow_network(network: Network, *, granularity: str = "country", year: int | 
         rest = 1.0 - sum(sh.values())
         if rest > 1e-9:
             rows.append((node_id(UNKNOWN, it), UNKNOWN, it, UNKNOWN, rest, "unknown"))
-    nodes = pd.DataFrame(rows, columns=NODE_COLUMNS)
     finals = [it for it in items if it not in targets]
+    local: dict[str, str] = {}
+    if table is not None and len(table):
+        extra, links, local = _local_inputs(rows, _check_local(table, items))
+        rows += extra
+        items = items + sorted(local)
+        if len(links):
+            inputs = pd.concat([inputs, links], ignore_index=True)
+    nodes = pd.DataFrame(rows, columns=NODE_COLUMNS)
     return FlowNetwork(nodes=nodes, inputs=inputs.reset_index(drop=True), items=items, finals=finals,
                        choices={"granularity": granularity, "year": year, "is_type_of": is_type_of,
-                                "firm_shares": firm_shares},
-                       kinds={k: v for k, v in kinds.items() if k in set(items) and v != "nan"})
+                                "firm_shares": firm_shares, "inputs": sorted(local)},
+                       kinds={k: v for k, v in kinds.items() if k in set(items) and v != "nan"}, local=local)

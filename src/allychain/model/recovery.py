@@ -31,16 +31,23 @@ CLASS_OF_KIND: dict[str, str] = {
     "output": "chip",
     "process": "process",
     "design": "process",
+    "electricity": "electricity",
+    "labour": "labour",
 }
 
 #: default time to recover per class, months
-TTR_DEFAULTS: dict[str, float] = {"process": 21.0, "chip": 21.0, "tool": 15.0, "material": 9.0}
+TTR_DEFAULTS: dict[str, float] = {"process": 21.0, "chip": 21.0, "tool": 15.0, "material": 9.0,
+                                  "electricity": 0.25, "labour": 24.0}
 
 TTR_SOURCES: dict[str, str] = {
     "process": "fab / assembly-test rebuild or requalification 18–24 months (SIA & BCG 2021, order of magnitude)",
     "chip": "as process: chips are made in fabs (SIA & BCG 2021, order of magnitude)",
     "tool": "semiconductor equipment lead times 12–18 months (SIA & BCG 2021, order of magnitude)",
     "material": "qualification of a new material or chemical supplier 6–12 months (industry accounts)",
+    "electricity": "a fab at planned output again about a week after power returned (Samsung Pyeongtaek, "
+                   "March 2018; docs/energy.md), a planning assumption for a local grid input",
+    "labour": "replacing skilled fab workers: a technician's two-year programme (docs/talent.md's skill levels), "
+              "a planning assumption for a local labour input",
 }
 
 

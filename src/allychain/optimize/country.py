@@ -17,6 +17,9 @@ network in normalised units so that the TTS/TTR model applies:
 * **Bills of materials** — the flow network's quantities: an input that goes into ``k``
   items is split equally, ``quantity = 1 / k`` units per unit of each (so world input
   supply 1 serves world output 1 of each).
+* **Local inputs** (labour, electricity; only when the flow network has them) — a
+  consumer ``(c, t)`` is supplied by ``(c, input)`` alone; their nodes hold no inventory
+  (power and people cannot be stocked) and recover in :data:`TTR_DEFAULTS` of their class.
 * **Demand** — final items (going into no other item) feed a market node
   ``"market/<item>"`` with demand 1 (the world's normal consumption); its margin is the
   item's market size per period (USD) when every final item's market size is known,
@@ -51,7 +54,8 @@ from allychain.model.recovery import CLASS_OF_KIND, TTR_DEFAULTS, TTR_SOURCES, i
 __all__ = ["site_network", "TTR_DEFAULTS", "TTR_SOURCES", "COVER_DEFAULTS", "CLASS_OF_KIND", "item_class"]
 
 #: default months of normal output held as inventory per class (illustrative assumptions)
-COVER_DEFAULTS: dict[str, float] = {"process": 1.0, "chip": 2.0, "tool": 3.0, "material": 2.0}
+COVER_DEFAULTS: dict[str, float] = {"process": 1.0, "chip": 2.0, "tool": 3.0, "material": 2.0,
+                                    "electricity": 0.0, "labour": 0.0}
 
 
 def _lookup(table: Mapping[str, float], defaults: Mapping[str, float], item: str, kind: str, cls: str) -> float:
@@ -120,14 +124,18 @@ def site_network(
     f = flows.nodes
     if not (f["provider_id"] != UNKNOWN).any():
         raise AllychainError("no item has a known positive share; cannot build a provider × item network")
-    nodes = _site_nodes(network, f, headroom, ttr, cover)
+    nodes = _site_nodes(network, f, headroom, ttr, cover, flows.local)
     by_item = nodes.groupby("product", sort=False)["node_id"].apply(list).to_dict()
+    provider_of = dict(zip(f["node_id"], f["provider_id"], strict=True))
     bom_rows: list[tuple[str, str, float]] = []
     edge_rows: list[tuple[str, str]] = []
     for t, src, q in zip(flows.inputs["item_id"], flows.inputs["input_id"], flows.inputs["quantity"], strict=True):
         for cust in by_item.get(t, []):
             bom_rows.append((cust, src, float(q)))
-            edge_rows.extend((sup, cust) for sup in by_item.get(src, []))
+            if src in flows.local:
+                edge_rows.append((node_id(provider_of[cust], src), cust))
+            else:
+                edge_rows.extend((sup, cust) for sup in by_item.get(src, []))
     markets = _markets(network, flows.finals, per_period)
     for it in flows.finals:
         edge_rows.extend((sup, node_id("market", it)) for sup in by_item.get(it, []))
@@ -150,12 +158,14 @@ def site_network(
 
 
 def _site_nodes(network: Network, f: pd.DataFrame, headroom: float, ttr: Mapping[str, float],
-                cover: Mapping[str, float]) -> pd.DataFrame:
+                cover: Mapping[str, float], local: Mapping[str, str]) -> pd.DataFrame:
     items = network.items.drop_duplicates("item_id").set_index("item_id")
-    kind = f["item_id"].map(items["kind"]).astype(object).fillna("process").astype(str)
+    kind = f["item_id"].map(items["kind"]).astype(object)
+    kind = kind.fillna(f["item_id"].map(pd.Series(dict(local), dtype=object))).fillna("process").astype(str)
     cls = kind.map(item_class)
     names = {str(i): str(nm) for i, nm in zip(network.stages["stage_id"], network.stages["name"], strict=False)}
     names.update({str(i): str(nm) for i, nm in zip(network.items["item_id"], network.items["name"], strict=False)})
+    names.update({i: i for i in local})
     provider = f["provider_id"].where(f["provider_id"] != UNKNOWN, "unknown location")
     return pd.DataFrame({
         "node_id": f["node_id"].to_numpy(),

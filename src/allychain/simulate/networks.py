@@ -20,6 +20,12 @@ TTS/TTR model uses.  On top of it (documented in ``docs/simulation.md``):
    (:func:`allychain.model.stocks.stock_days`: tools are capital goods, five years of
    deliveries); the other inputs take the engine's ``inventory_days``.
 
+5. Local inputs (labour, electricity; only when the flow network has them): the node
+   ``(d, t)`` draws them from ``(d, input)`` alone, ``z = z(i→t) · share_d(t)``, and holds
+   one step of them (``slot_s = 1``: power and people cannot be stocked; one day is the
+   shortest the daily model resolves), so a grid outage at ``d`` stops ``d``'s fabs
+   within a step and nobody else's.
+
 This gives a balanced baseline (output = deliveries + final demand at every node) on
 which the ARIO engine runs unchanged; export restrictions act on country pairs.
 
@@ -76,13 +82,17 @@ def from_share_network(net: Network | FlowNetwork, name: str | None = None, **fl
     inputs_of: dict[str, list[tuple[str, float]]] = {}
     for tgt, src, q in zip(flows.inputs["item_id"], flows.inputs["input_id"], flows.inputs["quantity"], strict=True):
         inputs_of.setdefault(tgt, []).append((src, float(q)))
+    provider = nodes["provider_id"].tolist()
     slot_rows: list[tuple[int, int, float]] = []
+    slot_local: list[bool] = []
     edges: list[tuple[int, int, int, float]] = []
     for j in range(n):
         for src, a in sorted(inputs_of.get(node_item[j], []), key=lambda sq: pidx[sq[0]]):
             slot = len(slot_rows)
             slot_rows.append((pidx[src], j, a))
-            for c, sc in producers[src].items():
+            slot_local.append(src in flows.local)
+            sources = {provider[j]: 1.0} if src in flows.local else producers[src]
+            for c, sc in sources.items():
                 edges.append((idx[node_id(c, src)], j, slot, sc * a * x0[j]))
     e = np.array(edges, dtype=float).reshape(-1, 4)
     return SimSystem(
@@ -95,7 +105,8 @@ def from_share_network(net: Network | FlowNetwork, name: str | None = None, **fl
         slot_prod=np.array([r[0] for r in slot_rows], dtype=np.int64),
         slot_buyer=np.array([r[1] for r in slot_rows], dtype=np.int64),
         slot_a=np.array([r[2] for r in slot_rows], dtype=float),
-        slot_s=np.array([stock_days(flows.kinds.get(items[r[0]])) for r in slot_rows], dtype=float),
+        slot_s=np.array([1.0 if loc else stock_days(flows.kinds.get(items[r[0]]))
+                         for r, loc in zip(slot_rows, slot_local, strict=True)], dtype=float),
         edge_sup=e[:, 0].astype(np.int64),
         edge_buyer=e[:, 1].astype(np.int64),
         edge_slot=e[:, 2].astype(np.int64),

@@ -22,7 +22,7 @@ from allychain import schema
 from allychain.errors import DataError, Problem
 
 __all__ = ["COLUMNS", "LEVELS", "FLOWS", "STOCKS", "ANNUAL", "RATES", "UNITS", "builtin_workforce",
-           "builtin_sources", "read_table", "validated", "check_workforce", "combine"]
+           "builtin_sources", "builtin_intensity", "read_table", "validated", "check_workforce", "combine"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,19 @@ def read_table(text: str) -> pd.DataFrame:
 def builtin_sources() -> pd.DataFrame:
     """The public sources of the built-in parameters (source_id, title, publisher, year, url, note)."""
     return pd.DataFrame(list(csv.DictReader(_csv("sources.csv").splitlines())))
+
+
+@lru_cache(maxsize=1)
+def builtin_intensity() -> pd.DataFrame:
+    """Workers per unit of capacity by stage or item (``tables/intensity.csv``: stage, level,
+    workers_per_unit, unit, source_id, confidence, note), each row citing a listed source —
+    the intensities :func:`allychain.talent.demand_from_capacity` takes."""
+    df = pd.read_csv(io.StringIO(_csv("intensity.csv")), dtype={"stage": str, "level": str})
+    unknown = sorted(set(df["source_id"]) - set(builtin_sources()["source_id"]))
+    if unknown or (df["workers_per_unit"] < 0).any() or not df["level"].isin(LEVELS).all():
+        raise DataError(Problem("talent intensity table: unknown source, negative value or unknown level",
+                                file="talent/tables/intensity.csv", value=", ".join(unknown) or None))
+    return df
 
 
 @lru_cache(maxsize=1)
