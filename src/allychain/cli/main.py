@@ -21,7 +21,7 @@ from allychain.cli.options import positive
 from allychain.cli.render import Format, emit
 from allychain.errors import AllychainError
 
-__all__ = ["SHOWN_PROBLEMS", "app", "data_validate", "data_info", "data_download", "data_export", "items_cmd",
+__all__ = ["SHOWN_PROBLEMS", "app", "data_validate", "data_info", "data_download", "data_export", "data_generate", "items_cmd",
            "show_cmd", "demo_cmd", "main"]
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # help texts are shown as written ('allychain[sim]' stays whole)
 )
-data_app = typer.Typer(help="Data: validate, describe, download.", no_args_is_help=True, rich_markup_mode=None)
+data_app = typer.Typer(help="Data: validate, describe, download, generate.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(data_app, name="data")
 
 
@@ -221,6 +221,22 @@ def data_export(
     check_destination(dest, overwrite)  # before the data is loaded; FileExistsError: exit status 4
     out = write_native(load(data), dest, overwrite=overwrite)
     typer.echo(str(out))
+
+
+@data_app.command("generate")
+def data_generate(
+    sites: int = typer.Option(..., "--sites", min=50, help="Number of sites (nodes); about six supply links per site."),
+    out: Path = typer.Option(..., "--out", help="Folder to write (native site-network format)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same network."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing native-format folder."),
+) -> None:
+    """Write a synthetic firm-scale site network (tiers, bills of materials, power-law supplier
+    degree, concentrated countries; invented numbers) for tests and benchmarks."""
+    from allychain.data.native import check_destination
+    from allychain.data.synthetic import write_firm_network
+
+    check_destination(out, overwrite)  # before any work; FileExistsError: exit status 4
+    typer.echo(str(write_firm_network(sites, out, seed=seed, overwrite=overwrite)))
 
 
 @app.command("items")

@@ -17,15 +17,18 @@ from allychain.errors import ScenarioError
 __all__ = ["simulate_cmd", "montecarlo_cmd", "demo"]
 
 
-ENGINE_HELP = ("auto (fused when numba is installed), numpy (the reference engine) or fused (compiled kernel, "
+ENGINE_HELP = ("auto (fused when numba is installed, except numpy for single runs of systems over 15,000 input "
+               "slots), numpy (the reference engine) or fused (compiled kernel, "
                "pip install 'allychain[fast]'); the numbers are the same.")
 
 
 def _engine(name: str) -> str:
-    """The engine for ``--engine`` (a clear error for an unknown name or a missing numba)."""
+    """The engine for ``--engine`` (a clear error for an unknown name or a missing numba);
+    ``auto`` stays ``auto``, for the run to choose by its batch and system size."""
     from allychain.simulate.fused import resolve_engine
 
-    return resolve_engine(name)
+    resolve_engine(name)
+    return name
 
 
 def _summary_table(summary: dict[str, Any]) -> Any:

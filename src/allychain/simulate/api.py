@@ -99,7 +99,8 @@ def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing
         Also record every inventory slot.
     engine
         ``"numpy"`` (the reference), ``"fused"`` (compiled kernel, needs numba) or
-        ``None``/``"auto"``: fused when numba is installed.  The numbers are the same.
+        ``None``/``"auto"``: chosen from the batch size and the system's size
+        (:func:`allychain.simulate.fused.choose_engine`).  The numbers are the same.
     """
     params = (params or Params()).with_compat(compat)
     system = build_system(network, params)

@@ -345,7 +345,9 @@ def run(system: SimSystem, forcing: Forcing, steps: int, params: Params | None =
         caller already has it.
     engine
         ``"numpy"`` (the reference), ``"fused"`` (the compiled kernel, needs numba) or
-        ``None``/``"auto"``: fused when numba is installed.  Both give the same numbers.
+        ``None``/``"auto"``: chosen by :func:`allychain.simulate.fused.choose_engine` from
+        the batch size and the number of input slots (numpy without numba).  Both give the
+        same numbers.
     """
     import os
 
@@ -357,7 +359,7 @@ def run(system: SimSystem, forcing: Forcing, steps: int, params: Params | None =
     if state is None:
         state = initial_state(system, static, params, forcing.batch)
     forcing.e = system.e
-    engine = fused.resolve_engine(engine)
+    engine = fused.resolve_engine(engine, batch=forcing.batch, slots=system.m)
     for _ in range(steps):
         t = state.t
         delta = np.ascontiguousarray(forcing.capacity_loss(t).T)

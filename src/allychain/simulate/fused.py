@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from allychain.simulate.state import State, Static, StepOutput
     from allychain.simulate.system import SimSystem
 
-__all__ = ["ENGINES", "available", "resolve_engine", "supports", "covers", "warm", "step"]
+__all__ = ["ENGINES", "AUTO_SINGLE_RUN_MAX_SLOTS", "available", "choose_engine", "resolve_engine", "supports", "covers", "warm", "step"]
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,32 @@ def available() -> bool:
     return True
 
 
-def resolve_engine(engine: str | None) -> str:
-    """``"numpy"`` or ``"fused"`` for a requested engine (``None``/``"auto"``: fused when
-    numba is installed).
+#: ``engine="auto"`` runs a single run on the numpy engine above this many input slots
+#: (``benchmarks/bench_engine_choice.py``, docs/benchmarks.md: for one run the fused
+#: kernel's per-slot loop costs more than numpy's vectorised passes from a few ten thousand
+#: slots on; for batches of two runs or more the fused kernel was faster on every system)
+AUTO_SINGLE_RUN_MAX_SLOTS = 15_000
+
+
+def choose_engine(batch: int, slots: int) -> str:
+    """The engine ``"auto"`` takes, with numba installed, for ``batch`` runs at once of a
+    system with ``slots`` input slots: ``"fused"`` for batches of two or more runs and for
+    single runs of systems up to :data:`AUTO_SINGLE_RUN_MAX_SLOTS` slots, else ``"numpy"``.
+
+    Examples
+    --------
+    >>> choose_engine(1, 384), choose_engine(1, 176_000), choose_engine(2, 176_000)
+    ('fused', 'numpy', 'fused')
+    """
+    return "fused" if batch >= 2 or slots <= AUTO_SINGLE_RUN_MAX_SLOTS else "numpy"
+
+
+def resolve_engine(engine: str | None, *, batch: int | None = None, slots: int | None = None) -> str:
+    """``"numpy"`` or ``"fused"`` for a requested engine.
+
+    ``None``/``"auto"``: ``"numpy"`` without numba; with numba, :func:`choose_engine` when
+    the batch size and the number of input slots are given, else ``"fused"``.  Both
+    engines give the same numbers; only the time differs.
 
     Raises
     ------
@@ -71,7 +94,9 @@ def resolve_engine(engine: str | None) -> str:
         When ``"fused"`` is asked for without numba.
     """
     if engine is None or engine == "auto":
-        return "fused" if available() else "numpy"
+        if not available():
+            return "numpy"
+        return "fused" if batch is None or slots is None else choose_engine(batch, slots)
     if engine not in ENGINES:
         raise ScenarioError(f"engine={engine!r}; expected one of {', '.join(ENGINES)}")
     if engine == "fused" and not available():

@@ -408,10 +408,10 @@ def run_montecarlo(spec: MonteCarloSpec, system: SimSystem, runs: int | None = N
     ``workers`` local threads (fused engine) or processes (numpy engine), or on a Dask
     cluster (``dask`` is a ``distributed.Client``).  ``progress(k)`` is called with the
     number of runs finished after each batch.  ``engine``: ``"numpy"``, ``"fused"`` or
-    ``None``/``"auto"`` (fused when numba is installed).  The numbers are the same
+    ``None``/``"auto"`` (:func:`allychain.simulate.fused.choose_engine`).  The numbers are the same
     whichever way they are run."""
-    engine = fused.resolve_engine(engine)
     runs = runs or spec.runs
+    engine = fused.resolve_engine(engine, batch=min(batch_size, runs), slots=system.m)
     cands = _candidates(spec, system)  # validate before spending time
     check_montecarlo(system, spec.horizon, runs, batch_size, spec.params, regions=len(system.regions),
                      groups=len(spec.alliances), candidates=sum(len(c) for c in cands),

@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from allychain.errors import ScenarioError
 from allychain.model.flows import UNKNOWN, FlowNetwork, flow_network, node_id
@@ -53,7 +54,7 @@ from allychain.model.network import Network
 from allychain.model.stocks import stock_days
 from allychain.simulate.system import SimSystem
 
-__all__ = ["from_share_network", "from_site_network", "ROW"]
+__all__ = ["from_share_network", "from_site_network", "baseline_output", "ROW"]
 
 log = logging.getLogger(__name__)
 
@@ -119,41 +120,97 @@ def from_share_network(net: Network | FlowNetwork, name: str | None = None, **fl
     )
 
 
+def _index_of(values: pd.Series, index: pd.Index, what: str) -> np.ndarray:
+    pos = index.get_indexer(values.astype(str))
+    if (pos < 0).any():
+        bad = values.astype(str).to_numpy()[pos < 0][0]
+        raise ScenarioError(f"{what}: node {bad!r} is not in the nodes table")
+    return pos.astype(np.int64)
+
+
+def baseline_output(M: sp.spmatrix, d: np.ndarray) -> np.ndarray:
+    """The baseline output ``x = M x + d`` (``M[k, j]``: units of ``k``'s output per unit of
+    ``j``'s), sparse: an acyclic network is solved exactly level by level from the final
+    customers down (each level one product over the flows); a network with cycles by a sparse
+    LU factorisation (SuperLU).  Memory grows with the non-zeros of ``M``, never ``n²``.
+
+    Raises
+    ------
+    ScenarioError
+        When ``I − M`` is singular (a node needs more of itself than it makes).
+
+    Examples
+    --------
+    >>> M = sp.csr_matrix(np.array([[0.0, 2.0], [0.0, 0.0]]))  # node 0 supplies 2 per unit of node 1
+    >>> baseline_output(M, np.array([0.0, 3.0])).tolist()
+    [6.0, 3.0]
+    """
+    n = len(d)
+    R = sp.csr_matrix(M)
+    C = R.tocsc()
+    left = np.diff(R.indptr).astype(np.int64)  # customers not yet solved, per node
+    x = np.zeros(n)
+    ready = np.flatnonzero(left == 0)
+    done = 0
+    while len(ready) and done < n:
+        x[ready] = d[ready] + R[ready] @ x
+        done += len(ready)
+        left[ready] = -1
+        left -= np.bincount(C[:, ready].indices, minlength=n)  # their suppliers have one customer fewer to wait for
+        ready = np.flatnonzero(left == 0)
+    if done == n:
+        return x
+    import warnings
+
+    from scipy.sparse.linalg import MatrixRankWarning, splu
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", MatrixRankWarning)
+            x = splu(sp.csc_matrix(sp.identity(n) - C)).solve(np.asarray(d, dtype=float))
+    except (RuntimeError, MatrixRankWarning):
+        raise ScenarioError("site network: the bills of materials and edges have no finite baseline "
+                            "(I − M is singular: a node needs more of itself than it makes)") from None
+    if not np.isfinite(x).all():
+        raise ScenarioError("site network: the bills of materials and edges have no finite baseline "
+                            "(I − M is singular: a node needs more of itself than it makes)")
+    return np.asarray(x)
+
+
 def from_site_network(net: Network, name: str | None = None) -> SimSystem:
-    """Site-level system from ``nodes``, ``edges`` and ``bom`` (see the module docstring)."""
+    """Site-level system from ``nodes``, ``edges`` and ``bom`` (see the module docstring).
+
+    Vectorised and sparse: time and memory grow with the number of edges and BOM rows."""
     nodes = net.nodes.reset_index(drop=True)
     ids = [str(v) for v in nodes["node_id"]]
-    idx = {k: i for i, k in enumerate(ids)}
+    id_index = pd.Index(ids)
     n = len(ids)
     prod = [str(v) for v in nodes["product"]]
     products = list(dict.fromkeys(prod + [str(p) for p in net.bom["input_product"]]))
-    pidx = {p: i for i, p in enumerate(products)}
+    P = len(products)
+    p_index = pd.Index(products)
+    node_prod = p_index.get_indexer(prod).astype(np.int64)
     d = nodes["demand"].astype(float).fillna(0.0).to_numpy()
-    q: dict[tuple[int, int], float] = {}
-    for nid, p, qty in zip(net.bom["node_id"].astype(str), net.bom["input_product"].astype(str),
-                           net.bom["quantity"].astype(float), strict=False):
-        if nid not in idx:
-            raise ScenarioError(f"bom: node {nid!r} is not in the nodes table")
-        q[(pidx[p], idx[nid])] = q.get((pidx[p], idx[nid]), 0.0) + float(qty)
+    # bom: quantity per (buyer, input product), duplicates added up; key = buyer · P + product
+    b_node = _index_of(net.bom["node_id"], id_index, "bom")
+    b_prod = p_index.get_indexer(net.bom["input_product"].astype(str)).astype(np.int64)
+    q_keys, inv = np.unique(b_node * P + b_prod, return_inverse=True)
+    q_val = np.bincount(inv.ravel(), weights=net.bom["quantity"].astype(float).to_numpy(), minlength=len(q_keys))
     ed = net.edges
-    sup = np.array([idx[str(s)] for s in ed["supplier"]], dtype=np.int64)
-    cus = np.array([idx[str(c)] for c in ed["customer"]], dtype=np.int64)
+    sup = _index_of(ed["supplier"], id_index, "edges (supplier)")
+    cus = _index_of(ed["customer"], id_index, "edges (customer)")
     share = ed["share"].astype(float).to_numpy()
     # normalise shares per (customer, product of supplier); missing → equal split
-    key = pd.Series(list(zip(cus, [pidx[prod[k]] for k in sup], strict=False)))
-    fill = pd.Series(share).isna()
-    eq = 1.0 / key.map(key.value_counts()).to_numpy(dtype=float)
-    share = np.where(fill, eq, share)
-    tot = pd.Series(share).groupby(key).transform("sum").to_numpy()
+    e_key = cus * P + node_prod[sup]
+    _, g, cnt = np.unique(e_key, return_inverse=True, return_counts=True)
+    g = g.ravel()
+    share = np.where(np.isnan(share), 1.0 / cnt[g], share)
+    tot = np.bincount(g, weights=share, minlength=len(cnt))[g]
     share = np.divide(share, tot, out=np.zeros_like(share), where=tot > 0)
-    qty_e = np.array([q.get((pidx[prod[k]], j), 0.0) for k, j in zip(sup, cus, strict=False)])
-    M = np.zeros((n, n))
-    np.add.at(M, (sup, cus), share * qty_e)
-    try:
-        x = np.linalg.solve(np.eye(n) - M, d)
-    except np.linalg.LinAlgError:
-        raise ScenarioError("site network: the bills of materials and edges have no finite baseline "
-                            "(I − M is singular: a node needs more of itself than it makes)") from None
+    hit = np.minimum(np.searchsorted(q_keys, e_key), max(len(q_keys) - 1, 0))
+    qty_e = np.where((len(q_keys) > 0) & (q_keys[hit] == e_key), q_val[hit] if len(q_keys) else 0.0, 0.0)
+    M = sp.csr_matrix((share * qty_e, (sup, cus)), shape=(n, n))  # duplicates are added, as before
+    x = baseline_output(M, d)
     if (x < -1e-12).any():
         raise ScenarioError("site network: the baseline output is negative for some nodes; check bom quantities")
     x = np.clip(x, 0, None)
@@ -161,21 +218,18 @@ def from_site_network(net: Network, name: str | None = None) -> SimSystem:
     over = np.flatnonzero(x > cap * (1 + 1e-9))
     if len(over):
         log.warning("site network: baseline output exceeds capacity at %s", ", ".join(ids[i] for i in over[:5]))
-    slots = sorted({(j, p) for (p, j) in q})  # by buyer, then product
-    slot_index = {s: i for i, s in enumerate(slots)}
-    slot_buyer = np.array([s[0] for s in slots], dtype=np.int64)
-    slot_prod = np.array([s[1] for s in slots], dtype=np.int64)
-    slot_a = np.array([q[(p, j)] for j, p in slots], dtype=float)
-    inv = nodes["inventory"].astype(float).to_numpy()
-    s_node = np.where(np.isfinite(inv) & (x > 0), np.maximum(np.divide(inv, x, out=np.zeros(n), where=x > 0), 1.0),
-                      np.nan)
+    slot_buyer = q_keys // P  # slots by buyer, then product
+    slot_prod = q_keys % P
+    inv_n = nodes["inventory"].astype(float).to_numpy()
+    s_node = np.where(np.isfinite(inv_n) & (x > 0), np.maximum(np.divide(inv_n, x, out=np.zeros(n), where=x > 0),
+                                                                1.0), np.nan)
     keep = qty_e > 0
-    edge_slot = np.array([slot_index[(j, pidx[prod[k]])] for k, j in zip(sup[keep], cus[keep], strict=False)], dtype=np.int64)
     region = nodes["country"].astype(object).where(nodes["country"].notna(), "unknown").astype(str).to_numpy()
     return SimSystem(
-        node_ids=ids, node_region=region.astype(object), node_product=np.array([pidx[p] for p in prod]),
-        products=products, x0=x, y0=d, slot_prod=slot_prod, slot_buyer=slot_buyer, slot_a=slot_a,
-        slot_s=s_node[slot_buyer], edge_sup=sup[keep], edge_buyer=cus[keep], edge_slot=edge_slot,
+        node_ids=ids, node_region=region.astype(object), node_product=node_prod,
+        products=products, x0=x, y0=d, slot_prod=slot_prod, slot_buyer=slot_buyer, slot_a=q_val.astype(float),
+        slot_s=s_node[slot_buyer], edge_sup=sup[keep], edge_buyer=cus[keep],
+        edge_slot=np.searchsorted(q_keys, e_key[keep]).astype(np.int64),
         edge_z0=(share * qty_e * x[cus])[keep], fd=None, unit="units", name=name or net.name,
         edge_lag=(pd.to_numeric(ed["lead_time"], errors="coerce").to_numpy(dtype=float)[keep]
                   if "lead_time" in ed.columns else None),
