@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, Table, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -322,15 +322,31 @@ class Repo:
             out.extend(self.s.scalars(q.where(WatchIndicator.series.in_(names[i:i + 500]))).all())
         return out
 
-    def watch_replace_rows(self, old: Sequence[WatchIndicator], new: Sequence[dict[str, Any]]) -> None:
-        """Delete ``old`` rows and insert ``new`` ones (one flush: the unique key holds at the end)."""
-        ids = [r.id for r in old]
+    def watch_keys(self, series: Sequence[str]) -> list[tuple[int, str, str, str]]:
+        """(id, series, freq, date) of the stored rows of ``series`` (plain tuples: no objects to track)."""
+        names = sorted(set(series))
+        q = select(WatchIndicator.id, WatchIndicator.series, WatchIndicator.freq, WatchIndicator.date)
+        out: list[tuple[int, str, str, str]] = []
+        for i in range(0, len(names), 500):
+            out.extend((int(a), b, c, d) for a, b, c, d in self.s.execute(
+                q.where(WatchIndicator.series.in_(names[i:i + 500]))).all())
+        return out
+
+    def watch_replace_rows(self, old_ids: Sequence[int], new: Sequence[dict[str, Any]]) -> None:
+        """Delete the rows ``old_ids`` and insert ``new`` ones (the unique key holds at the end)."""
+        table = cast(Table, WatchIndicator.__table__)
+        ids = list(old_ids)
         for i in range(0, len(ids), 1000):
-            self.s.execute(delete(WatchIndicator).where(WatchIndicator.id.in_(ids[i:i + 1000])))
-        self.s.flush()
+            self.s.execute(delete(table).where(table.c.id.in_(ids[i:i + 1000])))
         if new:
-            self.s.execute(insert(WatchIndicator), list(new))
+            self.s.execute(insert(table), list(new))
         self.s.flush()
+
+    def watch_values(self, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        """``columns`` of every stored indicator row (plain tuples), by series and date."""
+        table = cast(Table, WatchIndicator.__table__)
+        q = select(*[table.c[c] for c in columns]).order_by(table.c.series, table.c.freq, table.c.date)
+        return [tuple(r) for r in self.s.execute(q).all()]
 
     def watch_series(self) -> list[tuple[str, str, int, str, str]]:
         """(series, freq, rows, first date, last date) of every stored series."""

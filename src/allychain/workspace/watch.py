@@ -69,16 +69,18 @@ def _canonical(obj: Any) -> str:
 
 # -- indicator series -------------------------------------------------------------------------------------------
 
-def _rows(table: pd.DataFrame) -> list[dict[str, Any]]:
-    from allychain.watch.indicators import series_id
+def _rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as stored: text columns with "" for missing parts, the series id, NaN values as NULL."""
+    from allychain.watch.indicators import SERIES_KEY
 
-    now = utcnow()
-    out = []
-    for rec in table.to_dict("records"):
-        row = {k: ("" if rec.get(k) is None or rec.get(k) != rec.get(k) else str(rec[k])) for k in _TEXT_KEYS}
-        v = rec.get("value")
-        out.append({**row, "series": series_id(rec), "date": str(rec["date"]),
-                    "value": None if v is None or v != v else float(v), "stored_at": now})
+    out = table[["date", *_TEXT_KEYS]].copy()
+    for c in _TEXT_KEYS:
+        out[c] = out[c].fillna("").astype(str)
+    out["date"] = out["date"].astype(str)
+    parts = [c for c in SERIES_KEY if c != "freq"]        # as allychain.watch.indicators.series_id
+    out["series"] = out[parts[0]].str.cat([out[c] for c in parts[1:]], sep=":")
+    out["value"] = pd.to_numeric(table["value"], errors="coerce").astype(object)
+    out.loc[out["value"].isna(), "value"] = None
     return out
 
 
@@ -98,12 +100,15 @@ def ingest(store: Store, p: Principal | None, path: str | Path, layout: str = "l
 
     authorize(p, Action.WATCH_INGEST)
     got = read_indicators(path, layout)
-    new = _rows(got.table)
-    keys = {(r["series"], r["freq"], r["date"]) for r in new}
-    digest = hashlib.sha256(_canonical(sorted(([{k: v for k, v in r.items() if k != "stored_at"} for r in new]),
-                                              key=lambda r: (r["series"], r["freq"], r["date"]))).encode()).hexdigest()
+    rows = _rows(got.table).sort_values(["series", "freq", "date"], kind="stable")
+    digest = hashlib.sha256(rows.to_csv(index=False).encode()).hexdigest()
+    keys = set(zip(rows["series"], rows["freq"], rows["date"], strict=True))
+    now = utcnow()
+    names = list(rows.columns)
+    new = [dict(zip(names, vals, strict=True), stored_at=now)
+           for vals in zip(*(rows[c].to_numpy(dtype=object) for c in names), strict=True)]
     with store.transaction() as repo:
-        old = [r for r in repo.watch_rows(sorted({r["series"] for r in new})) if (r.series, r.freq, r.date) in keys]
+        old = [i for i, s_, f, d in repo.watch_keys(rows["series"].unique().tolist()) if (s_, f, d) in keys]
         repo.watch_replace_rows(old, new)
         stored = sum(n for _, _, n, _, _ in repo.watch_series())
         audit.record(repo, p, Action.WATCH_INGEST, object_type="watch_indicators", object_id=Path(path).name[:100],
@@ -112,23 +117,19 @@ def ingest(store: Store, p: Principal | None, path: str | Path, layout: str = "l
             "replaced": len(old), "stored": stored, "warnings": [str(w) for w in got.warnings]}
 
 
-def _table(rows: Iterable[Any]) -> pd.DataFrame:
+@audited_refusals(Action.WATCH_SCAN)
+def indicator_table(store: Store, p: Principal | None) -> pd.DataFrame:
+    """The stored indicator table (``schema/indicators.csv``), for a scan."""
     from allychain.watch.indicators import COLUMNS, empty, validated
 
-    recs = [{c: getattr(r, c) for c in COLUMNS} for r in rows]
+    authorize(p, Action.WATCH_SCAN)
+    with store.transaction() as repo:
+        recs = repo.watch_values(COLUMNS)
     if not recs:
         return empty()
     raw = pd.DataFrame(recs, columns=COLUMNS)
     raw["value"] = pd.to_numeric(raw["value"], errors="coerce")
     return validated(raw, "workspace")
-
-
-@audited_refusals(Action.WATCH_SCAN)
-def indicator_table(store: Store, p: Principal | None) -> pd.DataFrame:
-    """The stored indicator table (``schema/indicators.csv``), for a scan."""
-    authorize(p, Action.WATCH_SCAN)
-    with store.transaction() as repo:
-        return _table(repo.watch_rows())
 
 
 @audited_refusals(Action.WATCH_READ)
