@@ -17,7 +17,7 @@ pytest.importorskip("jinja2", reason="the briefing pack needs jinja2 (server ext
 
 SCENARIO = Path(__file__).resolve().parents[2] / "src" / "allychain" / "scenarios" / "neon-loss.yaml"
 SECTIONS = ["summary", "chokepoints", "member-dependencies", "alliance", "severity", "partners", "lead",
-            "scenarios", "unprotected", "talent", "methods"]
+            "scenarios", "unprotected", "talent", "energy", "methods"]
 
 
 def cli() -> typer.Typer:
@@ -159,3 +159,19 @@ def test_report_shows_the_talent_gap_with_and_without_the_alliance_programme(bri
                          + "".join(rf'<td class="num">{c}</td>' for c in cells[1:]) + "</tr>", talent), cells
     assert "Korea-Netherlands talent programme" in talent and "kor-nld-dialogue-2024" in talent
     assert "Talent: the workforce gap" in html[:html.index('id="chokepoints"')]  # in the executive summary
+
+
+def test_report_shows_each_members_energy_dependency_for_its_fabs(brief: dict[str, Any]) -> None:
+    """KOR+NLD: Korea's fab items (HBM 90 %, DRAM 77 %, NAND 58 % of world output …) run on the Korean grid
+    (413 gCO2e/kWh life-cycle, 38.7 % carbon-free, KEPCO's 9.05 minutes of outage a year, SAIFI not covered);
+    the Netherlands has no fab output in the data; the December 2023 nuclear documents are listed."""
+    html = brief["html"]
+    part = html[html.index('id="energy"'):html.index('id="methods"')]
+    assert re.search(r"<tr><td>KOR</td><td>KOR</td><td>High-bandwidth memory \(HBM\) 90 %, DRAM chips 77 %, "
+                     r"NAND flash chips 58 % \(\+3\)</td><td class=\"num\">413 <span class=\"id\">\(lifecycle\)"
+                     r"</span></td><td class=\"num\">38.7</td><td class=\"num\">9.05", part), part[:3000]
+    assert re.search(r"<tr><td>NLD</td><td>NLD</td><td>no fab output in the data</td>", part)
+    assert "outage frequency (SAIFI)" in part                     # not covered, named
+    assert "Joint statement on the Korea-Netherlands strategic partnership" in part
+    assert "data:image/svg+xml;base64," in part
+    assert "Power: KOR&#39;s fabs" in html[:html.index('id="chokepoints"')]  # in the executive summary

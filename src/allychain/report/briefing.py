@@ -2,7 +2,8 @@
 
 :func:`build_briefing` gathers what the pack states — chokepoints, each member's
 critical dependencies, the alliance's coverage and shared outside dependencies,
-partner recommendation, scenario results, unprotected nodes, methods and data —
+partner recommendation, scenario results, unprotected nodes, the talent gap, each member's
+energy dependency for its fabs, methods and data —
 from the public analysis, simulation and decision functions; :func:`render_html`
 writes it with the Jinja2 template ``templates/briefing.html.j2``.  Charts are
 matplotlib SVG embedded as ``data:`` addresses (vector: sharp in print and on
@@ -28,6 +29,7 @@ import pandas as pd
 
 from allychain.model.network import Network
 from allychain.model.rules import CHOKEPOINT_RULES, DEPENDENCY_RULES
+from allychain.report.briefing_energy import energy_section, energy_summary
 from allychain.report.briefing_sections import (
     alliance_section,
     chokepoint_section,
@@ -132,8 +134,7 @@ def build_briefing(
     if decisions:
         step("time to survive vs time to recover")
         unprotected = unprotected_section(network, mem)
-    step("talent")
-    talent = talent_section(mem, talent_programme)
+    inputs = _inputs(network, mem, year, talent_programme, step)
     step("methods and data")
     methods = methods_section(network, alliance, names)
     pack = {
@@ -151,16 +152,25 @@ def build_briefing(
         "partners": partner, "lead": lead,
         "scenarios": scenario_results,
         "unprotected": unprotected,
-        "talent": talent,
+        **inputs,
         "methods": methods,
         "since_last": since_last,
     }
     pack["summary"] = summary_lines(pack)
-    line = talent_summary(talent)
-    if line:
-        pack["summary"].insert(len(pack["summary"]) - 1, line)
+    for line in (talent_summary(inputs["talent"]), energy_summary(inputs["energy"])):
+        if line:
+            pack["summary"].insert(len(pack["summary"]) - 1, line)
     prog(1.0, "done")
     return pack
+
+
+def _inputs(network: Network, mem: list[str], year: int | None, talent_programme: str | None,
+            step: Callable[[str], None]) -> dict[str, Any]:
+    """The sections on the chain's other inputs: people (the talent gap) and power (the members' fabs' grids)."""
+    step("talent")
+    talent = talent_section(mem, talent_programme)
+    step("energy")
+    return {"talent": talent, "energy": energy_section(network, mem, year)}
 
 
 def _scenario(sc: Any) -> Any:
