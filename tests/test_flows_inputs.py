@@ -167,3 +167,52 @@ def test_analyze_inputs_cli_and_bad_option(monkeypatch: pytest.MonkeyPatch, caps
     assert rows["KOR/labour", "wafer-fabrication"]["member"] and not rows["TWN/labour", "wafer-fabrication"]["member"]
     code, out, err = run("--inputs", "water")
     assert code == 3 and "--inputs: got water" in err and "Traceback" not in err
+
+
+def _random_inputs_network() -> object:
+    from hypothesis import strategies as st
+
+    from allychain.testing import share_networks
+
+    @st.composite
+    def build(draw: st.DrawFn) -> tuple[Network, pd.DataFrame]:
+        net = draw(share_networks(max_items=5, max_providers=4, min_shares=3, max_shares=10,
+                                  provider_kinds=("country", "country", "firm")))
+        items = list(net.items["item_id"].astype(str))
+        rows = []
+        for inp, kind in (("electricity", "electricity"), ("labour", "labour")):
+            for it in draw(st.lists(st.sampled_from(items), max_size=3, unique=True)):
+                rows.append({"input_id": inp, "kind": kind, "item_id": it})
+        return net, pd.DataFrame(rows, columns=["input_id", "kind", "item_id"])
+
+    return build()
+
+
+def test_property_local_inputs_keep_every_market_whole_balanced_and_local() -> None:
+    """Random share networks and input tables: every item's world supply stays 1 (the inputs
+    too), the simulation baseline balances, each local edge joins one country to itself, and
+    the nodes without inputs are those of the plain flow network."""
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_random_inputs_network())
+    def check(case: tuple[Network, pd.DataFrame]) -> None:
+        net, table = case
+        try:
+            plain = flow_network(net)
+        except AllychainError:
+            return  # a network without items: nothing to add inputs to
+        f = flow_network(net, inputs=table)
+        assert f.nodes.iloc[: len(plain.nodes)].equals(plain.nodes)
+        totals = f.nodes.groupby("item_id")["share"].sum()
+        assert np.allclose(totals, 1.0)
+        assert set(f.local) == set(table["input_id"])
+        sim = from_share_network(f)
+        out = np.bincount(sim.edge_sup, weights=sim.edge_z0, minlength=len(sim.node_ids)) + sim.y0
+        assert np.allclose(out, sim.x0)
+        prov = dict(zip(f.nodes["node_id"], f.nodes["provider_id"], strict=True))
+        for s, b in zip(sim.edge_sup, sim.edge_buyer, strict=True):
+            if sim.node_ids[s].split("/", 1)[1] in f.local:
+                assert prov[sim.node_ids[s]] == prov[sim.node_ids[b]]
+
+    check()
