@@ -159,6 +159,7 @@ def test_report_shows_the_talent_gap_with_and_without_the_alliance_programme(bri
                          + "".join(rf'<td class="num">{c}</td>' for c in cells[1:]) + "</tr>", talent), cells
     assert "Korea-Netherlands talent programme" in talent and "kor-nld-dialogue-2024" in talent
     assert "Talent: the workforce gap" in html[:html.index('id="chokepoints"')]  # in the executive summary
+    assert "People in the chain" in talent and "of world Wafer fabrication (front end)" in talent
 
 
 def test_report_shows_each_members_energy_dependency_for_its_fabs(brief: dict[str, Any]) -> None:

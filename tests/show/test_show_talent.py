@@ -55,3 +55,13 @@ def test_api_talent_gap(client: Any) -> None:
 def test_api_talent_gap_refuses_other_programmes(client: Any, programme: str, detail: str) -> None:
     r = client.get("/api/talent/gap", params={"programme": programme})
     assert r.status_code == 422 and detail in r.json()["detail"]
+
+
+def test_section_shows_labour_in_the_chain_for_members_with_linked_items(network: Any) -> None:
+    from allychain.model.flows import flow_network
+    from allychain.report.briefing_talent import talent_section
+
+    t = talent_section(["KOR", "NLD"], network=network)
+    share = flow_network(network).nodes.set_index("node_id").at["KOR/wafer-fabrication", "share"]
+    assert [(r["input_node"], r["item_id"]) for r in t["in_chain"]] == [("KOR/labour", "wafer-fabrication")]
+    assert t["in_chain"][0]["share"] == pytest.approx(share * 100)  # NLD makes no linked item: not listed

@@ -168,7 +168,7 @@ def _inputs(network: Network, mem: list[str], year: int | None, talent_programme
             step: Callable[[str], None]) -> dict[str, Any]:
     """The sections on the chain's other inputs: people (the talent gap) and power (the members' fabs' grids)."""
     step("talent")
-    talent = talent_section(mem, talent_programme)
+    talent = talent_section(mem, talent_programme, network=network)
     step("energy")
     return {"talent": talent, "energy": energy_section(network, mem, year)}
 

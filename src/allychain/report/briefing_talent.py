@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from allychain.model.network import Network
 from allychain.report.briefing_sections import _svg_uri, records
 from allychain.talent.members import ALLIANCE_PROGRAMME, talent_gap
 
@@ -17,9 +18,25 @@ __all__ = ["talent_section", "talent_summary"]
 ROW_COLUMNS = ["country", "level", "year", "demand", "stock", "gap", "gap_with", "closed"]
 
 
-def talent_section(members: Sequence[str], programme: str | None = ALLIANCE_PROGRAMME) -> dict[str, Any]:
+def _in_chain(network: Network, members: Sequence[str]) -> list[dict[str, Any]]:
+    """Labour as an input of the chain: the share of each item's world supply made with each
+    member's own workforce (``--inputs labour``; :func:`allychain.analysis.inputs.input_exposure`)."""
+    from allychain.analysis.inputs import input_exposure
+    from allychain.data.inputs import with_inputs
+    from allychain.errors import AllychainError
+
+    try:
+        rows = input_exposure(with_inputs(network, ["labour"]), members)
+    except AllychainError:  # no item of this network has a sourced labour figure
+        return []
+    return records(rows[rows["member"]], ["input_node", "country", "item_id", "item_name", "share"])
+
+
+def talent_section(members: Sequence[str], programme: str | None = ALLIANCE_PROGRAMME,
+                   network: Network | None = None) -> dict[str, Any]:
     """The talent section's data: rows per member, level and year; the alliance total; a chart
-    (SVG ``data:`` address) of the gap with (dashed) and without the programme; coverage; sources."""
+    (SVG ``data:`` address) of the gap with (dashed) and without the programme; coverage; sources;
+    with ``network``, each member's labour as an input of the chain (``in_chain``)."""
     from allychain.data.spec import read_programmes
     from allychain.report.talent_charts import gap_chart
     from allychain.talent import builtin_workforce
@@ -42,6 +59,7 @@ def talent_section(members: Sequence[str], programme: str | None = ALLIANCE_PROG
         "uncovered_flows": [{"country": c, "level": lv, "flows": ", ".join(g["flow"])}
                             for (c, lv), g in flows.groupby(["country", "level"])] if len(flows) else [],
         "sources": records(view["sources"], ["source_id", "title", "publisher", "year", "url"]),
+        "in_chain": _in_chain(network, view["members"]) if network is not None else [],
     }
 
 
