@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 __all__ = ["Problem", "AllychainError", "DataError", "ConsistencyError", "InvariantError", "ScenarioError",
            "show_value", "SpecError", "AllychainDeprecationWarning", "InfeasibleError", "SolverError",
-           "DownloadError", "MissingExtraError", "UnknownMemberError", "OutputError", "DisclosureError",
+           "DownloadError", "MissingExtraError", "DeviceUnavailableError", "UnknownMemberError", "OutputError",
+           "DisclosureError",
            "TextInputError", "WorkspaceUnavailable", "WorkspaceError", "AuthenticationError", "PermissionDenied",
            "NotFound", "Conflict", "PreconditionFailed", "TooManyAttempts", "AuditChainError", "PayloadTooLarge",
            "UnsupportedMediaType", "ResourceLimitError"]
@@ -222,6 +223,10 @@ class DownloadError(AllychainError):
 
 class MissingExtraError(AllychainError, ImportError):
     """An optional part of allychain is not installed; the message names the extra to install."""
+
+
+class DeviceUnavailableError(AllychainError):
+    """A compute device that was asked for (e.g. a CUDA GPU) is not available on this machine."""
 
 
 class UnknownMemberError(AllychainError, ValueError):

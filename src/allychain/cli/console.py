@@ -97,6 +97,7 @@ def exit_code_for(exc: BaseException) -> int:
         (errors.TooManyAttempts, NOT_PERMITTED),
         (errors.DownloadError, ENVIRONMENT),
         (errors.MissingExtraError, ENVIRONMENT),
+        (errors.DeviceUnavailableError, ENVIRONMENT),
         (errors.OutputError, ENVIRONMENT),
         (errors.WorkspaceUnavailable, ENVIRONMENT),
     ]

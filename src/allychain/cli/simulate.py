@@ -18,17 +18,19 @@ __all__ = ["simulate_cmd", "montecarlo_cmd", "demo"]
 
 
 ENGINE_HELP = ("auto (fused when numba is installed, except numpy for single runs of systems over 15,000 input "
-               "slots), numpy (the reference engine) or fused (compiled kernel, "
-               "pip install 'allychain[fast]'); the numbers are the same.")
+               "slots), numpy (the reference engine), fused (compiled kernel, pip install 'allychain[fast]') or "
+               "torch (accelerator backend on --device, pip install 'allychain[gpu]'); the numbers are the same.")
+DEVICE_HELP = "Device of --engine torch: auto (cuda when available), cpu, cuda or cuda:N."
 
 
-def _engine(name: str) -> str:
-    """The engine for ``--engine`` (a clear error for an unknown name or a missing numba);
-    ``auto`` stays ``auto``, for the run to choose by its batch and system size."""
-    from allychain.simulate.fused import resolve_engine
+def _engine(name: str, device: str = "auto") -> tuple[str, str | None]:
+    """The engine for ``--engine`` and its device for ``--device`` (a clear error for an
+    unknown name, a missing library or a missing GPU); ``auto`` stays ``auto``, for the
+    run to choose by its batch and system size."""
+    from allychain.simulate.fused import resolve
 
-    resolve_engine(name)
-    return name
+    engine, dev = resolve(name, device)
+    return (name if name == "auto" else engine), dev
 
 
 def _summary_table(summary: dict[str, Any]) -> Any:
@@ -74,6 +76,7 @@ def simulate_cmd(
     inputs: str | None = typer.Option(None, "--inputs", help="Add local inputs to a share network's flow network: "
                                       "labour, electricity (comma-separated; nodes KOR/electricity, KOR/labour …, "
                                       "shockable like any node). Default: none, as before."),
+    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
 ) -> None:
     """Run one disruption scenario and report production losses by region.
 
@@ -89,12 +92,12 @@ def simulate_cmd(
         check_out(out, overwrite)
     with lock_output(out) if out is not None else nullcontext():
         _simulate(scenario, data, out, plot, capacity_path, steps, compat, fmt, out_format, overwrite, engine,
-                  inputs)
+                  inputs, device)
 
 
 def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: bool, capacity_path: Path | None,
               steps: int | None, compat: str | None, fmt: Format, out_format: str, overwrite: bool,
-              engine: str = "auto", inputs: str | None = None) -> None:
+              engine: str = "auto", inputs: str | None = None, device: str = "auto") -> None:
     from allychain.data.load import load
     from allychain.data.spec import read_capacity_path, read_scenario
     from allychain.report.sim_outputs import write_result
@@ -103,7 +106,7 @@ def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: b
 
     if compat not in (None, "boario", "none"):
         raise ScenarioError(f"--compat {compat!r}; expected boario")
-    engine = _engine(engine)
+    engine, dev = _engine(engine, device)
     sc = read_scenario(scenario) if scenario is not None else Scenario(
         name="capacity path" if capacity_path else "baseline", horizon=365)
     extra = read_capacity_path(capacity_path) if capacity_path is not None else None
@@ -116,7 +119,7 @@ def _simulate(scenario: Path | None, data: str | None, out: Path | None, plot: b
     with _progress(T, "simulating") as prog:
         task = prog.add_task("steps", total=T)
         res = run_scenario(sc, network, steps=T, compat=compat, capacity_path=extra,
-                           progress=lambda t: prog.advance(task), engine=engine)
+                           progress=lambda t: prog.advance(task), engine=engine, device=dev)
     summary = res.summary(alliances=sc.alliances or None)
     if out is not None:
         formats = tuple(f.strip().lower() for f in out_format.split(",") if f.strip())
@@ -155,6 +158,7 @@ def montecarlo_cmd(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an --out folder that holds other files."),
     engine: str = typer.Option("auto", "--engine", help=ENGINE_HELP),
+    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
 ) -> None:
     """Sample many disruptions, run them vectorised, report loss distributions (VaR/CVaR)."""
     from contextlib import nullcontext
@@ -165,18 +169,18 @@ def montecarlo_cmd(
     if out is not None:
         check_out(out, overwrite)
     with lock_output(out) if out is not None else nullcontext():
-        _montecarlo(spec, runs, seed, dask, out, data, batch_size, workers, level, fmt, overwrite, engine)
+        _montecarlo(spec, runs, seed, dask, out, data, batch_size, workers, level, fmt, overwrite, engine, device)
 
 
 def _montecarlo(spec: Path, runs: int | None, seed: int, dask: str | None, out: Path | None, data: str | None,
                 batch_size: int, workers: int, level: float, fmt: Format, overwrite: bool,
-                engine: str = "auto") -> None:
+                engine: str = "auto", device: str = "auto") -> None:
     from allychain.data.load import load
     from allychain.data.spec import read_montecarlo
     from allychain.simulate.api import build_system
     from allychain.simulate.montecarlo import run_montecarlo
 
-    engine = _engine(engine)
+    engine, dev = _engine(engine, device)
     sp = read_montecarlo(spec)
     system = build_system(load(data or sp.data or "pymrio-test"), sp.params)
     n = sp.runs if runs is None else runs
@@ -185,7 +189,8 @@ def _montecarlo(spec: Path, runs: int | None, seed: int, dask: str | None, out: 
         with _progress(n, "runs") as prog:
             task = prog.add_task("runs", total=n)
             res = run_montecarlo(sp, system, runs=n, seed=seed, batch_size=batch_size, dask=client,
-                                 progress=lambda k: prog.advance(task, k), workers=workers, engine=engine)
+                                 progress=lambda k: prog.advance(task, k), workers=workers, engine=engine,
+                                 device=dev)
     finally:
         if client is not None:
             client.close()

@@ -12,6 +12,7 @@ import pandas as pd
 from allychain.errors import ScenarioError
 from allychain.limits import check_memory
 from allychain.model.network import Network
+from allychain.simulate import fused
 from allychain.simulate.engine import prepare, run
 from allychain.simulate.forcing import Forcing
 from allychain.simulate.memory import check_simulation
@@ -75,7 +76,8 @@ def merge_paths(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None
 def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing | None = None,
              capacity_path: np.ndarray | pd.DataFrame | None = None, params: Params | None = None,
              compat: str | None = None, stocks: bool = False,
-             progress: Callable[[int], None] | None = None, engine: str | None = None) -> SimResult:
+             progress: Callable[[int], None] | None = None, engine: str | None = None,
+             device: str | None = None) -> SimResult:
     """Run the ARIO engine and return the recorded result.
 
     Parameters
@@ -100,7 +102,10 @@ def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing
     engine
         ``"numpy"`` (the reference), ``"fused"`` (compiled kernel, needs numba) or
         ``None``/``"auto"``: chosen from the batch size and the system's size
-        (:func:`allychain.simulate.fused.choose_engine`).  The numbers are the same.
+        (:func:`allychain.simulate.fused.choose_engine`); ``"torch"``: the accelerator
+        backend (needs PyTorch, ``pip install 'allychain[gpu]'``).  The numbers are the same.
+    device
+        With ``engine="torch"``: ``"cpu"``, ``"cuda"`` or ``None``/``"auto"`` (cuda when available).
     """
     params = (params or Params()).with_compat(compat)
     system = build_system(network, params)
@@ -108,10 +113,12 @@ def simulate(network: Network | SimSystem, steps: int = 365, *, forcing: Forcing
     if capacity_path is not None:
         forcing = dataclasses.replace(forcing, path=merge_paths(forcing.path, _path_array(system, capacity_path,
                                                                                           steps)))
-    spill = check_simulation(system, steps, forcing.batch, params, stocks=stocks)
+    _, device = fused.resolve(engine, device)  # a clear error before anything runs
+    spill = check_simulation(system, steps, forcing.batch, params, stocks=stocks, engine=engine, device=device)
     static = prepare(system, params)
     rec = Recorder(system, steps, forcing.batch, stocks=stocks, relevant=static.relevant, spill=spill)
-    run(system, forcing, steps, params, observers=[rec], progress=progress, static=static, engine=engine)
+    run(system, forcing, steps, params, observers=[rec], progress=progress, static=static, engine=engine,
+        device=device)
     return rec.result(params, meta={"compat": compat})
 
 
@@ -145,7 +152,7 @@ def capacity_path_array(system: SimSystem, frame: pd.DataFrame, steps: int | Non
 def run_scenario(scenario: Scenario, network: Network | SimSystem, *, steps: int | None = None,
                  compat: str | None = None, capacity_path: pd.DataFrame | np.ndarray | None = None,
                  stocks: bool = False, progress: Callable[[int], None] | None = None,
-                 engine: str | None = None) -> SimResult:
+                 engine: str | None = None, device: str | None = None) -> SimResult:
     """Run a :class:`~allychain.simulate.scenario.Scenario` on ``network``.
 
     The scenario is read by :func:`allychain.data.spec.read_scenario` (or built in Python);
@@ -159,7 +166,7 @@ def run_scenario(scenario: Scenario, network: Network | SimSystem, *, steps: int
     T = steps or scenario.horizon
     forcing = to_forcing(scenario, system, steps=T)
     res = simulate(system, T, forcing=forcing, capacity_path=capacity_path, params=params, stocks=stocks,
-                   progress=progress, engine=engine)
+                   progress=progress, engine=engine, device=device)
     res.meta.update({"scenario": scenario.name, "description": scenario.description,
                      "alliances": scenario.alliances, "compat": compat or scenario.compat})
     return res

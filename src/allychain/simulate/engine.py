@@ -322,7 +322,8 @@ def step(system: SimSystem, static: Static, params: Params, state: State, delta:
 def run(system: SimSystem, forcing: Forcing, steps: int, params: Params | None = None,
         observers: list[Callable[[StepOutput, State], None]] | None = None,
         state: State | None = None, progress: Callable[[int], None] | None = None,
-        check: bool | None = None, static: Static | None = None, engine: str | None = None) -> State:
+        check: bool | None = None, static: Static | None = None, engine: str | None = None,
+        device: str | None = None) -> State:
     """Run ``steps`` steps of a batch of ``forcing.batch`` scenarios.
 
     Parameters
@@ -346,8 +347,11 @@ def run(system: SimSystem, forcing: Forcing, steps: int, params: Params | None =
     engine
         ``"numpy"`` (the reference), ``"fused"`` (the compiled kernel, needs numba) or
         ``None``/``"auto"``: chosen by :func:`allychain.simulate.fused.choose_engine` from
-        the batch size and the number of input slots (numpy without numba).  Both give the
-        same numbers.
+        the batch size and the number of input slots (numpy without numba); ``"torch"``
+        (the accelerator backend, needs PyTorch) on ``device``.  All give the same numbers.
+    device
+        ``"cpu"``, ``"cuda"`` or ``None``/``"auto"`` (cuda when available): the device of
+        ``engine="torch"`` (an error with another engine).
     """
     import os
 
@@ -359,7 +363,15 @@ def run(system: SimSystem, forcing: Forcing, steps: int, params: Params | None =
     if state is None:
         state = initial_state(system, static, params, forcing.batch)
     forcing.e = system.e
-    engine = fused.resolve_engine(engine, batch=forcing.batch, slots=system.m)
+    engine, device = fused.resolve(engine, device, batch=forcing.batch, slots=system.m)
+    if engine == "torch":
+        from allychain.simulate import accel
+
+        assert device is not None
+        if accel.covers(static, params):
+            return accel.run(system, static, params, forcing, steps, state, device, observers, progress, check)
+        log.info("engine 'torch' does not cover a re-sourcing limit or several transport lags: numpy engine")
+        engine = "numpy"
     for _ in range(steps):
         t = state.t
         delta = np.ascontiguousarray(forcing.capacity_loss(t).T)

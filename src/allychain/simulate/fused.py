@@ -41,12 +41,13 @@ if TYPE_CHECKING:
     from allychain.simulate.state import State, Static, StepOutput
     from allychain.simulate.system import SimSystem
 
-__all__ = ["ENGINES", "AUTO_SINGLE_RUN_MAX_SLOTS", "available", "choose_engine", "resolve_engine", "supports", "covers", "warm", "step"]
+__all__ = ["ENGINES", "AUTO_SINGLE_RUN_MAX_SLOTS", "available", "choose_engine", "resolve_engine", "resolve", "supports",
+           "covers", "warm", "step"]
 
 log = logging.getLogger(__name__)
 
-#: engine names accepted by ``engine=`` and ``--engine``
-ENGINES = ("auto", "numpy", "fused")
+#: engine names accepted by ``engine=`` and ``--engine`` (``torch``: :mod:`allychain.simulate.accel`)
+ENGINES = ("auto", "numpy", "fused", "torch")
 _KERNELS: dict[str, Any] = {}
 
 
@@ -80,18 +81,19 @@ def choose_engine(batch: int, slots: int) -> str:
 
 
 def resolve_engine(engine: str | None, *, batch: int | None = None, slots: int | None = None) -> str:
-    """``"numpy"`` or ``"fused"`` for a requested engine.
+    """``"numpy"``, ``"fused"`` or ``"torch"`` for a requested engine.
 
     ``None``/``"auto"``: ``"numpy"`` without numba; with numba, :func:`choose_engine` when
-    the batch size and the number of input slots are given, else ``"fused"``.  Both
-    engines give the same numbers; only the time differs.
+    the batch size and the number of input slots are given, else ``"fused"``.  The
+    accelerator backend ``"torch"`` runs only when asked for.  All engines give the same
+    numbers; only the time differs.
 
     Raises
     ------
     ScenarioError
         For an unknown name.
     MissingExtraError
-        When ``"fused"`` is asked for without numba.
+        When ``"fused"`` is asked for without numba, or ``"torch"`` without PyTorch.
     """
     if engine is None or engine == "auto":
         if not available():
@@ -101,7 +103,34 @@ def resolve_engine(engine: str | None, *, batch: int | None = None, slots: int |
         raise ScenarioError(f"engine={engine!r}; expected one of {', '.join(ENGINES)}")
     if engine == "fused" and not available():
         raise MissingExtraError("engine 'fused' needs numba: pip install 'allychain[fast]'")
+    if engine == "torch":
+        from allychain.simulate import accel
+
+        if not accel.available():
+            raise MissingExtraError(f"engine 'torch' needs PyTorch: {accel.INSTALL_HINT}")
     return engine
+
+
+def resolve(engine: str | None, device: str | None = None, *, batch: int | None = None,
+            slots: int | None = None) -> tuple[str, str | None]:
+    """The engine (:func:`resolve_engine`) and, for ``"torch"``, its device
+    (:func:`allychain.simulate.accel.resolve_device`; ``None`` for the other engines).
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown name, or a device given to another engine than ``"torch"``.
+    MissingExtraError, DeviceUnavailableError
+        When the engine's library or the device is missing.
+    """
+    engine = resolve_engine(engine, batch=batch, slots=slots)
+    if engine != "torch":
+        if device not in (None, "auto"):
+            raise ScenarioError(f"device={device!r} needs engine='torch' (the engine is {engine!r})")
+        return engine, None
+    from allychain.simulate import accel
+
+    return engine, accel.resolve_device(device)
 
 
 def supports(static: Static, params: Params, state: State, licence: np.ndarray | None) -> bool:

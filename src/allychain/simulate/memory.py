@@ -16,17 +16,18 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from allychain.errors import ResourceLimitError
 from allychain.limits import check_memory, fmt_bytes, memory_limit
 from allychain.simulate.params import Params
 from allychain.simulate.recorder import VARIABLES
 
 __all__ = ["MemoryEstimate", "estimate_memory", "flow_bytes", "estimate_montecarlo_memory", "check_simulation",
-           "check_montecarlo", "max_lag"]
+           "check_montecarlo", "check_device", "max_lag"]
 
 F8 = 8  # bytes per float64
 log = logging.getLogger(__name__)
@@ -37,13 +38,20 @@ class MemoryEstimate:
     """Bytes per part (floats: estimates are never allocated, so they may exceed any machine)."""
 
     parts: dict[str, float]
+    #: bytes per part held on an accelerator (``engine="torch"`` on a GPU), not in host memory
+    device: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
         return float(sum(self.parts.values()))
 
     def __str__(self) -> str:
-        return f"{fmt_bytes(self.total)} (" + ", ".join(f"{k} {fmt_bytes(v)}" for k, v in self.parts.items()) + ")"
+        text = f"{fmt_bytes(self.total)} (" + ", ".join(f"{k} {fmt_bytes(v)}" for k, v in self.parts.items()) + ")"
+        if self.device:
+            dev = float(sum(self.device.values()))
+            text += f"; on the device {fmt_bytes(dev)} (" + ", ".join(f"{k} {fmt_bytes(v)}"
+                                                                      for k, v in self.device.items()) + ")"
+        return text
 
 
 def max_lag(system: Any, params: Params) -> int:
@@ -93,7 +101,8 @@ def _lag_count(system: Any, params: Params) -> int:
 
 
 def estimate_memory(system: Any, steps: int, batch: int = 1, params: Params | None = None, *,
-                    stocks: bool = False, record: bool = True, path_steps: int = 0) -> MemoryEstimate:
+                    stocks: bool = False, record: bool = True, path_steps: int = 0, engine: str | None = None,
+                    device: str | None = None) -> MemoryEstimate:
     """Memory a simulation will allocate.
 
     Parameters
@@ -113,6 +122,10 @@ def estimate_memory(system: Any, steps: int, batch: int = 1, params: Params | No
         Whether every step is recorded (:class:`~allychain.simulate.recorder.Recorder`).
     path_steps
         Length of a capacity path (``(path_steps, n)`` array), 0 without one.
+    engine, device
+        The engine (``None``/``"auto"``: counted as fused when numba is installed) and, for
+        ``"torch"``, its device (``"cpu"``, or ``"cuda"``: the state, the per-step
+        temporaries and the flows are then counted in ``device``, not in host memory).
 
     Returns
     -------
@@ -137,30 +150,49 @@ def estimate_memory(system: Any, steps: int, batch: int = 1, params: Params | No
     }
     from allychain.simulate.fused import available
 
-    if available():  # the fused kernel's own copy of the flows (row-major both ways) and slot constants
+    if engine == "fused" or (engine in (None, "auto") and available()):
+        # the fused kernel's own copy of the flows (row-major both ways) and slot constants
         parts["fused kernel"] = 2.0 * (e * 12 + n * 8) + 7.0 * m * F8
-    return MemoryEstimate(parts)
+    if engine != "torch":
+        return MemoryEstimate(parts)
+    # the flows as two CSR tensors (8-byte values and indices), per-node and per-slot
+    # constants, and torch's per-step temporaries (a new tensor per operation: about twenty
+    # of the largest dimension alive at once)
+    flows = 2.0 * (e * 16 + (n + m + 2) * 8) + (6.0 * m + 4.0 * n) * F8
+    dev = {"state": parts["state"], "pipeline": parts["pipeline"], "work": 20.0 * max(n, m, 1) * b * F8,
+           "torch flows": flows}
+    if device is None or not str(device).startswith("cuda"):
+        parts.update(dev)
+        return MemoryEstimate(parts)
+    # on a GPU the host keeps the record and one step's outputs copied back for it
+    parts.update(state=0.0, pipeline=0.0, work=8.0 * n * b * F8 if record else 0.0)
+    return MemoryEstimate(parts, device=dev)
 
 
 def estimate_montecarlo_memory(system: Any, horizon: int, runs: int, batch_size: int, params: Params | None = None,
                                *, regions: int = 1, groups: int = 0, candidates: int = 0,
-                               workers: int = 1) -> MemoryEstimate:
+                               workers: int = 1, engine: str | None = None, device: str | None = None
+                               ) -> MemoryEstimate:
     """Memory a Monte Carlo will allocate: per batch, the engine state and the per-region output
     ``(horizon, regions, batch)`` (times the worker processes running batches at once), plus the
     per-run results (runs × (1 + regions + groups) series × metrics) and sampled shocks."""
     params = params or Params()
     b = max(1, min(batch_size, runs))
-    one = estimate_memory(system, horizon, b, params, record=False)
+    one = estimate_memory(system, horizon, b, params, record=False, engine=engine, device=device)
     per_batch = one.total + float(horizon) * regions * b * F8 * 2 + 4.0 * candidates * b * F8
     series = 1 + regions + groups
+    device_parts = {}
+    if one.device:  # one batch at a time on the device, with its per-region output
+        device_parts = {"batch on the device": float(sum(one.device.values())) + float(horizon) * regions * b * F8}
     return MemoryEstimate({
-        "batches in flight": per_batch * max(1, workers),
+        "batches in flight": per_batch * max(1, workers if not one.device else 1),
         "per-run results": float(runs) * (series * 8 + 2) * F8,
-    })
+    }, device=device_parts)
 
 
 def check_simulation(system: Any, steps: int, batch: int = 1, params: Params | None = None, *,
-                     stocks: bool = False, record: bool = True, path_steps: int = 0) -> bool:
+                     stocks: bool = False, record: bool = True, path_steps: int = 0, engine: str | None = None,
+                     device: str | None = None) -> bool:
     """Decide where a simulation's record goes; refuse what fits nowhere.
 
     Returns
@@ -176,9 +208,11 @@ def check_simulation(system: Any, steps: int, batch: int = 1, params: Params | N
     ResourceLimitError
         When the run fits neither way (with the estimate and the limit).
     """
-    est = estimate_memory(system, steps, batch, params, stocks=stocks, record=record, path_steps=path_steps)
+    est = estimate_memory(system, steps, batch, params, stocks=stocks, record=record, path_steps=path_steps,
+                          engine=engine, device=device)
     what = f"a simulation of {steps:,} steps × {batch:,} run(s) × {int(system.n):,} nodes"
     hint = "fewer steps, fewer runs at once, shorter lead times, or a coarser network"
+    check_device(what, est, device, hint)
     limit, _ = memory_limit()
     rec = est.parts["recorder"]
     if limit is None or est.total <= limit or not rec:
@@ -194,10 +228,33 @@ def check_simulation(system: Any, steps: int, batch: int = 1, params: Params | N
     return False  # pragma: no cover - check_memory raised
 
 
+def check_device(what: str, est: MemoryEstimate, device: str | None, hint: str) -> None:
+    """Refuse what does not fit in the free memory of the accelerator ``device``.
+
+    Raises
+    ------
+    ResourceLimitError
+        With the estimate on the device and its free memory.
+    """
+    if not est.device or device is None:
+        return
+    from allychain.simulate.accel import free_bytes
+
+    free = free_bytes(device)
+    need = float(sum(est.device.values()))
+    if free is not None and need > free:
+        raise ResourceLimitError(f"{what} would need about {fmt_bytes(need)} on {device} ({est}), more than its "
+                                 f"{fmt_bytes(free)} free; nothing was started. Use {hint}, or --device cpu",
+                                 needed=int(min(need, 2**63 - 1)), limit=free)
+
+
 def check_montecarlo(system: Any, horizon: int, runs: int, batch_size: int, params: Params | None = None,
-                     **sizes: int) -> MemoryEstimate:
+                     engine: str | None = None, device: str | None = None, **sizes: int) -> MemoryEstimate:
     """:func:`estimate_montecarlo_memory`, refused above the limit."""
-    est = estimate_montecarlo_memory(system, horizon, runs, batch_size, params, **sizes)
+    est = estimate_montecarlo_memory(system, horizon, runs, batch_size, params, engine=engine, device=device,
+                                     **sizes)
+    check_device(f"a Monte Carlo batch of {batch_size:,} runs × {horizon:,} steps", est, device,
+                 "a smaller --batch-size or a shorter horizon")
     check_memory(f"a Monte Carlo of {runs:,} runs × {horizon:,} steps in batches of {batch_size:,}", est.parts,
                  hint="a smaller --batch-size, fewer workers, a shorter horizon or fewer runs")
     return est

@@ -47,8 +47,9 @@ from allychain.errors import MissingExtraError
 from allychain.model.disruption import PROFILES, TARGET_KEYS, TARGET_RENAMED, Target, read_target
 from allychain.model.spec import Spec
 from allychain.simulate import fused
-from allychain.simulate.engine import initial_state, join, prepare, step
+from allychain.simulate.engine import prepare
 from allychain.simulate.forcing import profile_value
+from allychain.simulate.mcbatch import run_loop
 from allychain.simulate.memory import check_montecarlo
 from allychain.simulate.params import Params
 from allychain.simulate.recorder import loss_metrics
@@ -222,20 +223,6 @@ class NodeShocks:
         np.maximum.at(out, (self._node[idx], self._b[idx]), self._mag[idx] * level)
         return out
 
-    def loss(self, t: int) -> np.ndarray:
-        """``Δ(t)`` (B, n): the largest loss of any shock hitting each node."""
-        B = self.magnitude.shape[0]
-        out = np.zeros((B, self.n))
-        live = self._onset <= t
-        if not live.any():
-            return out
-        idx = np.flatnonzero(live)
-        elapsed = t - self._end[idx]
-        level = np.where(elapsed < 0, 1.0, profile_value(self._prof[idx], elapsed, self._rec[idx]))
-        v = self._mag[idx] * level
-        np.maximum.at(out, (self._b[idx], self._node[idx]), v)
-        return out
-
 
 def _candidates(spec: MonteCarloSpec, system: SimSystem) -> list[np.ndarray]:
     return [np.flatnonzero(select_nodes(system, h.candidates, spec.source, f"shocks[{i}].candidates"))
@@ -296,7 +283,8 @@ def run_seed(seed: int, i: int) -> np.random.SeedSequence:
 
 
 def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, indices: list[int],
-               late_start: bool = True, engine: str = "numpy", static: Any = None) -> dict[str, np.ndarray]:
+               late_start: bool = True, engine: str = "numpy", static: Any = None,
+               device: str | None = None) -> dict[str, np.ndarray]:
     """Run the given run indices together; returns per-run loss metrics per region.
 
     With ``late_start`` a run joins the batch at its first shock (see below); without it
@@ -340,18 +328,13 @@ def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, in
     params = spec.params
     if static is None:
         static = prepare(system, params)
-    state: Any = None
-    for t in range(T):
-        active = int(np.searchsorted(start, t, side="right"))  # runs started by step t
-        if active == 0:
-            continue
-        if state is None:
-            state = initial_state(system, static, params, active, t)
-        elif active > state.x.shape[1]:
-            state = join(state, initial_state(system, static, params, active - state.x.shape[1], t))
-        delta = shocks.loss_nodes_first(t, active)
-        state, _ = step(system, static, params, state, delta, engine=engine)
-        agg[t, :, perm[:active]] = (R @ state.x).T
+    out = np.ascontiguousarray(agg[:, :, perm])  # columns in start order
+
+    def loss(t: int, k: int) -> np.ndarray:
+        return shocks.loss_nodes_first(t, k)
+
+    run_loop(system, static, params, loss, start, R, out, engine, device)
+    agg[:, :, perm] = out
     agg = agg.transpose(0, 2, 1)
     base = np.array([system.x0[idx].sum() for idx in members])
     names = ["total", *regions, *groups]
@@ -403,23 +386,27 @@ def risk_table(losses: dict[str, np.ndarray], level: float = 0.95) -> pd.DataFra
 
 def run_montecarlo(spec: MonteCarloSpec, system: SimSystem, runs: int | None = None, seed: int = 0,
                    batch_size: int = 128, dask: Any = None, progress: Callable[[int], None] | None = None,
-                   workers: int = 1, engine: str | None = None) -> MCResult:
+                   workers: int = 1, engine: str | None = None, device: str | None = None) -> MCResult:
     """Run ``runs`` sampled scenarios in batches of ``batch_size``: in process, in
     ``workers`` local threads (fused engine) or processes (numpy engine), or on a Dask
     cluster (``dask`` is a ``distributed.Client``).  ``progress(k)`` is called with the
-    number of runs finished after each batch.  ``engine``: ``"numpy"``, ``"fused"`` or
-    ``None``/``"auto"`` (:func:`allychain.simulate.fused.choose_engine`).  The numbers are the same
-    whichever way they are run."""
+    number of runs finished after each batch.  ``engine``: ``"numpy"``, ``"fused"``,
+    ``"torch"`` (on ``device``, one batch at a time: use large batches) or ``None``/``"auto"``
+    (:func:`allychain.simulate.fused.choose_engine`).  The numbers are the same whichever
+    way they are run."""
     runs = runs or spec.runs
-    engine = fused.resolve_engine(engine, batch=min(batch_size, runs), slots=system.m)
+    engine, device = fused.resolve(engine, device, batch=min(batch_size, runs), slots=system.m)
     cands = _candidates(spec, system)  # validate before spending time
+    if engine == "torch" and dask is None:
+        workers = 1  # one device: batches one after the other
     check_montecarlo(system, spec.horizon, runs, batch_size, spec.params, regions=len(system.regions),
                      groups=len(spec.alliances), candidates=sum(len(c) for c in cands),
-                     workers=workers if dask is None else 1)
+                     workers=workers if dask is None else 1, engine=engine, device=device)
     batches = [list(range(i, min(runs, i + batch_size))) for i in range(0, runs, batch_size)]
     parts: list[dict[str, np.ndarray]] = []
-    static = prepare(system, spec.params) if engine == "fused" and workers > 1 and dask is None else None
-    if static is not None and len(batches) > 1 and fused.covers(static, spec.params):
+    static = prepare(system, spec.params) if engine != "numpy" and dask is None else None
+    if engine == "fused" and static is not None and workers > 1 and len(batches) > 1 \
+            and fused.covers(static, spec.params):
         parts = _thread_batches(system, spec, seed, runs, batches, workers, progress, static)
     elif dask is None and workers > 1 and len(batches) > 1:
         import multiprocessing
@@ -441,14 +428,15 @@ def run_montecarlo(spec: MonteCarloSpec, system: SimSystem, runs: int | None = N
                     progress(len(part["run"]))
     elif dask is None:
         for b in batches:
-            parts.append(_run_batch(system, spec, seed, runs, b, engine=engine))
+            parts.append(_run_batch(system, spec, seed, runs, b, engine=engine, static=static, device=device))
             if progress:
                 progress(len(b))
     else:
         from distributed import as_completed
 
         sys_f = dask.scatter(system, broadcast=True)
-        futs = [dask.submit(_run_batch, sys_f, spec, seed, runs, b, engine=engine, pure=False) for b in batches]
+        futs = [dask.submit(_run_batch, sys_f, spec, seed, runs, b, engine=engine, device=device, pure=False)
+                for b in batches]
         for fut in as_completed(futs):
             part = fut.result()
             parts.append(part)
