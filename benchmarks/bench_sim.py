@@ -6,7 +6,9 @@ tables, the largest relative difference of the production paths (our compat mode
 BoARIO, same shock, every timed step), plus Monte Carlo throughput on a share network.
 Every ratio in one table comes from one run of this script.
 
-Engines: ``numpy`` (the reference) and ``fused`` (the numba kernel).  The yardstick is one
+Engines: ``numpy`` (the reference), ``fused`` (the numba kernel) and ``torch`` (the
+accelerator backend, on CUDA when a GPU is available, else on the CPU), each when
+installed (``--engines`` picks some).  The yardstick is one
 sparse matrix–vector product over the same flow matrix (scipy CSR, one run): a step
 cannot be cheaper than reading the flows once, and each engine's step is printed as a
 multiple of it.
@@ -15,6 +17,7 @@ multiple of it.
     python benchmarks/bench_sim.py --big           # also 49 × 200 = 9,800 (BoARIO needs ~6 GiB)
     python benchmarks/bench_sim.py --mc-data PATH  # Monte Carlo network (default: builtin+eto)
     python benchmarks/bench_sim.py --departures    # effect of each BoARIO choice we depart from
+    python benchmarks/bench_sim.py --engines numpy,torch --mc-batch-torch 4096   # e.g. on a GPU machine
 """
 
 from __future__ import annotations
@@ -106,7 +109,7 @@ def time_spmv(Z, Y, repeat: int = 20) -> float:
 
 
 def time_ours(Z, Y, steps: int, compat: str | None, shock_node: int = 0,
-              engine: str = "numpy") -> tuple[float, float, np.ndarray]:
+              engine: str = "numpy", device: str | None = None) -> tuple[float, float, np.ndarray]:
     """(seconds per step, peak MiB, production of steps 0 … steps) for our engine with a
     recorder.  As for BoARIO, building the model (tables → system → engine arrays) is not
     in the per-step time, but it is in the peak memory."""
@@ -128,9 +131,9 @@ def time_ours(Z, Y, steps: int, compat: str | None, shock_node: int = 0,
     system, static = build()
     rec = Recorder(system, steps + 1, 1, relevant=static.relevant)
     f = forcing(system, steps + 1)
-    state = run(system, f, 1, params, observers=[rec], static=static, engine=engine)  # warm-up (and JIT)
+    state = run(system, f, 1, params, observers=[rec], static=static, engine=engine, device=device)  # warm-up, JIT
     t0 = time.perf_counter()
-    run(system, f, steps, params, observers=[rec], static=static, state=state, engine=engine)
+    run(system, f, steps, params, observers=[rec], static=static, state=state, engine=engine, device=device)
     per = (time.perf_counter() - t0) / steps
     x = rec.arrays["production"][:, 0, :].copy()
     del system, static, rec, state
@@ -139,7 +142,7 @@ def time_ours(Z, Y, steps: int, compat: str | None, shock_node: int = 0,
     system, static = build()
     k = min(steps, 3)
     run(system, forcing(system, k), k, params, observers=[Recorder(system, k, 1, relevant=static.relevant)],
-        static=static, engine=engine)
+        static=static, engine=engine, device=device)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return per, peak, x
@@ -159,7 +162,8 @@ MC_SPEC = {
 }
 
 
-def montecarlo_throughput(data: str, runs: int, workers: int, batch: int = 256, engine: str = "numpy") -> dict:
+def montecarlo_throughput(data: str, runs: int, workers: int, batch: int = 256, engine: str = "numpy",
+                          device: str | None = None) -> dict:
     """Wall time of ``runs`` one-year runs of :data:`MC_SPEC` on ``data`` (a share network
     as country × item nodes): a fire at one non-ROW node in half the runs, an earthquake
     in one of the five largest producer countries in a fifth of them."""
@@ -178,9 +182,11 @@ def montecarlo_throughput(data: str, runs: int, workers: int, batch: int = 256, 
     doc["groups"] = {"top5": top}
     spec = parse_spec(doc, "bench_sim.MC_SPEC")
     t0 = time.perf_counter()
-    res = run_montecarlo(spec, system, runs=runs, seed=0, batch_size=batch, workers=workers, engine=engine)
+    res = run_montecarlo(spec, system, runs=runs, seed=0, batch_size=batch, workers=workers, engine=engine,
+                         device=device)
     dt = time.perf_counter() - t0
-    return {"system": repr(system), "engine": engine, "runs": runs, "workers": workers, "batch": batch, "seconds": dt,
+    return {"system": repr(system), "engine": engine if device is None else f"{engine} on {device}", "runs": runs,
+            "workers": workers if engine != "torch" else 1, "batch": batch, "seconds": dt,
             "runs_per_s": runs / dt, "mean_loss_share": float(res.runs["total|total_loss_share"].mean())}
 
 
@@ -237,6 +243,9 @@ def main() -> None:
     ap.add_argument("--mc-runs", type=int, default=10_000)
     ap.add_argument("--mc-workers", type=int, default=2)
     ap.add_argument("--no-mc", action="store_true", help="skip the Monte Carlo throughput")
+    ap.add_argument("--engines", default=None, help="comma-separated engines (default: every one installed)")
+    ap.add_argument("--mc-batch-torch", type=int, default=None,
+                    help="Monte Carlo batch of the torch engine (default: 4096 on a GPU, 256 on the CPU)")
     args = ap.parse_args()
     pd.set_option("display.width", 200)
     if args.departures:
@@ -247,15 +256,32 @@ def main() -> None:
     import pymrio
 
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}", flush=True)
+    from allychain.simulate import accel
     from allychain.simulate.fused import resolve_engine
 
-    engines = ["numpy", *(["fused"] if resolve_engine("auto") == "fused" else [])]
+    engines = ["numpy", *(["fused"] if resolve_engine("auto") == "fused" else []),
+               *(["torch"] if accel.available() else [])]
+    if args.engines:
+        engines = [e for e in engines if e in args.engines.split(",")]
+    device = accel.resolve_device("auto") if "torch" in engines else None
+    if device == "cpu":  # torch's CPU thread pool only adds waiting on small systems and a shared machine
+        __import__("torch").set_num_threads(1)
+    print(f"engines: {', '.join(engines)}" + (f"; torch {__import__('torch').__version__} on {device}"
+                                              if device else ""), flush=True)
+
+    def dev(e: str) -> str | None:
+        return device if e == "torch" else None
+
+    mc_batch = {e: 256 for e in engines}
+    if "torch" in engines:
+        mc_batch["torch"] = args.mc_batch_torch or (4096 if str(device).startswith("cuda") else 256)
     # Monte Carlo first: worker processes forked from a small, single-threaded process
     # (numpy engine); the fused engine runs its batches on threads
-    if "fused" in engines and not args.no_mc:
-        montecarlo_throughput(args.mc_data, 8, 1, 8, "fused")  # compile (or load) the kernel before timing
-    mc = [] if args.no_mc else [montecarlo_throughput(args.mc_data, args.mc_runs, args.mc_workers, engine=e)
-                                for e in engines]
+    for e in ("fused", "torch"):
+        if e in engines and not args.no_mc:  # compile (or load) the kernel, warm the device, before timing
+            montecarlo_throughput(args.mc_data, 8, 1, 8, e, dev(e))
+    mc = [] if args.no_mc else [montecarlo_throughput(args.mc_data, args.mc_runs, args.mc_workers, mc_batch[e],
+                                                      engine=e, device=dev(e)) for e in engines]
     cases = [("pymrio test 6 × 8 = 48", pymrio.load_test().calc_all(), None, args.steps * 4)]
     for R, S, dens, steps in [(20, 100, 0.1, args.steps)] + ([(49, 200, 0.1, 3)] if args.big else []):
         Z, Y = generated_tables(R, S, dens)
@@ -268,8 +294,8 @@ def main() -> None:
         spmv = time_spmv(Z, Y)
         row = {"system": name, "steps timed": steps, "SpMV ms": 1e3 * spmv, "BoARIO ms/step": 1e3 * b_t}
         for eng in engines:
-            o_t, o_m, o_x = time_ours(Z, Y, steps, "boario", engine=eng)
-            d_t, d_m, _ = time_ours(Z, Y, steps, None, engine=eng)
+            o_t, o_m, o_x = time_ours(Z, Y, steps, "boario", engine=eng, device=dev(eng))
+            d_t, d_m, _ = time_ours(Z, Y, steps, None, engine=eng, device=dev(eng))
             diff = float(np.max(np.abs(o_x - b_x) / np.maximum(np.abs(b_x), 1e-300)))
             row.update({f"{eng} compat ms/step": 1e3 * o_t, f"{eng} default ms/step": 1e3 * d_t,
                         f"{eng} compat ×SpMV": o_t / spmv, f"{eng} default ×SpMV": d_t / spmv,
@@ -282,13 +308,13 @@ def main() -> None:
         gc.collect()
     print(pd.DataFrame(rows).set_index("system").T.to_string(float_format=lambda v: f"{v:.3g}"), flush=True)
     for r in mc:
-        how = "threads" if r["engine"] == "fused" else "processes"
+        how = {"fused": "threads", "numpy": "processes"}.get(r["engine"], "(one device)")
         print(f"\nMonte Carlo ({r['engine']}), {r['system']}, {r['runs']} runs × 365 steps, {r['workers']} worker "
               f"{how}, batches of {r['batch']}: {r['seconds']:.1f} s, {r['runs_per_s']:.0f} runs/s "
               f"({r['runs_per_s'] * 365:.0f} run-steps/s); mean total loss share {r['mean_loss_share']:.6g}")
-    if len(mc) == 2:
-        print(f"Monte Carlo speed-up fused/numpy: {mc[1]['runs_per_s'] / mc[0]['runs_per_s']:.2f}×; "
-              f"same mean loss: {mc[0]['mean_loss_share'] == mc[1]['mean_loss_share']}")
+    for r in mc[1:]:
+        print(f"Monte Carlo speed-up {r['engine']}/numpy: {r['runs_per_s'] / mc[0]['runs_per_s']:.2f}×; "
+              f"same mean loss: {mc[0]['mean_loss_share'] == r['mean_loss_share']}")
 
 
 if __name__ == "__main__":

@@ -38,9 +38,9 @@ import scipy.sparse as sp
 from allychain.errors import DeviceUnavailableError, InvariantError, MissingExtraError, ScenarioError
 
 if TYPE_CHECKING:
-    from allychain.simulate.engine import State, Static, StepOutput
     from allychain.simulate.forcing import Forcing
     from allychain.simulate.params import Params
+    from allychain.simulate.state import State, Static, StepOutput
     from allychain.simulate.system import SimSystem
 
 __all__ = ["DEVICES", "INSTALL_HINT", "available", "resolve_device", "covers", "supports", "device_arrays",
@@ -187,7 +187,7 @@ _FIELDS = ("alpha", "stock", "x", "og", "oc", "orders", "shares", "pipeline")
 
 def to_device(state: State, k: DeviceArrays) -> State:
     """A host state as one on the device (tensors in the same fields)."""
-    from allychain.simulate.engine import State
+    from allychain.simulate.state import State
 
     fields: dict[str, Any] = {f: None if getattr(state, f) is None else k.tensor(getattr(state, f)) for f in _FIELDS}
     return State(t=state.t, **fields)
@@ -195,7 +195,7 @@ def to_device(state: State, k: DeviceArrays) -> State:
 
 def to_host(state: State) -> State:
     """A device state as a host one (numpy arrays)."""
-    from allychain.simulate.engine import State
+    from allychain.simulate.state import State
 
     fields: dict[str, Any] = {f: None if getattr(state, f) is None else getattr(state, f).cpu().numpy()
                               for f in _FIELDS}
@@ -244,7 +244,7 @@ def step(k: DeviceArrays, static: Static, params: Params, state: State, delta: A
          demand_mult: Any = None, check: bool = False) -> tuple[State, dict[str, Any]]:
     """One step of a device state (factored orders, at most one transport lag); returns
     the new state and the step's outputs as device tensors (``(n, B)``)."""
-    from allychain.simulate.engine import State
+    from allychain.simulate.state import State
 
     torch = k.torch
     t, (n, B) = state.t, state.x.shape
@@ -300,7 +300,7 @@ def step(k: DeviceArrays, static: Static, params: Params, state: State, delta: A
 
 def host_output(t: int, out: dict[str, Any]) -> StepOutput:
     """A step's device outputs as the host :class:`StepOutput` observers receive."""
-    from allychain.simulate.engine import StepOutput
+    from allychain.simulate.state import StepOutput
 
     h = {name: v.cpu().numpy() for name, v in out.items()}
     return StepOutput(t=t, delta=h["delta"].T, alpha=h["alpha"].T, xcap=h["xcap"].T, x=h["x"].T,
@@ -339,7 +339,7 @@ def run(system: SimSystem, static: Static, params: Params, forcing: Forcing, ste
 
 def _join(k: DeviceArrays, state: State, new: State) -> State:
     """:func:`allychain.simulate.engine.join` on the device (a factor held as ``None`` is 1)."""
-    from allychain.simulate.engine import State
+    from allychain.simulate.state import State
 
     torch = k.torch
 

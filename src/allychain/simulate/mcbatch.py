@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sparse
 
-from allychain.simulate.engine import Static, initial_state, join, step
+from allychain.simulate.engine import initial_state, join, step
 from allychain.simulate.params import Params
+from allychain.simulate.state import Static
 from allychain.simulate.system import SimSystem
 
 __all__ = ["step_loop", "run_loop"]
