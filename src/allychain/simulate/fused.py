@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from allychain.simulate.system import SimSystem
 
 __all__ = ["ENGINES", "AUTO_SINGLE_RUN_MAX_SLOTS", "available", "choose_engine", "resolve_engine", "resolve", "supports",
-           "covers", "warm", "step"]
+           "covers", "warm", "arrays", "step"]
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,13 @@ def _kernels() -> dict[str, Any]:
 
         _KERNELS.update(node_pass=_fused_nb.node_pass, slot_pass=_fused_nb.slot_pass,
                         slot_pass_boario=_fused_nb.slot_pass_boario)
+        from allychain.simulate import _fused_mc  # noqa: F401 - loaded (compiled or from the cache) before threads
     return _KERNELS
+
+
+def arrays(system: SimSystem, static: Static) -> dict[str, np.ndarray]:
+    """The kernel's arrays for ``static`` (built once per prepared system, see :func:`_arrays`)."""
+    return _arrays(system, static)
 
 
 def _arrays(system: SimSystem, static: Static) -> dict[str, np.ndarray]:

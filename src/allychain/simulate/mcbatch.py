@@ -11,17 +11,19 @@ leaves ``out`` as it is before.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sparse
 
+from allychain.simulate import fused
 from allychain.simulate.engine import initial_state, join, step
 from allychain.simulate.params import Params
 from allychain.simulate.state import Static
 from allychain.simulate.system import SimSystem
 
-__all__ = ["step_loop", "run_loop"]
+__all__ = ["step_loop", "fused_loop", "run_loop", "ShockPairs"]
 
 #: ``loss(t, k)``: the capacity loss of the first ``k`` sorted runs at step ``t``, ``(n, k)``
 Loss = Callable[[int, int], np.ndarray]
@@ -45,9 +47,47 @@ def step_loop(system: SimSystem, static: Static, params: Params, loss: Loss, sta
         out[t, :, :active] = R @ state.x
 
 
+@dataclass(frozen=True)
+class ShockPairs:
+    """The (run, node) pairs a batch's shocks hit: run ``run[p]`` (in start order) loses
+    ``value[t, p]`` of node ``node[p]``'s capacity at step ``t`` from step ``onset[p]`` on
+    (the loss of a node is the largest of its pairs' values, 0 without any)."""
+
+    node: np.ndarray
+    run: np.ndarray
+    onset: np.ndarray
+    value: np.ndarray  # (T, pairs)
+
+
+def fused_loop(system: SimSystem, static: Static, params: Params, pairs: ShockPairs, start: np.ndarray,
+               R: sparse.csr_matrix, out: np.ndarray) -> None:
+    """:func:`step_loop` on the fused engine as one compiled call (no transport lags)."""
+    from allychain.simulate import _fused_mc
+
+    a = fused.arrays(system, static)
+    Rc = sparse.csr_matrix(R)
+    Rc.sort_indices()
+    stock0 = np.where(np.isfinite(static.slot_s), static.slot_s * system.slot_a * system.x0[system.slot_buyer], np.inf)
+    ix = a["p_idx"].dtype
+    _fused_mc.mc_batch(
+        a["p_ptr"], a["p_idx"], a["p_val"], a["t_ptr"], a["t_idx"], a["t_val"], a["slot_ptr"], a["bind"], a["need"],
+        a["buyer"], a["a"], a["goal"], a["finite"], a["inv_den0"], a["x0"], a["cap_den"],
+        np.ascontiguousarray(static.y0[:, 0]), stock0, params.alpha_base, params.alpha_max, params.alpha_tau,
+        params.alpha_relax == "exact_zero", params.order_type == "alt", params.stock_update == "boario", static.rate,
+        np.ascontiguousarray(start, dtype=np.int64), pairs.node.astype(ix), pairs.run.astype(ix),
+        np.ascontiguousarray(pairs.onset, dtype=float), np.ascontiguousarray(pairs.value, dtype=float),
+        Rc.indptr.astype(ix), Rc.indices.astype(ix), np.asarray(Rc.data, dtype=float), out)
+
+
 def run_loop(system: SimSystem, static: Static, params: Params, loss: Loss, start: np.ndarray,
-             R: sparse.csr_matrix, out: np.ndarray, engine: str, device: str | None = None) -> None:
-    """The batch's loop on ``engine`` (``"numpy"``, ``"fused"`` or ``"torch"`` on ``device``)."""
+             R: sparse.csr_matrix, out: np.ndarray, engine: str, device: str | None = None,
+             pairs: Callable[[], ShockPairs] | None = None) -> None:
+    """The batch's loop on ``engine`` (``"numpy"``, ``"fused"`` or ``"torch"`` on ``device``);
+    ``pairs`` gives the shocks as :class:`ShockPairs` for the fused batch kernel."""
+    if engine == "fused" and pairs is not None and fused.covers(static, params) and static.max_lag == 0:
+        fused.warm(system, static)
+        fused_loop(system, static, params, pairs(), start, R, out)
+        return
     if engine == "torch":
         from allychain.simulate import accel
 

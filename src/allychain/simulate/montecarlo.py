@@ -49,7 +49,7 @@ from allychain.model.spec import Spec
 from allychain.simulate import fused
 from allychain.simulate.engine import prepare
 from allychain.simulate.forcing import profile_value
-from allychain.simulate.mcbatch import run_loop
+from allychain.simulate.mcbatch import ShockPairs, run_loop
 from allychain.simulate.memory import check_montecarlo
 from allychain.simulate.params import Params
 from allychain.simulate.recorder import loss_metrics
@@ -223,6 +223,13 @@ class NodeShocks:
         np.maximum.at(out, (self._node[idx], self._b[idx]), self._mag[idx] * level)
         return out
 
+    def pairs(self, steps: int) -> ShockPairs:
+        """The loss of every (run, node) pair hit, for steps ``0 … steps − 1`` at once (the
+        values :meth:`loss_nodes_first` takes the maximum of)."""
+        elapsed = np.arange(steps)[:, None] - self._end[None, :]
+        level = np.where(elapsed < 0, 1.0, profile_value(self._prof[None, :], elapsed, self._rec[None, :]))
+        return ShockPairs(node=self._node, run=self._b, onset=self._onset, value=self._mag[None, :] * level)
+
 
 def _candidates(spec: MonteCarloSpec, system: SimSystem) -> list[np.ndarray]:
     return [np.flatnonzero(select_nodes(system, h.candidates, spec.source, f"shocks[{i}].candidates"))
@@ -333,7 +340,7 @@ def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, in
     def loss(t: int, k: int) -> np.ndarray:
         return shocks.loss_nodes_first(t, k)
 
-    run_loop(system, static, params, loss, start, R, out, engine, device)
+    run_loop(system, static, params, loss, start, R, out, engine, device, pairs=lambda: shocks.pairs(T))
     agg[:, :, perm] = out
     agg = agg.transpose(0, 2, 1)
     base = np.array([system.x0[idx].sum() for idx in members])
