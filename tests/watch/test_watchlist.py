@@ -46,14 +46,37 @@ def test_unknown_is_not_zero(wl) -> None:
     assert (nld.loc["euv-optics", "top_country"], nld.loc["euv-optics", "grade"]) == ("DEU", "A")
     assert (nld.loc["euv-light-sources", "top_country"], nld.loc["euv-light-sources", "grade"]) == ("USA", "A")
     # Australia mines gold and rare earths, but no input of that production is recorded: not "safe"
-    assert watchlist(allychain.load("builtin"), "KOR,AUS").attrs["not_covered"] == ["AUS"]
+    assert watchlist(allychain.load("builtin"), "KOR,AUS", tts_ttr=False).attrs["not_covered"] == ["AUS"]
+    # no workspace: agreement cover not assessed (never "not covered")
+    assert set(wl["agreement_cover"]) == {"not assessed"}
+
+
+def test_tts_ttr_raises_a_grade_hand_checked() -> None:
+    """With A at 99 %, photoresists and ArF photoresist (JPN 90 %) are B from the shares alone; Japan's
+    photoresist node cannot be covered until it recovers (TTS < TTR = 9 months, the material class of
+    model.recovery), so photoresists rise to A; ArF photoresist's node can (TTS ≥ TTR) and stays B."""
+    from allychain.model.recovery import TTR_DEFAULTS
+    from allychain.optimize import unprotected_nodes
+
+    n = allychain.load("builtin")
+    wl = watchlist(n, "KOR", WatchlistRules(a=99.0)).set_index("item_id")
+    t = unprotected_nodes(n).result.table.set_index("disruption")
+    for item, grade in (("photoresists", "A"), ("arf-photoresist", "B")):
+        r = wl.loc[item]
+        assert (r["base_grade"], r["grade"]) == ("B", grade)
+        assert r["ttr"] == TTR_DEFAULTS["material"] == t.loc[f"JPN/{item}", "ttr"]
+        assert r["tts"] == pytest.approx(t.loc[f"JPN/{item}", "tts"])
+        assert r["tts_ttr"] == ("unprotected" if r["tts"] < r["ttr"] else "protected")
+    assert wl.loc["photoresists", "tts_ttr"] == "unprotected" and "B → A" in wl.loc["photoresists", "reason"]
+    # not-assessable items stay D whatever the decision model says
+    assert set(wl.loc[wl["base_grade"] == "D", "grade"]) == {"D"}
 
 
 def test_rules_are_configurable_and_low_role_drops_a_grade() -> None:
     n = allychain.load("builtin")
-    strict = watchlist(n, "KOR", WatchlistRules(a=99.0))
+    strict = watchlist(n, "KOR", WatchlistRules(a=99.0), tts_ttr=False)
     assert strict.set_index("item_id").loc["gallium", "grade"] == "B"
-    low = watchlist(n, "KOR", WatchlistRules(low_role=95.0))     # every role weight here is 90 %
+    low = watchlist(n, "KOR", WatchlistRules(low_role=95.0), tts_ttr=False)     # every role weight here is 90 %
     assert low.set_index("item_id").loc["gallium", "grade"] == "B"
 
 
@@ -61,13 +84,14 @@ def test_cli_list_json(monkeypatch, capsys) -> None:
     from allychain.cli.main import main
 
     monkeypatch.setattr(sys, "argv", ["allychain", "watch", "list", "--members", "KOR", "-f", "json",
-                                      "--grades", "A"])
+                                      "--grades", "A", "--no-tts"])
     with pytest.raises(SystemExit) as e:
         main()
     out, err = capsys.readouterr()
     assert (e.value.code or 0) == 0, err
     rows = json.loads(out)
     assert rows and {r["grade"] for r in rows} == {"A"} and "gallium" in {r["item_id"] for r in rows}
+    assert {r["tts_ttr"] for r in rows} == {"not assessed"}
     monkeypatch.setattr(sys, "argv", ["allychain", "watch", "list", "--grades", "E"])
     with pytest.raises(SystemExit) as e:
         main()

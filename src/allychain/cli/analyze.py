@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from allychain.cli.agreement_cover import CoverDbOpt, CoverWsOpt
 from allychain.cli.options import MAX_YEAR, MIN_YEAR, finite
 from allychain.cli.render import Format, emit
 from allychain.model.rules import CHOKEPOINT_RULES, DEPENDENCY_RULES
@@ -370,6 +371,8 @@ def severity_cmd(
     min_share: float = MinShareOpt,
     year: int | None = YearOpt,
     fmt: Format = FormatOpt,
+    db: str | None = CoverDbOpt,
+    workspace: bool = CoverWsOpt,
 ) -> None:
     """The most severe dependencies (or items), with the score's components and the rules that fired.
 
@@ -378,11 +381,17 @@ def severity_cmd(
     tiers critical / high / watch (docs/analysis.md, "Severity").
     """
     from allychain.analysis import severity_report
+    from allychain.cli.agreement_cover import read_cover
 
     n = _load(data)
     mem = None if (members or "").strip().casefold() == "none" else _members(n, members)
+    cover = read_cover(db, workspace, mem) if mem else None
+    if cover is not None:
+        from allychain.services.agreement_cover import severity_cover
+
+        cover = severity_cover(n, cover)
     rep = severity_report(n, mem, top=None if all_rows else top, year=year, critical_share=critical_share,
-                          min_share=min_share, stages=_split(stages))
+                          min_share=min_share, stages=_split(stages), agreement_cover=cover)
     rows = rep["rows"] if all_rows else rep["rows"][rep["rows"]["status"].eq("assessed")]
     label = "+".join(mem) if mem else "all items"
     if fmt == Format.json:
@@ -396,8 +405,8 @@ def severity_cmd(
                      "substitutability", "time_to_build", "exposure", "agreement_cover", "supplier_name",
                      "supplier_share", "rules"])
     if fmt == Format.table:
-        typer.echo("components 0–1, blank = unknown (not 0); agreement cover is not known until agreements are "
-                   "registered; score = weighted mean of the known components, low/high = unknown ones at 0/1")
+        typer.echo("components 0–1, blank = unknown (not 0); agreement cover is read from the workspace's "
+                   "agreements in force with --db/--workspace, else unknown; score = weighted mean of the known components, low/high = unknown ones at 0/1")
     if rep["coverage"] is not None:
         _statement(rep["coverage"], fmt, _names(n), n)
 

@@ -24,6 +24,8 @@ from typing import Any
 
 import typer
 
+from allychain.cli.agreement_cover import CoverDbOpt, CoverWsOpt
+
 __all__ = ["app", "WatchFormat", "extract_cmd", "ingest_cmd", "scan_cmd", "list_cmd", "backtest_cmd"]
 
 app = typer.Typer(help="Watch: events (export controls, sanctions, fires, outages …) read from text.",
@@ -282,16 +284,25 @@ def list_cmd(
     data: str = typer.Option("builtin", "--data", "-d", help="Network whose dependencies are graded."),
     fmt: ScanFormat = typer.Option(ScanFormat.table, "--format", "-f", help="table, json or jsonl."),
     grades: str = typer.Option("A,B,C,D", "--grades", help="Grades shown, comma-separated."),
+    tts: bool = typer.Option(True, "--tts/--no-tts", help="Grade by time to survive against time to recover "
+                             "(runs the decision model; --no-tts: not assessed)."),
+    db: str | None = CoverDbOpt,
+    workspace: bool = CoverWsOpt,
 ) -> None:
-    """The graded watchlist: items where one country supplies at least half of what a member needs."""
+    """The graded watchlist: items where one country supplies at least half of what a member needs, graded by
+    dependency, time to survive vs time to recover, and agreement cover (with a workspace)."""
+    from allychain.cli.agreement_cover import read_cover
     from allychain.data.load import load
     from allychain.errors import DataError
+    from allychain.model.members import resolve_members
     from allychain.services.watchlist import GRADES, watchlist
 
     want = [g.strip().upper() for g in grades.split(",") if g.strip()]
     if not want or not set(want) <= set(GRADES):
         raise DataError(f"unknown grade in {grades!r}", expected="some of A,B,C,D")
-    wl = watchlist(load(data), members)
+    n = load(data)
+    cover = read_cover(db, workspace, resolve_members(members, n))
+    wl = watchlist(n, members, tts_ttr=tts, cover=cover)
     for m in wl.attrs.get("not_covered", []):
         typer.echo(f"{m}: not covered (the network records no inputs of its production)", err=True)
     wl = wl[wl["grade"].isin(want)]
@@ -306,8 +317,8 @@ def list_cmd(
     else:
         from allychain.cli.render import Format, emit
 
-        emit(wl[["grade", "cadence", "member", "item_id", "top_country", "top_share", "unknown_share", "tier",
-                 "hs_codes"]], Format.table, title="watchlist")
+        emit(wl[["grade", "base_grade", "cadence", "member", "item_id", "top_country", "top_share", "unknown_share",
+                 "tts_ttr", "agreement_cover", "tier", "hs_codes"]], Format.table, title="watchlist")
 
 
 @app.command("backtest")
