@@ -65,3 +65,11 @@ def test_section_shows_labour_in_the_chain_for_members_with_linked_items(network
     share = flow_network(network).nodes.set_index("node_id").at["KOR/wafer-fabrication", "share"]
     assert [(r["input_node"], r["item_id"]) for r in t["in_chain"]] == [("KOR/labour", "wafer-fabrication")]
     assert t["in_chain"][0]["share"] == pytest.approx(share * 100)  # NLD makes no linked item: not listed
+
+
+def test_dashboard_has_the_talent_page(client: Any) -> None:
+    index = client.get("/").text
+    assert 'href="#/talent"' in index and "/static/talent.js" in index
+    js = client.get("/static/talent.js")
+    assert js.status_code == 200 and "/api/talent/gap?" in js.text and "not covered" in js.text.lower()
+    assert "window.talentPage" in client.get("/static/app.js").text
