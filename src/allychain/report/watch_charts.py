@@ -28,7 +28,7 @@ def lead_chart(items: pd.DataFrame, vintages: pd.DataFrame, path: str | Path, to
     path
         A .png or .svg file.
     """
-    fig = _figure(9, 5)
+    fig = _figure(11, 5)
     ax = fig.add_subplot()
     if len(items):
         order = items.assign(_a=items["alerts"].ne(""), _n=items["vintages"]).sort_values(
@@ -52,7 +52,9 @@ def lead_chart(items: pd.DataFrame, vintages: pd.DataFrame, path: str | Path, to
     ax.set_ylabel("share of world supply (%)")
     ax.set_title(title)
     if chosen:
-        ax.legend(fontsize=7, loc="lower left")
+        ax.scatter([], [], facecolors="none", edgecolors="#555", s=30, label="share not assessable (not 0)")
+        ax.plot([], [], ls="--", lw=0.8, color="#555", label="largest outside country")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:
         ax.text(0.5, 0.5, "no item with a member's share in the data", ha="center", transform=ax.transAxes)
     ax.grid(alpha=0.3)

@@ -334,6 +334,9 @@ def lead(n: Network, members: str | Iterable[str] | None = None, rules: LeadRule
     alerts: list[dict[str, Any]] = []
     rows = [_item_row(g, shares, mem, r, alerts) for _, g in v.groupby("item_id", sort=True)]
     it = pd.DataFrame(rows)
+    for df in (it, v):   # sums of shares stated to one decimal: no floating-point tails in the output
+        num = df.select_dtypes("float").columns
+        df[num] = df[num].round(6)
     if len(it):
         for c in ("previous_year", "rank"):
             it[c] = it[c].astype("Int64")
