@@ -142,6 +142,33 @@ def test_escalation_opens_exactly_one_linked_incident(store: Any, people: dict[s
     assert audit.verify(store).ok
 
 
+def test_concurrent_escalations_open_one_incident(store: Any, people: dict[str, Any]) -> None:
+    """Two people escalating the same alert at once: the row lock lets one through, the other gets a conflict."""
+    import threading
+
+    from allychain.errors import Conflict
+    from allychain.workspace import incidents
+    from allychain.workspace import watch as ws
+
+    ws.store_alerts(store, people["p"]["steward"], [fake_alert("c1")])
+    gate, results = threading.Barrier(2), []
+
+    def go(who: str) -> None:
+        gate.wait()
+        try:
+            results.append(ws.escalate(store, people["p"][who], "c1")["incident_id"])
+        except Conflict as exc:
+            results.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=go, args=(w,)) for w in ("steward", "analyst_samsung")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    incs = incidents.list_incidents(store, people["p"]["steward"])
+    assert sorted(results, key=len) == ["Conflict", incs[0]["id"]] and len(incs) == 1
+
+
 def test_watch_cli_with_a_workspace(people_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     """The CLI on SQLite (the services under it are tested on both engines above)."""

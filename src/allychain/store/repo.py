@@ -361,9 +361,16 @@ class Repo:
             q = q.with_for_update()
         return self.s.scalars(q).first()
 
-    def alerts_on(self, series: str, kind: str) -> Sequence[WatchAlert]:
-        q = select(WatchAlert).where(WatchAlert.series == series, WatchAlert.kind == kind).order_by(WatchAlert.date)
-        return self.s.scalars(q).all()
+    def alerts_for(self, series: Sequence[str], ids: Sequence[str], lock: bool = False) -> list[WatchAlert]:
+        """Stored alerts on any of ``series`` or with any of ``ids`` (locked when asked), by date."""
+        found: dict[str, WatchAlert] = {}
+        for col, values in ((WatchAlert.series, sorted(set(series))), (WatchAlert.id, sorted(set(ids)))):
+            for i in range(0, len(values), 500):
+                q = select(WatchAlert).where(col.in_(values[i:i + 500]))
+                if lock:
+                    q = q.with_for_update()
+                found.update((r.id, r) for r in self.s.scalars(q).all())
+        return sorted(found.values(), key=lambda r: (r.date, r.id))
 
     def list_alerts(self, state: str | None = None, severity: str | None = None, series: str | None = None,
                     limit: int | None = None) -> Sequence[WatchAlert]:

@@ -24,7 +24,8 @@ answer of 2xx is delivered; 408, 429 and 5xx and network errors are retried with
 exponential backoff; other 4xx fail at once.  The body is the alert's JSON as the REST API
 gives it; no secret is in it, in the e-mail, in the log, in an error stored or in the
 audit trail (secrets in error texts are replaced by ``***``; a webhook address is stored
-without its user-info and query).
+and logged as its scheme, host and port with a fingerprint of the whole address, since
+receivers often carry a token in the path).
 """
 
 from __future__ import annotations
@@ -116,10 +117,14 @@ class DeliveryConfig:
 
 
 def _target(url: str) -> str:
-    """A webhook address for records and messages: scheme, host, port and path only."""
+    """A webhook address for records and messages: scheme, host and port, and a fingerprint of the whole address.
+
+    The path and query are left out: many receivers put their own token there.
+    """
     u = urlsplit(url)
     host = u.hostname or ""
-    return urlunsplit((u.scheme, f"{host}:{u.port}" if u.port else host, u.path, "", ""))
+    short = urlunsplit((u.scheme, f"{host}:{u.port}" if u.port else host, "", "", ""))
+    return f"{short}/… (sha256 {hashlib.sha256(url.encode()).hexdigest()[:8]})"
 
 
 def _scrub(text: str, cfg: DeliveryConfig) -> str:

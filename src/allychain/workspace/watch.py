@@ -32,7 +32,7 @@ import pandas as pd
 
 from allychain.errors import Conflict, InvalidRecord, NotFound
 from allychain.store import Repo, Store
-from allychain.store.models import WatchAlert, utcnow
+from allychain.store.models import WatchAlert, WatchAlertEvent, utcnow
 from allychain.workspace import audit, incidents
 from allychain.workspace.authz import Action, Principal, authorize
 from allychain.workspace.guard import audited_refusals
@@ -167,17 +167,33 @@ def alert_dict(row: WatchAlert, users: Mapping[int, str]) -> dict[str, Any]:
             "incident_id": row.incident_id, "updated_at": row.updated_at.isoformat()}
 
 
-def _match(repo: Repo, a: Mapping[str, Any], freq: str) -> WatchAlert | None:
-    """The stored alert of the same event: same id, else the same detector on the series close in time."""
-    row = repo.get_alert(str(a["alert_id"]), lock=True)
-    if row is not None:
-        return row
-    window = pd.Timedelta(days=_PERIOD_DAYS.get(freq, 31) * 2)
-    date, first = pd.Timestamp(a["date"]), pd.Timestamp(a["first_detected"])
-    near = [r for r in repo.alerts_on(str(a["series"]), str(a["kind"]))
-            if abs(pd.Timestamp(r.date) - date) <= window
-            or pd.Timedelta(0) <= first - pd.Timestamp(r.last_detected) <= window]
-    return near[-1] if near else None
+class _Stored:
+    """The stored alerts a scan's alerts may match, fetched (and locked) in one query."""
+
+    def __init__(self, repo: Repo, alerts: list[dict[str, Any]]) -> None:
+        rows = repo.alerts_for([str(a["series"]) for a in alerts], [str(a["alert_id"]) for a in alerts], lock=True)
+        self.by_id = {r.id: r for r in rows}
+        self.by_key: dict[tuple[str, str], list[WatchAlert]] = {}
+        for r in rows:
+            self.add(r)
+
+    def add(self, row: WatchAlert) -> None:
+        self.by_id[row.id] = row
+        same = self.by_key.setdefault((row.series, row.kind), [])
+        same.append(row)
+        same.sort(key=lambda r: r.date)
+
+    def match(self, a: Mapping[str, Any], freq: str) -> WatchAlert | None:
+        """The stored alert of the same event: same id, else the same detector on the series close in time."""
+        row = self.by_id.get(str(a["alert_id"]))
+        if row is not None:
+            return row
+        window = pd.Timedelta(days=_PERIOD_DAYS.get(freq, 31) * 2)
+        date, first = pd.Timestamp(a["date"]), pd.Timestamp(a["first_detected"])
+        near = [r for r in self.by_key.get((str(a["series"]), str(a["kind"])), [])
+                if abs(pd.Timestamp(r.date) - date) <= window
+                or pd.Timedelta(0) <= first - pd.Timestamp(r.last_detected) <= window]
+        return near[-1] if near else None
 
 
 def _rank(s: str) -> int:
@@ -216,8 +232,8 @@ def _new(repo: Repo, a: dict[str, Any], p: Principal) -> WatchAlert:
                      sightings=int(a["sightings"]), state="open", state_at=now, state_by=p.user_id, incident_id=None,
                      created_at=now, updated_at=now, body=_canonical(body))
     repo.add(row)
-    repo.add_alert_event(row.id, {"at": now, "user_id": p.user_id, "kind": "created",
-                                  "body": _canonical({"state": "open", "severity": row.severity})})
+    repo.add(WatchAlertEvent(alert_id=row.id, seq=1, at=now, user_id=p.user_id, kind="created",
+                             body=_canonical({"state": "open", "severity": row.severity})))
     return row
 
 
@@ -237,13 +253,15 @@ def store_alerts(store: Store, p: Principal | None, alerts: Iterable[Mapping[str
     unchanged = 0
     ids: dict[str, str] = {}
     states: dict[str, str] = {}
+    given = [clean(dict(a)) for a in alerts]
     with store.transaction() as repo:
         freq = {s: f for s, f, _, _, _ in repo.watch_series()}
-        for a in alerts:
-            a = clean(dict(a))
-            row = _match(repo, a, freq.get(str(a["series"]), "M"))
+        stored = _Stored(repo, given)
+        for a in given:
+            row = stored.match(a, freq.get(str(a["series"]), "M"))
             if row is None:
                 row = _new(repo, a, p)
+                stored.add(row)
                 created.append(row.id)
                 ids[str(a["alert_id"])], states[row.id] = row.id, row.state
                 continue
