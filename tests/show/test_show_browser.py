@@ -21,6 +21,7 @@ PAGES = [
     ("api", "#/api", "table.sortable"),
     ("watch", "#/watch", "#watch-input"),
     ("talent", "#/talent", "#talent-chart .main-svg"),
+    ("energy", "#/energy", "#energy-chart .main-svg"),
 ]
 
 

@@ -92,7 +92,14 @@ def create_app(data: str | Network = "builtin", members: str | list[str] | None 
     # outermost: a request for a foreign Host never reaches a route (every router, now and later)
     app.add_middleware(HostAllowList, allowed=hosts_allowed(allowed_hosts))
 
-    from allychain.api import routes_analysis, routes_jobs, routes_network, routes_talent, routes_watch
+    from allychain.api import (
+        routes_analysis,
+        routes_energy,
+        routes_jobs,
+        routes_network,
+        routes_talent,
+        routes_watch,
+    )
 
     app.include_router(routes_network.router)
     app.include_router(routes_analysis.router)
@@ -100,6 +107,7 @@ def create_app(data: str | Network = "builtin", members: str | list[str] | None 
     app.include_router(routes_jobs.router)
     app.include_router(routes_watch.router)
     app.include_router(routes_talent.router)
+    app.include_router(routes_energy.router)
     if workspace is not None:
         _mount_workspace(app, workspace)
     _mount_web(app)

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api", tags=["jobs"], responses={400: PROBLEM_SCHEMA,
                                                             422: PROBLEM_SCHEMA})
 
 #: datasets a scenario may name besides the server's own (never a path: uploads must not read local folders)
-SCENARIO_DATA = ("builtin", "pymrio-test")
+SCENARIO_DATA = ("builtin", "pymrio-test", "example:nand_2019")  # shipped data only, never a path
 MAX_STEPS = 3650
 MAX_LEAD_TIME = 365
 MAX_YAML = 100_000

@@ -503,6 +503,7 @@ const routes = [
   [/^#\/api$/, apiPage, "api"], [/^#\/search\/(.+)$/, searchPage, null],
   [/^#\/watch$/, (...a) => window.watchPage(...a), "watch"],
   [/^#\/talent$/, (...a) => window.talentPage(...a), "talent"],
+  [/^#\/energy$/, (...a) => window.energyPage(...a), "energy"],
 ];
 
 async function route() {
