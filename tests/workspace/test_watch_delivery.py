@@ -198,3 +198,41 @@ def test_bad_configuration_is_a_clear_error() -> None:
     with pytest.raises(AllychainError, match="ALLYCHAIN_SMTP_PORT"):
         DeliveryConfig.from_env({"ALLYCHAIN_SMTP_PORT": "twenty-five"})
     assert DeliveryConfig.from_env({}).channels == []
+
+
+def test_failed_deliveries_sent_again_by_the_cli(tmp_path: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from allychain.cli.main import main
+    from allychain.store import open_store
+    from allychain.workspace import watch
+    from allychain.workspace.delivery import deliver
+    from conftest import make_people
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    store = open_store(url, migrate=True)
+    people = make_people(store)
+    alerts = _stored(store, people, fake_alert("r1"), fake_alert("r2"))
+    receiver.statuses = [200, 500, 500]               # r1 delivered; r2 fails twice
+    deliver(store, _cfg(webhook_url=receiver.url, retries=2), alerts)
+    failed = watch.failed_deliveries(store, people["p"]["steward"])
+    assert [a["alert_id"] for a in failed["webhook"]] == ["r2"]
+    for k, v in {"ALLYCHAIN_TOKEN": people["tokens"]["steward"], "ALLYCHAIN_WATCH_WEBHOOK_URL": receiver.url,
+                 "ALLYCHAIN_WATCH_WEBHOOK_SECRET": WEBHOOK_SECRET, "ALLYCHAIN_WATCH_BACKOFF": "0"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("ALLYCHAIN_SMTP_HOST", raising=False)
+
+    def run() -> tuple[int, list[dict[str, Any]], str]:
+        monkeypatch.setattr(sys, "argv", ["allychain", "watch", "deliver", "--db", url])
+        with pytest.raises(SystemExit) as exc:
+            main()
+        out, err = capsys.readouterr()
+        return int(exc.value.code or 0), json.loads(out), err
+
+    rc, out, err = run()
+    assert rc == 0 and [(r["alert_id"], r["status"]) for r in out] == [("r2", "delivered")], err
+    assert [json.loads(b)["alert"]["alert_id"] for _, b in receiver.got] == ["r1", "r2", "r2", "r2"]
+    rc, out, _ = run()                                # nothing failed any more: nothing sent
+    assert rc == 0 and out == [] and len(receiver.got) == 4
+    store.dispose()

@@ -26,7 +26,7 @@ import typer
 
 from allychain.cli.agreement_cover import CoverDbOpt, CoverWsOpt
 
-__all__ = ["app", "WatchFormat", "extract_cmd", "ingest_cmd", "scan_cmd", "list_cmd", "backtest_cmd"]
+__all__ = ["app", "WatchFormat", "extract_cmd", "ingest_cmd", "scan_cmd", "deliver_cmd", "list_cmd", "backtest_cmd"]
 
 app = typer.Typer(help="Watch: events (export controls, sanctions, fires, outages …) read from text.",
                   no_args_is_help=True)
@@ -270,6 +270,27 @@ def scan_cmd(
         sender.join(deliver_wait)
         if sender.is_alive():
             typer.echo(f"delivery still running after {deliver_wait:g} s: left unfinished", err=True)
+
+
+@app.command("deliver")
+def deliver_cmd(db: str | None = WS_DB, workspace: bool = WS_FLAG) -> None:
+    """Send again the stored alerts whose last delivery failed (webhook, e-mail; configured by the environment)."""
+    from allychain.errors import AllychainError
+    from allychain.workspace import watch as ws_watch
+    from allychain.workspace.delivery import DeliveryConfig, redeliver
+
+    if db is None and not workspace:
+        raise AllychainError("deliveries are recorded in a workspace: give --db URL or --workspace")
+    cfg = DeliveryConfig.from_env()
+    if not cfg.channels:
+        raise AllychainError("no delivery is configured: set ALLYCHAIN_WATCH_WEBHOOK_URL or ALLYCHAIN_SMTP_HOST and "
+                             "ALLYCHAIN_SMTP_TO (see docs/watch.md)")
+    st = _ws_store(db)
+    out = redeliver(st, cfg, ws_watch.failed_deliveries(st, _ws_me(st)))
+    typer.echo(f"{sum(r['status'] == 'delivered' for r in out)} of {len(out)} delivered", err=True)
+    sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    if any(r["status"] == "failed" for r in out):
+        raise typer.Exit(1)
 
 
 def _is_date(text: str) -> bool:

@@ -51,7 +51,7 @@ from allychain.errors import AllychainError
 from allychain.store import Store
 from allychain.store.models import WatchDelivery, utcnow
 
-__all__ = ["DeliveryConfig", "deliver", "deliver_async", "sign", "webhook_body", "SEVERITY_ORDER"]
+__all__ = ["DeliveryConfig", "deliver", "redeliver", "deliver_async", "sign", "webhook_body", "SEVERITY_ORDER"]
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +246,23 @@ def deliver(store: Store, cfg: DeliveryConfig, alerts: Sequence[Mapping[str, Any
             except Exception:  # noqa: BLE001 - a failed record must not stop the other deliveries
                 log.exception("could not record the delivery of alert %s", rec["alert_id"])
             out.append(rec)
+    return out
+
+
+def redeliver(store: Store, cfg: DeliveryConfig, failed: Mapping[str, Sequence[Mapping[str, Any]]],
+              sleep: Callable[[float], None] = time.sleep) -> list[dict[str, Any]]:
+    """Send again, on each channel, the alerts whose last delivery on it failed (``failed``: channel → alerts).
+
+    Only the failed channel is tried for each alert (an e-mail already sent is not sent twice);
+    a channel no longer configured is skipped.
+    """
+    from dataclasses import replace
+
+    only = {"webhook": replace(cfg, smtp_host=None), "email": replace(cfg, webhook_url=None)}
+    out: list[dict[str, Any]] = []
+    for channel, alerts in failed.items():
+        if channel in cfg.channels:
+            out += deliver(store, only[channel], alerts, sleep)
     return out
 
 

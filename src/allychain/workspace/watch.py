@@ -38,7 +38,8 @@ from allychain.workspace.authz import Action, Principal, authorize
 from allychain.workspace.guard import audited_refusals
 
 __all__ = ["ingest", "indicator_table", "list_series", "get_series", "store_alerts", "list_alerts", "get_alert",
-           "acknowledge", "dismiss", "escalate", "feed", "TRANSITIONS", "alert_dict", "clean"]
+           "acknowledge", "dismiss", "escalate", "feed", "failed_deliveries", "TRANSITIONS", "alert_dict",
+           "clean"]
 
 #: step → (states it may start from, state it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -401,6 +402,23 @@ def escalate(store: Store, p: Principal | None, alert_id: str, note: str = "",
         row.incident_id = inc["id"]
         row = _move(repo, p, Action.WATCH_ESCALATE, alert_id, "escalate", note)
         return {**alert_dict(row, users), "incident": inc}
+
+
+@audited_refusals(Action.WATCH_SCAN)
+def failed_deliveries(store: Store, p: Principal | None) -> dict[str, list[dict[str, Any]]]:
+    """Channel → the alerts whose latest delivery on it failed (dismissed alerts left out), to send again."""
+    authorize(p, Action.WATCH_SCAN)
+    with store.transaction() as repo:
+        last: dict[tuple[str, str], str] = {}
+        for d in repo.deliveries():
+            last[(d.alert_id, d.channel)] = d.status
+        users = {u.id: u.name for u in repo.list_users()}
+        out: dict[str, list[dict[str, Any]]] = {}
+        for (alert_id, channel), status in sorted(last.items()):
+            row = repo.get_alert(alert_id) if status == "failed" else None
+            if row is not None and row.state != "dismissed":
+                out.setdefault(channel, []).append(alert_dict(row, users))
+    return out
 
 
 @audited_refusals(Action.WATCH_READ)
