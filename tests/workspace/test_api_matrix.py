@@ -223,16 +223,18 @@ NEON_SERIES = "price::WLD:::quotes"
 
 
 def _watch_series(env: Any, me: str, org: str) -> tuple[str, dict[str, Any], None]:
-    """A stored series (the steward ingests a small price file once per module; re-ingesting changes nothing)."""
+    """A stored series (the steward ingests a small price file once per module)."""
     import tempfile
     from pathlib import Path
 
     from allychain.workspace import watch
 
-    with tempfile.TemporaryDirectory() as tmp:
-        f = Path(tmp) / "neon.csv"
-        f.write_text(NEON_PRICES, encoding="utf-8")
-        watch.ingest(env.store, env.people["p"]["steward"], f, "long")
+    if not getattr(env, "neon_stored", False):
+        with tempfile.TemporaryDirectory() as tmp:
+            f = Path(tmp) / "neon.csv"
+            f.write_text(NEON_PRICES, encoding="utf-8")
+            watch.ingest(env.store, env.people["p"]["steward"], f, "long")
+        env.neon_stored = True
     return f"/api/ws/watch/series/{NEON_SERIES}", {}, None
 
 

@@ -127,14 +127,14 @@ def test_webhook_signed_retried_with_backoff_and_recorded(store: Any, people: di
                                   "attempts": 1, "status": "failed", "error": "HTTP 404 (not retried)"}]
 
 
-def test_unreachable_and_slow_receivers_fail_recorded_and_never_block(tmp_path: Any, receiver: Receiver) -> None:
+def test_unreachable_and_slow_receivers_fail_recorded_and_never_block(tmp_path: Any, receiver: Receiver,
+                                                                     ws_tools: Any) -> None:
     from allychain.store import open_store
     from allychain.workspace import watch
     from allychain.workspace.delivery import deliver, deliver_async
-    from conftest import make_people
 
     store = open_store(f"sqlite:///{tmp_path / 'd.db'}", migrate=True)
-    people = make_people(store)
+    people = ws_tools.make_people(store)
     alerts = _stored(store, people, fake_alert("s1"))
     with socket.socket() as s:                        # a port nobody listens on
         s.bind(("127.0.0.1", 0))
@@ -201,18 +201,17 @@ def test_bad_configuration_is_a_clear_error() -> None:
 
 
 def test_failed_deliveries_sent_again_by_the_cli(tmp_path: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+                                                 capsys: pytest.CaptureFixture[str], ws_tools: Any) -> None:
     import sys
 
     from allychain.cli.main import main
     from allychain.store import open_store
     from allychain.workspace import watch
     from allychain.workspace.delivery import deliver
-    from conftest import make_people
 
     url = f"sqlite:///{tmp_path / 'r.db'}"
     store = open_store(url, migrate=True)
-    people = make_people(store)
+    people = ws_tools.make_people(store)
     alerts = _stored(store, people, fake_alert("r1"), fake_alert("r2"))
     receiver.statuses = [200, 500, 500]               # r1 delivered; r2 fails twice
     deliver(store, _cfg(webhook_url=receiver.url, retries=2), alerts)
