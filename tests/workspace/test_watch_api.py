@@ -98,3 +98,15 @@ def test_page_chart_marks_and_state_buttons(watched: Any, ws_tools: Any) -> None
         csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
         res = c.post("/ws/watch/alerts/p-low/acknowledge", data={"csrf": csrf})
         assert res.status_code == 403
+
+
+def test_chart_data_cannot_close_its_script_block() -> None:
+    """A series id or unit is data from a file: inside the page's JSON block it cannot end the block."""
+    from allychain.api.routes_ws_pages_watch import _json_script, chart_data
+
+    hostile = "</script><script>alert(1)</script>&"
+    data = chart_data({"series": f"price::WLD:::{hostile}", "unit": hostile,
+                       "points": [{"date": "2022-01-01", "value": 1.0}], "alerts": []})
+    text = _json_script(data)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == data
