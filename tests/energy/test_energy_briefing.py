@@ -24,6 +24,9 @@ def test_energy_section_kor_nld() -> None:
     assert not any(r["member"] == "NLD" for r in e["rows"])                   # no row of zeros for NLD
     adv = {r["item_id"]: r for r in e["items"]}["advanced-logic-chips"]
     assert adv["carbon_intensity"] == pytest.approx((92 * 554 + 8 * 413) / 100)
+    imp = {r["item_id"]: r for r in e["imports"]}
+    assert len(e["imports"]) == 10 and imp["euv-optics"]["grids"] == "DEU 100 %"
+    assert imp["euv-optics"]["carbon_intensity"] == 381 and imp["euv-optics"]["top_grid_saidi"] == 12.2
     assert e["chart"].startswith("data:image/svg+xml;base64,")
     assert {"lcp-kor-2023", "hankyung-2023", "kor-nld-js-2023"} <= {s["source_id"] for s in e["sources"]}
     text = energy_summary(e) or ""

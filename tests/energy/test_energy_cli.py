@@ -33,7 +33,7 @@ def test_json_and_csv(monkeypatch, capsys) -> None:
     code, out, _ = run(monkeypatch, capsys, "--members", "KOR,USA", "--format", "json")
     assert code == 0
     doc = json.loads(out)
-    assert set(doc) == {"members", "items", "grids", "cooperation", "sources"}
+    assert set(doc) == {"members", "items", "grids", "cooperation", "sources", "imports"}
     grids = {g["country"]: g for g in doc["grids"]}
     assert grids["USA"]["saidi"] == 336 and grids["USA"]["saidi_basis"] == "all"
     assert {a["agreement_id"] for a in doc["cooperation"]} >= {"kor-nld-nuclear-mou-2023"}

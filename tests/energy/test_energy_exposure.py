@@ -44,7 +44,9 @@ def _net() -> Network:
     shares = pd.DataFrame({"item_id": ["logic", "logic", "logic", "memory", "memory", "tools", "memory"],
                            "provider_id": ["TWN", "KOR", "USA", "KOR", "USA", "NLD", "fab1"],
                            "share": [60.0, 20.0, 10.0, 70.0, np.nan, 90.0, 50.0], "year": [2023] * 7})
-    return Network(name="toy", items=items, providers=providers, shares=shares)
+    relations = pd.DataFrame({"source": ["logic", "tools"], "target": ["memory", "logic"],
+                              "kind": ["goes_into", "goes_into"]})
+    return Network(name="toy", items=items, providers=providers, shares=shares, relations=relations)
 
 
 def test_item_exposure_by_hand() -> None:
@@ -85,3 +87,24 @@ def test_builtin_kor_nld_fabs_run_on_the_korean_grid() -> None:
     assert {"dram-chips", "nand-flash-chips", "hbm"} <= set(kor["item_id"])
     assert (kor["grid"] == "KOR").all() and (kor["carbon_intensity"] == 413).all()
     assert m[m["member"] == "NLD"]["item_id"].isna().all()
+
+
+def test_item_exposure_excluding_members_and_naming_mixed_bases() -> None:
+    e = item_exposure(_net(), _tables(), ["logic"], exclude=["TWN"]).set_index("item_id")
+    assert e.loc["logic", "carbon_intensity"] == 400 and e.loc["logic", "top_grid"] == "KOR"
+    assert e.loc["logic", "carbon_intensity_basis"] == "lifecycle"
+
+
+def test_import_grids_by_hand() -> None:
+    from allychain.services.energy import import_grids
+
+    g = import_grids(_net(), _tables(), "KOR").set_index("item_id")
+    # KOR's memory needs logic (TWN 60, USA 10 of the known 90 from outside; KOR's own 20 left out of the grids)
+    lo = g.loc["logic"]
+    assert lo["grids"] == "TWN 60 %; USA 10 %" and lo["top_grid"] == "TWN"
+    assert lo["carbon_intensity"] == 550 and lo["carbon_intensity_covered"] == pytest.approx(100 * 60 / 70)
+    # KOR's logic needs tools, all from NLD, whose grid has no figure here: not covered, not 0
+    tools = g.loc["tools"]
+    assert (tools["top_grid"], tools["top_grid_share"]) == ("NLD", 90)
+    assert math.isnan(tools["carbon_intensity"]) and "carbon_intensity" in tools["status"]
+    assert list(g.index) == ["tools", "logic"] or g["foreign_share"].is_monotonic_decreasing

@@ -12,7 +12,7 @@ def test_api_energy_profile(client: Any) -> None:
     r = client.get("/api/energy/profile", params={"members": "KOR,NLD"})
     assert r.status_code == 200
     d = r.json()
-    assert set(d) == {"members", "items", "grids", "cooperation", "sources"}
+    assert set(d) == {"members", "items", "grids", "cooperation", "sources", "imports"}
     kor = [m for m in d["members"] if m["member"] == "KOR"]
     assert {m["item_id"] for m in kor} >= {"dram-chips", "nand-flash-chips", "hbm"}
     assert all((m["grid"], m["carbon_intensity"], m["saidi"]) == ("KOR", 413, 9.05) for m in kor)

@@ -4,7 +4,8 @@ The same answer as ``allychain energy profile --format json`` and the briefing p
 (:func:`allychain.energy.energy_profile`) on the server's network: ``members`` (per member and fab item: the
 grid, its carbon intensity, carbon-free share, SAIDI and SAIFI with basis and year, kWh per unit, the energy
 agreements, a status naming what is not covered), ``items`` (the fab items' and energy-hungry materials'
-grids), ``grids``, ``cooperation`` and ``sources``.  ``null`` is "not covered", never zero.
+grids), ``grids``, ``cooperation``, ``sources`` and ``imports`` (the foreign grids the members' imports run
+on, :func:`allychain.services.energy.import_grids`).  ``null`` is "not covered", never zero.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def profile(request: Request, members: str | None = MembersQ, year: int | None =
 
     def compute() -> dict[str, Any]:
         from allychain.energy import energy_profile, load_builtin
+        from allychain.services.energy import import_grids
 
-        return energy_profile(state_of(request).network, load_builtin(), mem, year=year)
+        n, tables = state_of(request).network, load_builtin()
+        return {**energy_profile(n, tables, mem, year=year), "imports": import_grids(n, tables, mem, year=year)}
 
     return cached(request, ("energy-profile", tuple(mem), year), compute)

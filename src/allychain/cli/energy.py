@@ -4,7 +4,8 @@ For the members (default KOR,NLD): the fab items each makes and the grid they ru
 intensity, carbon-free share, outage duration (SAIDI) and frequency (SAIFI), each with its basis
 and year — electricity per unit where known, and the energy cooperation agreements its country is
 party to (:func:`allychain.energy.energy_profile`).  ``table`` and ``csv`` show the members' rows,
-``json`` everything (members, items, grids, cooperation, sources); ``--plot`` draws the grids.
+``json`` everything (members, items, grids, cooperation, sources, and ``imports``: the
+foreign grids the members' imports run on, :func:`allychain.services.energy.import_grids`); ``--plot`` draws the grids.
 Measures without a sourced figure are named on stderr: not covered is not zero.
 """
 
@@ -51,7 +52,7 @@ def profile_cmd(
                                        "codes, firm ids or an alliance id (default KOR,NLD)."),
     data: str = typer.Option("builtin", "--data", "-d", help="builtin, eto, a folder, or a '+' combination."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or csv (the members' fabs) or json "
-                               "(members, items, grids, cooperation, sources)."),
+                               "(members, items, grids, cooperation, sources, imports)."),
     plot: str | None = typer.Option(None, "--plot", help="Also write the grids as a chart (.png or .svg)."),
 ) -> None:
     """Each member's energy dependency for its fabs: the grid they run on and how clean and reliable it is."""
@@ -70,7 +71,9 @@ def profile_cmd(
     prof = energy_profile(n, load_builtin(), ms)
     _warn_uncovered(prof["members"])
     if fmt == Format.json:
-        emit(prof, fmt)
+        from allychain.services.energy import import_grids
+
+        emit({**prof, "imports": import_grids(n, load_builtin(), ms)}, fmt)
     else:
         emit(_summary(prof["members"]) if fmt == Format.table else prof["members"], fmt,
              title="energy dependency of the members' fabs (grid figures: latest year; not covered: —)")

@@ -16,9 +16,9 @@ See docs/energy.md.
 """
 
 from allychain.energy.dataset import EnergyTables, builtin_sources, check_table, from_frames, load_builtin, validated
-from allychain.energy.exposure import energy_profile, item_exposure, member_fabs
+from allychain.energy.exposure import energy_profile, foreign_grids, item_exposure, member_fabs
 from allychain.energy.profile import supply_profile
 
-__all__ = ["EnergyTables", "builtin_sources", "check_table", "energy_profile", "from_frames", "item_exposure",
+__all__ = ["EnergyTables", "builtin_sources", "check_table", "energy_profile", "foreign_grids", "from_frames", "item_exposure",
            "load_builtin",
            "member_fabs", "supply_profile", "validated"]

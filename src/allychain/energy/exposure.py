@@ -19,8 +19,8 @@ from allychain.model.members import is_iso3, resolve_members
 from allychain.model.network import Network
 from allychain.model.views import share_snapshot
 
-__all__ = ["ENERGY_ITEMS", "FAB_STAGE", "GRID_COLUMNS", "default_items", "energy_profile", "item_exposure",
-           "member_fabs"]
+__all__ = ["ENERGY_ITEMS", "FAB_STAGE", "GRID_COLUMNS", "IMPORT_COLUMNS", "default_items", "energy_profile",
+           "foreign_grids", "item_exposure", "member_fabs"]
 
 #: the stage whose items are made in fabs
 FAB_STAGE = "fabrication"
@@ -59,24 +59,27 @@ def default_items(n: Network) -> list[str]:
 
 
 def item_exposure(n: Network, tables: EnergyTables, items: Iterable[str] | None = None,
-                  year: int | None = None) -> pd.DataFrame:
+                  year: int | None = None, exclude: Iterable[str] = ()) -> pd.DataFrame:
     """Per item: the grids its output comes from, their share-weighted carbon intensity and carbon-free
     share, the largest single grid and its reliability, and electricity per unit.
 
     Weights are the known country shares of the item (percent); a weighted figure is over the output whose
     grid has that figure, and ``<measure>_covered`` says how much of the known output that is (percent).
-    ``top_grid`` is the country with the largest share: a region's fabs on one grid.
+    ``top_grid`` is the country with the largest share: a region's fabs on one grid.  ``exclude`` leaves
+    countries out (say the members, for the grids their imports run on).
 
     Returns
     -------
     DataFrame, one row per item: item_id, name, stage_id, known_share, top_grid, top_grid_share, grids
-    (``KOR 58 %; …``), carbon_intensity (gCO2e/kWh), carbon_intensity_covered, share_carbon_free,
+    (``KOR 58 %; …``), carbon_intensity (gCO2e/kWh), carbon_intensity_covered, carbon_intensity_basis (the
+    bases averaged: ``direct+lifecycle`` says the mean mixes figures counted differently), share_carbon_free,
     share_carbon_free_covered, top_grid_saidi, top_grid_saidi_basis, top_grid_saifi, kwh_per_unit,
     kwh_unit, kwh_source, status.
     """
     items = list(items) if items is not None else default_items(n)
     snap = share_snapshot(n, "country", year=year, prefer_known=True)
-    snap = snap[snap["item_id"].isin(items) & snap["share"].notna() & (snap["share"] > 0)]
+    snap = snap[snap["item_id"].isin(items) & snap["share"].notna() & (snap["share"] > 0)
+                & ~snap["provider_id"].isin(list(exclude))]
     countries = sorted(c for c in snap["provider_id"].unique() if is_iso3(c) or c == "EUR")
     prof = supply_profile(tables, countries)
     kwh = _intensity(tables)
@@ -97,6 +100,8 @@ def item_exposure(n: Network, tables: EnergyTables, items: Iterable[str] | None 
             covered = float(w[ok].sum())
             rec[m] = float((vals[ok] * w[ok]).sum() / covered) if covered > 0 else np.nan
             rec[f"{m}_covered"] = 100.0 * covered / float(w.sum()) if len(w) and w.sum() > 0 else np.nan
+        bases = prof["carbon_intensity_basis"].reindex(w.index).dropna() if len(w) else pd.Series(dtype=str)
+        rec["carbon_intensity_basis"] = "+".join(sorted(set(bases))) or None  # mixed bases: not comparable
         top = rec["top_grid"]
         for m in ("saidi", "saifi"):
             rec[f"top_grid_{m}"] = float(prof.at[top, m]) if top in prof.index else np.nan
@@ -189,3 +194,28 @@ def energy_profile(n: Network, tables: EnergyTables, members: str | Iterable[str
     coop = coop.assign(parties=coop["parties"].map(";".join), signed=coop["signed"].map(lambda d: d.isoformat()))
     return {"members": fabs, "items": items, "grids": grids.reset_index(), "cooperation": coop.reset_index(drop=True),
             "sources": src}
+
+
+#: the columns of :func:`foreign_grids`
+IMPORT_COLUMNS = ["item_id", "item_name", "tier", "foreign_share", "critical", "grids", "top_grid", "top_grid_share",
+                  "carbon_intensity", "carbon_intensity_covered", "carbon_intensity_basis", "share_carbon_free",
+                  "top_grid_saidi", "top_grid_saidi_basis", "top_grid_saifi", "kwh_per_unit", "kwh_unit", "status"]
+
+
+def foreign_grids(n: Network, tables: EnergyTables, deps: pd.DataFrame, members: Iterable[str],
+                  year: int | None = None) -> pd.DataFrame:
+    """Per item the members need from outside: the foreign grids it runs on.
+
+    ``deps`` is a dependency table (columns item_id, item_name, tier, status, foreign_share, critical — as
+    :func:`allychain.analysis.dependencies` gives it; this function only reads it).  One row per assessed
+    dependency with a foreign share, largest first, with the grid columns of :func:`item_exposure` computed
+    over the non-member countries only (:data:`IMPORT_COLUMNS`).
+    """
+    ms = list(members)
+    deps = deps[(deps["status"] == "assessed") & (deps["foreign_share"].fillna(0) > 0)]
+    if deps.empty:
+        return pd.DataFrame(columns=IMPORT_COLUMNS)
+    exp = item_exposure(n, tables, deps["item_id"].tolist(), year=year, exclude=ms)
+    out = deps[["item_id", "item_name", "tier", "foreign_share", "critical"]].merge(
+        exp.drop(columns=["name", "stage_id", "known_share"]), on="item_id", how="left")
+    return out.sort_values("foreign_share", ascending=False, kind="stable")[IMPORT_COLUMNS].reset_index(drop=True)

@@ -19,6 +19,8 @@ __all__ = ["energy_section", "energy_summary"]
 MEMBER_COLUMNS = ["member", "grid", "item_id", "name", "share", "carbon_intensity", "carbon_intensity_basis",
                   "carbon_intensity_year", "share_carbon_free", "saidi", "saidi_basis", "saidi_year", "saifi",
                   "kwh_per_unit", "kwh_unit", "status"]
+#: the members' imports shown, largest foreign share first
+IMPORTS_SHOWN = 10
 ITEM_COLUMNS = ["item_id", "name", "grids", "top_grid", "top_grid_share", "carbon_intensity",
                 "carbon_intensity_covered", "share_carbon_free", "top_grid_saidi", "top_grid_saidi_basis",
                 "kwh_per_unit", "kwh_unit", "status"]
@@ -43,10 +45,14 @@ def energy_section(network: Network, members: Sequence[str], year: int | None = 
     """The energy section's data: one summary per member (its grid and fab items), the rows per member and
     fab item, the fab items' grids, the members' energy agreements, a chart (SVG ``data:`` address) and the
     sources."""
-    from allychain.energy import energy_profile, load_builtin
+    from allychain.analysis import dependencies
+    from allychain.energy import energy_profile, foreign_grids, load_builtin
     from allychain.report.energy_charts import energy_chart
 
-    prof = energy_profile(network, load_builtin(), members, year=year)
+    tables = load_builtin()
+    prof = energy_profile(network, tables, members, year=year)
+    deps = dependencies(network, list(members), year=year)
+    imports = foreign_grids(network, tables, deps, members, year=year).head(IMPORTS_SHOWN)
     fabs, grids = prof["members"], prof["grids"].set_index("country")
     own = [g for g in dict.fromkeys(fabs["grid"].dropna()) if g]
     chart = _svg_uri(lambda p: energy_chart(grids, p, members=own, title="Grids the members' fabs and the chain's "
@@ -56,6 +62,9 @@ def energy_section(network: Network, members: Sequence[str], year: int | None = 
         "members": [_grid_of(fabs, m) for m in dict.fromkeys(fabs["member"])],
         "rows": records(fabs[fabs["item_id"].notna()], MEMBER_COLUMNS),
         "items": records(prof["items"], ITEM_COLUMNS),
+        "imports": records(imports, ["item_id", "item_name", "foreign_share", "grids", "top_grid",
+                                     "carbon_intensity", "carbon_intensity_basis", "carbon_intensity_covered",
+                                     "top_grid_saidi", "top_grid_saidi_basis"]),
         "agreements": records(coop, ["agreement_id", "parties", "kind", "instrument", "signed", "title",
                                      "source_id"]),
         "chart": chart,
