@@ -54,3 +54,32 @@ def test_plot_written_and_bad_input_exit_codes(tmp_path: Path, monkeypatch, caps
     assert code == 3 and ".png or .svg" in err
     code, _, err = run(monkeypatch, capsys, "--format", "yaml")
     assert code == 2
+
+
+def test_params_folder_adds_rows_and_bad_rows_exit_3_naming_file_line_column(tmp_path: Path, monkeypatch,
+                                                                              capsys) -> None:
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "supply.csv").write_text("country,measure,year,basis,value,unit,source_id,confidence,note\n"
+                                     "NLD,saidi,2023,all,21.8,minutes/customer/year,netbeheer,medium,\n"
+                                     "KOR,saidi,2022,all,9.5,minutes/customer/year,netbeheer,low,replaces\n",
+                                     encoding="utf-8")
+    (good / "sources.csv").write_text("source_id,title,publisher,year,url\n"
+                                      "netbeheer,Storingsrapport,Netbeheer Nederland,2024,https://example.org/s\n",
+                                      encoding="utf-8")
+    code, out, _ = run(monkeypatch, capsys, "-m", "NLD,KOR", "-f", "json", "--params", str(good))
+    assert code == 0
+    grids = {g["country"]: g for g in json.loads(out)["grids"]}
+    assert grids["NLD"]["saidi"] == 21.8 and grids["KOR"]["saidi"] == 9.5      # added, and replacing a built-in row
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "supply.csv").write_text("country,measure,year,basis,value,unit,source_id,confidence,note\n"
+                                    "NLD,share_nuclear,2023,all,130,percent,cbs-nld-2024,high,\n"
+                                    "XYZ,saidi,1850,all,-4,minutes/customer/year,nowhere,high,\n", encoding="utf-8")
+    code, out, err = run(monkeypatch, capsys, "--params", str(bad))
+    assert code == 3 and out == "" and "Traceback" not in err
+    for what in ("supply.csv, row 2, column 'value': share above 100 %", "supply.csv, row 3, column 'country': "
+                 "unknown country", "supply.csv, row 3, column 'year': year out of range",
+                 "row 3, column 'value': negative value", "row 3, column 'source_id': unknown source"):
+        assert what in err, (what, err)
+    assert str(bad / "supply.csv") in err

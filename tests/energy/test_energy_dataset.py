@@ -134,3 +134,20 @@ def test_every_problem_of_every_table_raised_at_once() -> None:
     files = {p.file for p in exc.value.problems}
     assert files == {"intensity.csv", "supply.csv", "cooperation.csv"}
     assert "missing column" in str(exc.value)
+
+
+def test_extend_replaces_by_key_and_checks_its_sources() -> None:
+    from allychain.energy.dataset import extend
+
+    base = load_builtin()
+    coop = read_table(COOPERATION + "kepco-nf-nuclic-2023,KOR;NLD,,nuclear,agreement,2024-05-01,t,,mine,high,\n")
+    src = read_table("source_id,title,publisher,year,url\nmine,My report,Ministry,2024,https://example.org\n")
+    t = extend(base, {"cooperation": coop}, src, {"cooperation": "c.csv", "sources": "s.csv"})
+    row = t.cooperation.set_index("agreement_id").loc["kepco-nf-nuclic-2023"]
+    assert row["instrument"] == "agreement" and str(row["signed"]) == "2024-05-01"   # replaced, not duplicated
+    assert len(t.cooperation) == len(base.cooperation) and "mine" in set(t.sources["source_id"])
+    bad = read_table("source_id,title,publisher,year,url\nmine,My report,,1850,https://example.org\n")
+    with pytest.raises(DataError) as exc:
+        extend(base, {"cooperation": coop}, bad, {"sources": "s.csv"})
+    got = {(p.file, p.row, p.column) for p in exc.value.problems}
+    assert {("s.csv", 2, "publisher"), ("s.csv", 2, "year")} <= got

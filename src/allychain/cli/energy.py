@@ -54,6 +54,9 @@ def profile_cmd(
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or csv (the members' fabs) or json "
                                "(members, items, grids, cooperation, sources, imports)."),
     plot: str | None = typer.Option(None, "--plot", help="Also write the grids as a chart (.png or .svg)."),
+    params: str | None = typer.Option(None, "--params", help="A folder with your own rows (intensity.csv, supply.csv, "
+                                      "cooperation.csv, sources.csv; columns as in docs/energy.md), added to the "
+                                      "built-in tables; a row with the key of a built-in row replaces it."),
 ) -> None:
     """Each member's energy dependency for its fabs: the grid they run on and how clean and reliable it is."""
     from allychain.cli.analyze import DEFAULT_MEMBERS
@@ -66,14 +69,19 @@ def profile_cmd(
         from allychain.report.charts import check_plot_path
 
         check_plot_path(plot)
+    tables = load_builtin()
+    if params:
+        from allychain.data.spec import read_energy_tables
+
+        tables = read_energy_tables(params, tables)
     n = load(data)
     ms = resolve_members(members or DEFAULT_MEMBERS, n)
-    prof = energy_profile(n, load_builtin(), ms)
+    prof = energy_profile(n, tables, ms)
     _warn_uncovered(prof["members"])
     if fmt == Format.json:
         from allychain.services.energy import import_grids
 
-        emit({**prof, "imports": import_grids(n, load_builtin(), ms)}, fmt)
+        emit({**prof, "imports": import_grids(n, tables, ms)}, fmt)
     else:
         emit(_summary(prof["members"]) if fmt == Format.table else prof["members"], fmt,
              title="energy dependency of the members' fabs (grid figures: latest year; not covered: —)")

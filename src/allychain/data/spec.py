@@ -332,6 +332,39 @@ def read_workforce(path: str | Path, *, limits: Limits | None = None) -> pd.Data
     return validated(raw, str(path))
 
 
+def read_energy_tables(folder: str | Path, base: Any = None, *, limits: Limits | None = None) -> Any:
+    """Your own energy rows: ``intensity.csv``, ``supply.csv``, ``cooperation.csv`` and ``sources.csv`` (any
+    of them, at least one table) in ``folder``, columns as in docs/energy.md, added to ``base`` (default the
+    built-in tables; a row with the key of a built-in row replaces it) by :func:`allychain.energy.dataset.extend`.
+    Every problem names the file, line and column."""
+    import pandas as pd
+
+    from allychain.energy.dataset import TABLES, extend, load_builtin, read_table
+
+    lim = _limits(limits)
+    root = Path(folder)
+    if not root.is_dir():
+        raise ScenarioError(f"{root}: not a folder; expected a folder holding some of "
+                            f"{', '.join(f'{t}.csv' for t in (*TABLES, 'sources'))}")
+    raw: dict[str, pd.DataFrame] = {}
+    files: dict[str, str] = {}
+    for name in (*TABLES, "sources"):
+        path = root / f"{name}.csv"
+        if not path.exists():
+            continue
+        text = read_text(path, f"energy {name} table (CSV)", lim, max_bytes=lim.max_bytes * 64)
+        try:
+            raw[name] = read_table(text)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise ScenarioError(f"{path}: cannot read the CSV ({exc}); expected the columns of docs/energy.md") from None
+        files[name] = str(path)
+    if not set(raw) & set(TABLES):
+        raise ScenarioError(f"{root}: no energy table found; expected some of "
+                            f"{', '.join(f'{t}.csv' for t in TABLES)} (and sources.csv for their sources)")
+    sources = raw.pop("sources", None)
+    return extend(base if base is not None else load_builtin(), raw, sources, files)
+
+
 #: largest step a capacity path may name (about 2,700 years of days)
 MAX_STEP = 1_000_000
 

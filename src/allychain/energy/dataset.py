@@ -28,7 +28,7 @@ from allychain.errors import DataError, Problem
 from allychain.model.members import is_iso3
 
 __all__ = ["EnergyTables", "TABLES", "SHARE_PARTS", "UNITS", "REGIONS", "load_builtin", "builtin_sources",
-           "read_table", "check_table", "validated", "from_frames"]
+           "read_table", "check_table", "check_sources", "validated", "from_frames", "extend"]
 
 log = logging.getLogger(__name__)
 
@@ -293,3 +293,58 @@ def validated(name: str, df: pd.DataFrame, file: str | None = None,
         raise DataError(problems)
     log.debug("energy table %s (%s): %d rows", name, file, len(df))
     return _typed(name, df)
+
+
+_SOURCE_COLUMNS = ("source_id", "title", "publisher", "year", "url")
+
+
+def check_sources(df: pd.DataFrame, file: str | None = None) -> list[Problem]:
+    """Every problem of a sources table: each row needs a source_id, title, publisher, year (1900-2100) and
+    address, once per source_id."""
+    missing = [c for c in _SOURCE_COLUMNS if c not in df.columns]
+    if missing:
+        return [Problem(f"missing column(s): {', '.join(missing)}", file=file, row=1,
+                        expected=", ".join(_SOURCE_COLUMNS) + ", note")]
+    if "_line" not in df.columns:
+        df = df.assign(_line=np.arange(2, len(df) + 2))
+    df = df.fillna("").astype({c: str for c in _SOURCE_COLUMNS})
+    out: list[Problem] = []
+    for c in _SOURCE_COLUMNS:
+        out += _listed(df[c].str.strip() == "", df, file, c, "required value is empty",
+                       f"a {c} (every source cites title, publisher, year and address)")
+    year = pd.to_numeric(df["year"], errors="coerce")
+    out += _listed((df["year"] != "") & ~year.between(1900, 2100), df, file, "year", "year out of range",
+                   "a year from 1900 to 2100")
+    out += _listed(df["source_id"].duplicated() & (df["source_id"] != ""), df, file, "source_id",
+                   "duplicate source_id", "one row per source")
+    return out
+
+
+def extend(base: EnergyTables, frames: dict[str, pd.DataFrame], sources: pd.DataFrame | None = None,
+           files: dict[str, str] | None = None) -> EnergyTables:
+    """``base`` with your own rows: each table of ``frames`` (raw, as :func:`read_table` gives it) is checked
+    like the built-in ones — citing a source of ``base`` or of ``sources`` — and a row with the key of a
+    ``base`` row (intensity: item, country, provider, year; supply: country, measure, year, basis;
+    cooperation: agreement_id) replaces it.  Every problem of every table is raised at once.
+    """
+    files = files or {}
+    problems: list[Problem] = []
+    src = base.sources
+    if sources is not None:
+        problems += check_sources(sources, files.get("sources"))
+        src = pd.concat([base.sources[~base.sources["source_id"].isin(sources["source_id"])],
+                         sources.drop(columns=["_line"], errors="ignore")], ignore_index=True).fillna("")
+    for name, df in frames.items():
+        problems += check_table(name, df, files.get(name), src["source_id"])
+    if problems:
+        raise DataError(problems)
+    out = {name: getattr(base, name) for name in TABLES}
+    for name, df in frames.items():
+        extra = _typed(name, df)
+        key = schema.key(name)
+        old = out[name]
+        keep = old.merge(extra[key].drop_duplicates(), on=key, how="left", indicator=True)["_merge"].eq("left_only")
+        merged = pd.concat([old[keep.to_numpy()], extra], ignore_index=True)
+        out[name] = merged.sort_values(key if name != "cooperation" else ["signed", "agreement_id"]).reset_index(
+            drop=True)
+    return EnergyTables(out["intensity"], out["supply"], out["cooperation"], src.reset_index(drop=True))
