@@ -191,3 +191,24 @@ def test_whole_batch_kernel_is_the_step_loop_bit_for_bit(compat, order):
     assert np.array_equal(got, ref)
     assert (got[:, :, 4] == -1).all() and (got[17:, :, 3] != -1).all() and (got[:17, :, 3] == -1).all()
     assert not np.allclose(got[30, :, 0], R @ system.x0)  # the shocks are in play
+
+
+def test_shock_pairs_table_is_the_per_step_loss():
+    """The batch kernel's table of shock values (profiles evaluated only where they can be
+    above 0) against the per-step losses the numpy loop uses, for every profile."""
+    from allychain.simulate.montecarlo import NodeShocks
+
+    rng = np.random.default_rng(0)
+    B, K, T = 20, 12, 120
+    mag = np.where(rng.random((B, K)) < 0.6, rng.random((B, K)), 0.0)
+    ns = NodeShocks(node=np.sort(rng.integers(0, 5, K)), magnitude=mag,
+                    onset=rng.integers(0, 60, (B, K)).astype(float), duration=rng.integers(0, 20, (B, K)).astype(float),
+                    recovery=np.where(rng.random((B, K)) < 0.2, 0.0, rng.uniform(0, 40, (B, K))),
+                    profile=rng.integers(0, 3, (B, K)), n=5)
+    pairs = ns.pairs(T)
+    for t in range(T):
+        for k in (B, 7):
+            got = np.zeros((5, k))
+            live = (pairs.onset <= t) & (pairs.run < k)
+            np.maximum.at(got, (pairs.node[live], pairs.run[live]), pairs.value[t, live])
+            assert np.array_equal(got, ns.loss_nodes_first(t, k)), (t, k)

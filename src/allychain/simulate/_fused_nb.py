@@ -4,6 +4,17 @@
 Arrays are node-major with the batch last (``(n, B)``, ``(m, B)``), C-contiguous.  Each
 elementary operation is written as the numpy engine does it (same operands, same order),
 so results are bit-identical; see ``kernels.py`` for the formulas.
+
+:func:`mc_batch` runs the time loop of a whole Monte Carlo batch
+(:func:`allychain.simulate.mcbatch.step_loop`) in one call: runs join at their first shock,
+each step is the two passes above, and only the per-region output is kept.  Nothing
+returns to Python between steps, the GIL is released for the whole batch, and the state
+lives in two sets of buffers swapped from step to step (reallocated only when runs join).
+Every number is computed as on the per-step path: the capacity loss of a node is the
+largest of the shock values that hit it (a maximum does not depend on the order of its
+terms), a factor ``c`` held as 1 (new runs) multiplies exactly, and each region's output
+adds its nodes in ascending order, as scipy's sparse product does.  (One module, so that a
+change to any kernel invalidates numba's on-disk cache of all of them.)
 """
 
 from __future__ import annotations
@@ -50,53 +61,73 @@ def node_pass(p_ptr, p_idx, p_val, og, oc, has_oc, y, delta, alpha_old, x_old, u
                 z = p_val[jj]
                 for b in range(B):
                     D[k, b] += z * og[s, b]
-        for b in range(B):
-            d = D[k, b]
-            if has_oc:
-                d = d * oc[k, b]
-            d = d + y[k, b]
-            D[k, b] = d
-            a = alpha_old[k, b]
-            if update_alpha:
-                sig = (d - x_old[k, b]) / d
-                if not np.isfinite(sig):
-                    sig = 0.0
+        # elementwise over the batch: one simple loop per output, so that the compiler
+        # vectorises each (same operations in the same order as before, per element;
+        # ``v - v == 0`` is ``isfinite(v)`` without a call)
+        Dk, yk = D[k], y[k]
+        if has_oc:
+            ock = oc[k]
+            for b in range(B):
+                Dk[b] = Dk[b] * ock[b] + yk[b]
+        else:
+            for b in range(B):
+                Dk[b] = Dk[b] + yk[b]
+        ak, a_old = alpha[k], alpha_old[k]
+        if update_alpha:
+            xk_old = x_old[k]
+            for b in range(B):
+                d = Dk[b]
+                a = a_old[b]
+                sig = (d - xk_old[b]) / d
+                sig = sig if sig - sig == 0.0 else 0.0
                 relax = sig == 0.0 if exact_zero else sig <= 0.0
-                if relax:
-                    sig = alpha_base - a
-                else:
-                    sig = sig * (alpha_max - a)
-                sig = sig * inv_tau
-                a = a + sig
-                if a < 1.0:
-                    a = 1.0
-            alpha[k, b] = a
-            cap = ((1.0 - delta[k, b]) * x0[k]) * a
-            xcap[k, b] = cap
-            xopt[k, b] = _fmin(d, cap)
+                sig = (alpha_base - a) if relax else sig * (alpha_max - a)
+                a = a + sig * inv_tau
+                ak[b] = 1.0 if a < 1.0 else a
+        else:
+            for b in range(B):
+                ak[b] = a_old[b]
+        x0k = x0[k]
+        dk, capk, optk = delta[k], xcap[k], xopt[k]
+        for b in range(B):
+            capk[b] = ((1.0 - dk[b]) * x0k) * ak[b]
+        for b in range(B):
+            optk[b] = _fmin(Dk[b], capk[b])
+        for b in range(B):
             mins[b] = np.inf
         any_bind = False
         for s in range(slot_ptr[k], slot_ptr[k + 1]):
             if not bind[s]:
                 continue
             any_bind = True
+            ns = need[s]
+            st = stock[s]
             for b in range(B):
-                r = stock[s, b] / (xopt[k, b] * need[s])
-                r = _fmin(r, 1.0)
-                if r < mins[b] or r != r:
-                    mins[b] = r
+                r = _fmin(st[b] / (optk[b] * ns), 1.0)
+                m0 = mins[b]
+                mins[b] = r if (r < m0 or r != r) else m0
+        xk, fk, ck, cfk = x[k], f[k], c[k], cf[k]
+        if any_bind:
+            for b in range(B):
+                v = optk[b] * mins[b]
+                xk[b] = v if v - v == 0.0 else 0.0
+        else:
+            for b in range(B):
+                v = optk[b]
+                xk[b] = v if v - v == 0.0 else 0.0
         for b in range(B):
-            v = xopt[k, b] * mins[b] if any_bind else xopt[k, b]
-            if not np.isfinite(v):
-                v = 0.0
-            x[k, b] = v
-            fv = v / D[k, b]
-            if not np.isfinite(fv):
-                fv = 0.0
-            f[k, b] = fv
-            cv = xcap[k, b] / cap_den[k]
-            c[k, b] = cv
-            cf[k, b] = oc[k, b] * fv if has_oc else fv
+            fv = xk[b] / Dk[b]
+            fk[b] = fv if fv - fv == 0.0 else 0.0
+        den_k = cap_den[k]
+        for b in range(B):
+            ck[b] = capk[b] / den_k
+        if has_oc:
+            ock = oc[k]
+            for b in range(B):
+                cfk[b] = ock[b] * fk[b]
+        else:
+            for b in range(B):
+                cfk[b] = fk[b]
 
 
 @_inline
@@ -141,6 +172,11 @@ def slot_pass(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pipe_dest
     for s in range(m):
         j = buyer[s]
         p0, p1 = t_ptr[s], t_ptr[s + 1]
+        if B > 1 and not has_pipe:
+            _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
+            _slot_rows(og[s], x[j], xopt[j], stock_old[s], stock[s], og_new[s], d0v, denv, a[s], goal[s],
+                       inv_den0[s], rate, alt)
+            continue
         if B > 1:
             _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
         for b in range(B):
@@ -170,6 +206,29 @@ def slot_pass(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pipe_dest
             if gap < 0.0:
                 gap = 0.0
             og_new[s, b] = _order(use + gap * rate, den, inv_den0[s], alt)
+
+
+@_inline
+def _slot_rows(og_s, x_j, xopt_j, old_s, stock_s, new_s, d0v, denv, a_s, goal_s, inv_den0_s, rate,
+               alt):  # pragma: no cover - compiled
+    """One slot's inventories and next orders over a batch without a pipeline: one simple
+    loop per output (vectorised), the operations of :func:`slot_pass` in the same order."""
+    B = d0v.shape[0]
+    for b in range(B):
+        d0v[b] = d0v[b] * og_s[b]
+    for b in range(B):
+        stock_s[b] = (old_s[b] - x_j[b] * a_s) + d0v[b]
+    if alt:
+        for b in range(B):
+            gap = xopt_j[b] * goal_s - stock_s[b]
+            gap = 0.0 if gap < 0.0 else gap
+            v = (x_j[b] * a_s + gap * rate) / denv[b]
+            new_s[b] = v if v - v == 0.0 else 0.0
+    else:
+        for b in range(B):
+            gap = xopt_j[b] * goal_s - stock_s[b]
+            gap = 0.0 if gap < 0.0 else gap
+            new_s[b] = (x_j[b] * a_s + gap * rate) * inv_den0_s
 
 
 @_jit
@@ -229,3 +288,96 @@ def slot_pass_boario(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pi
                 if gap < 0.0:
                     gap = 0.0
             og_new[s, b] = _order(use + gap * rate, den_w[s, b], inv_den0[s], alt)
+
+
+@_jit
+def _grow(old, nb, active, fill_col):  # pragma: no cover - compiled
+    """``old`` (rows, nb) widened to (rows, active), new columns set to ``fill_col`` per row."""
+    rows = old.shape[0]
+    new = np.empty((rows, active))
+    for i in range(rows):
+        for b in range(nb):
+            new[i, b] = old[i, b]
+        v = fill_col[i]
+        for b in range(nb, active):
+            new[i, b] = v
+    return new
+
+
+@_jit
+def mc_batch(p_ptr, p_idx, p_val, t_ptr, t_idx, t_val, slot_ptr, bind, need, buyer, a, goal, finite, inv_den0, x0,
+             cap_den, y0, stock0, alpha_base, alpha_max, alpha_tau, exact_zero, alt, boario, rate, start,
+             pair_node, pair_run, pair_onset, val, r_ptr, r_idx, r_val, out):  # pragma: no cover - compiled
+    """Fill ``out[t, :, j]`` (regions × runs in start order) with ``R x_j(t)`` for every step
+    at or after run ``j``'s start; ``val[t, p]`` is the capacity loss shock pair ``p`` puts on
+    node ``pair_node[p]`` of run ``pair_run[p]`` from step ``pair_onset[p]``."""
+    T, R, B = out.shape
+    n = x0.shape[0]
+    m = stock0.shape[0]
+    P = pair_node.shape[0]
+    alpha_base_col = np.full(n, alpha_base)
+    ones_n = np.ones(n)
+    ones_m = np.ones(m)
+    nb = 0
+    # state (current) and the buffers the next step writes into; work arrays
+    alpha = np.empty((n, 0))
+    x = np.empty((n, 0))
+    oc = np.empty((n, 0))
+    stock = np.empty((m, 0))
+    og = np.empty((m, 0))
+    alpha2, x2, oc2, stock2, og2 = alpha, x, oc, stock, og
+    D, xcap, xopt, f, cf, delta, y = alpha, alpha, alpha, alpha, alpha, alpha, alpha
+    add_w, den_w, pipe0 = stock, stock, stock
+    for t in range(T):
+        active = nb
+        while active < B and start[active] <= t:
+            active += 1
+        if active == 0:
+            continue
+        if active > nb:  # runs join at their baseline equilibrium
+            alpha = _grow(alpha, nb, active, alpha_base_col)
+            x = _grow(x, nb, active, x0)
+            oc = _grow(oc, nb, active, ones_n)
+            stock = _grow(stock, nb, active, stock0)
+            og = _grow(og, nb, active, ones_m)
+            alpha2, x2, oc2 = np.empty((n, active)), np.empty((n, active)), np.empty((n, active))
+            stock2, og2 = np.empty((m, active)), np.empty((m, active))
+            D, xcap, xopt, f, cf = (np.empty((n, active)), np.empty((n, active)), np.empty((n, active)),
+                                    np.empty((n, active)), np.empty((n, active)))
+            delta, y = np.empty((n, active)), np.empty((n, active))
+            for k in range(n):
+                for b in range(active):
+                    y[k, b] = y0[k]
+            add_w, den_w, pipe0 = np.empty((m, active)), np.empty((m, active)), np.empty((0, active))
+            nb = active
+        delta[:, :] = 0.0
+        for p in range(P):
+            b = pair_run[p]
+            if pair_onset[p] <= t and b < nb:
+                v = val[t, p]
+                k = pair_node[p]
+                if v > delta[k, b]:
+                    delta[k, b] = v
+        node_pass(p_ptr, p_idx, p_val, og, oc, True, y, delta, alpha, x, t >= 2, alpha_base, alpha_max, alpha_tau,
+                  exact_zero, x0, cap_den, slot_ptr, bind, need, stock, alt, D, alpha2, xcap, xopt, x2, f, oc2, cf)
+        if boario:
+            slot_pass_boario(t_ptr, t_idx, t_val, cf, oc2, og, alt, False, pipe0, pipe0, buyer, a, goal, finite,
+                             inv_den0, rate, x2, xopt, stock, stock2, og2, add_w, den_w)
+        else:
+            slot_pass(t_ptr, t_idx, t_val, cf, oc2, og, alt, False, pipe0, pipe0, buyer, a, goal, finite, inv_den0,
+                      rate, x2, xopt, stock, stock2, og2)
+        if not alt:  # the factor c is not an order factor then: held as 1
+            oc2[:, :] = 1.0
+        alpha, alpha2 = alpha2, alpha
+        x, x2 = x2, x
+        oc, oc2 = oc2, oc
+        stock, stock2 = stock2, stock
+        og, og2 = og2, og
+        for r in range(R):
+            for b in range(nb):
+                out[t, r, b] = 0.0
+            for jj in range(r_ptr[r], r_ptr[r + 1]):
+                k = r_idx[jj]
+                w = r_val[jj]
+                for b in range(nb):
+                    out[t, r, b] += w * x[k, b]

@@ -159,7 +159,6 @@ def _kernels() -> dict[str, Any]:
 
         _KERNELS.update(node_pass=_fused_nb.node_pass, slot_pass=_fused_nb.slot_pass,
                         slot_pass_boario=_fused_nb.slot_pass_boario)
-        from allychain.simulate import _fused_mc  # noqa: F401 - loaded (compiled or from the cache) before threads
     return _KERNELS
 
 

@@ -62,14 +62,14 @@ class ShockPairs:
 def fused_loop(system: SimSystem, static: Static, params: Params, pairs: ShockPairs, start: np.ndarray,
                R: sparse.csr_matrix, out: np.ndarray) -> None:
     """:func:`step_loop` on the fused engine as one compiled call (no transport lags)."""
-    from allychain.simulate import _fused_mc
+    from allychain.simulate import _fused_nb
 
     a = fused.arrays(system, static)
     Rc = sparse.csr_matrix(R)
     Rc.sort_indices()
     stock0 = np.where(np.isfinite(static.slot_s), static.slot_s * system.slot_a * system.x0[system.slot_buyer], np.inf)
     ix = a["p_idx"].dtype
-    _fused_mc.mc_batch(
+    _fused_nb.mc_batch(
         a["p_ptr"], a["p_idx"], a["p_val"], a["t_ptr"], a["t_idx"], a["t_val"], a["slot_ptr"], a["bind"], a["need"],
         a["buyer"], a["a"], a["goal"], a["finite"], a["inv_den0"], a["x0"], a["cap_den"],
         np.ascontiguousarray(static.y0[:, 0]), stock0, params.alpha_base, params.alpha_max, params.alpha_tau,

@@ -227,8 +227,13 @@ class NodeShocks:
         """The loss of every (run, node) pair hit, for steps ``0 … steps − 1`` at once (the
         values :meth:`loss_nodes_first` takes the maximum of)."""
         elapsed = np.arange(steps)[:, None] - self._end[None, :]
-        level = np.where(elapsed < 0, 1.0, profile_value(self._prof[None, :], elapsed, self._rec[None, :]))
-        return ShockPairs(node=self._node, run=self._b, onset=self._onset, value=self._mag[None, :] * level)
+        value = np.where(elapsed < 0, self._mag[None, :], 0.0)  # mag · 1 before recovery
+        # the recovery profile only where it can be above 0: a linear one is 0 from τ on, an
+        # exponential one from 5τ (e^-5 < 1 %), a step at once (profile_value's rules)
+        limit = np.where(self._prof == 0, 1.0, np.where(self._prof == 1, 5.0, 0.0)) * self._rec
+        t, p = np.nonzero((elapsed >= 0) & (elapsed < limit[None, :]))
+        value[t, p] = self._mag[p] * profile_value(self._prof[p], elapsed[t, p], self._rec[p])
+        return ShockPairs(node=self._node, run=self._b, onset=self._onset, value=value)
 
 
 def _candidates(spec: MonteCarloSpec, system: SimSystem) -> list[np.ndarray]:
