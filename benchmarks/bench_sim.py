@@ -244,6 +244,8 @@ def main() -> None:
     ap.add_argument("--mc-workers", type=int, default=2)
     ap.add_argument("--no-mc", action="store_true", help="skip the Monte Carlo throughput")
     ap.add_argument("--engines", default=None, help="comma-separated engines (default: every one installed)")
+    ap.add_argument("--mc-engines", default=None,
+                    help="engines of the Monte Carlo throughput (default: all of --engines, torch only on a GPU)")
     ap.add_argument("--mc-batch-torch", type=int, default=None,
                     help="Monte Carlo batch of the torch engine (default: 4096 on a GPU, 256 on the CPU)")
     args = ap.parse_args()
@@ -277,11 +279,14 @@ def main() -> None:
         mc_batch["torch"] = args.mc_batch_torch or (4096 if str(device).startswith("cuda") else 256)
     # Monte Carlo first: worker processes forked from a small, single-threaded process
     # (numpy engine); the fused engine runs its batches on threads
+    mc_engines = [e for e in engines if e != "torch" or str(device).startswith("cuda")]
+    if args.mc_engines:
+        mc_engines = [e for e in engines if e in args.mc_engines.split(",")]
     for e in ("fused", "torch"):
-        if e in engines and not args.no_mc:  # compile (or load) the kernel, warm the device, before timing
+        if e in mc_engines and not args.no_mc:  # compile (or load) the kernel, warm the device, before timing
             montecarlo_throughput(args.mc_data, 8, 1, 8, e, dev(e))
     mc = [] if args.no_mc else [montecarlo_throughput(args.mc_data, args.mc_runs, args.mc_workers, mc_batch[e],
-                                                      engine=e, device=dev(e)) for e in engines]
+                                                      engine=e, device=dev(e)) for e in mc_engines]
     cases = [("pymrio test 6 × 8 = 48", pymrio.load_test().calc_all(), None, args.steps * 4)]
     for R, S, dens, steps in [(20, 100, 0.1, args.steps)] + ([(49, 200, 0.1, 3)] if args.big else []):
         Z, Y = generated_tables(R, S, dens)

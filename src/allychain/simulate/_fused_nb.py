@@ -38,6 +38,24 @@ def _fmin(a: float, b: float) -> float:  # numpy.fmin: a NaN loses
     return a if a <= b else b
 
 
+@_inline
+def _alpha_row(Dk, a_old, xk_old, ak, update, alpha_base, alpha_max, inv_tau, exact_zero):  # pragma: no cover
+    """One node's overproduction over the batch (``kernels.update_alpha``, same operations)."""
+    if not update:
+        for b in range(Dk.shape[0]):
+            ak[b] = a_old[b]
+        return
+    for b in range(Dk.shape[0]):
+        d = Dk[b]
+        a = a_old[b]
+        sig = (d - xk_old[b]) / d
+        sig = sig if sig - sig == 0.0 else 0.0
+        relax = sig == 0.0 if exact_zero else sig <= 0.0
+        sig = (alpha_base - a) if relax else sig * (alpha_max - a)
+        a = a + sig * inv_tau
+        ak[b] = 1.0 if a < 1.0 else a
+
+
 @_jit
 def node_pass(p_ptr, p_idx, p_val, og, oc, has_oc, y, delta, alpha_old, x_old, update_alpha, alpha_base, alpha_max,
               alpha_tau, exact_zero, x0, cap_den, slot_ptr, bind, need, stock, alt,
@@ -72,21 +90,8 @@ def node_pass(p_ptr, p_idx, p_val, og, oc, has_oc, y, delta, alpha_old, x_old, u
         else:
             for b in range(B):
                 Dk[b] = Dk[b] + yk[b]
-        ak, a_old = alpha[k], alpha_old[k]
-        if update_alpha:
-            xk_old = x_old[k]
-            for b in range(B):
-                d = Dk[b]
-                a = a_old[b]
-                sig = (d - xk_old[b]) / d
-                sig = sig if sig - sig == 0.0 else 0.0
-                relax = sig == 0.0 if exact_zero else sig <= 0.0
-                sig = (alpha_base - a) if relax else sig * (alpha_max - a)
-                a = a + sig * inv_tau
-                ak[b] = 1.0 if a < 1.0 else a
-        else:
-            for b in range(B):
-                ak[b] = a_old[b]
+        ak = alpha[k]
+        _alpha_row(Dk, alpha_old[k], x_old[k], ak, update_alpha, alpha_base, alpha_max, inv_tau, exact_zero)
         x0k = x0[k]
         dk, capk, optk = delta[k], xcap[k], xopt[k]
         for b in range(B):
