@@ -189,6 +189,9 @@ def test_whole_batch_kernel_is_the_step_loop_bit_for_bit(compat, order):
     step_loop(system, static, params, loss, start, R, ref, "numpy")
     fused_loop(system, static, params, pairs, start, R, got)
     assert np.array_equal(got, ref)
+    blocks = base.copy()  # runs in blocks of two (each block its own call)
+    fused_loop(system, static, params, pairs, start, R, blocks, block=2)
+    assert np.array_equal(blocks, ref)
     assert (got[:, :, 4] == -1).all() and (got[17:, :, 3] != -1).all() and (got[:17, :, 3] == -1).all()
     assert not np.allclose(got[30, :, 0], R @ system.x0)  # the shocks are in play
 

@@ -59,8 +59,14 @@ class ShockPairs:
     value: np.ndarray  # (T, pairs)
 
 
+#: runs per block of the batch kernel: the state of 64 runs of a network of a few thousand
+#: nodes and slots stays in the core's cache from step to step (64 was the fastest of 32 to
+#: 256 on the ETO network, docs/benchmarks.md)
+BLOCK = 64
+
+
 def fused_loop(system: SimSystem, static: Static, params: Params, pairs: ShockPairs, start: np.ndarray,
-               R: sparse.csr_matrix, out: np.ndarray) -> None:
+               R: sparse.csr_matrix, out: np.ndarray, block: int = BLOCK) -> None:
     """:func:`step_loop` on the fused engine as one compiled call (no transport lags)."""
     from allychain.simulate import _fused_nb
 
@@ -69,14 +75,23 @@ def fused_loop(system: SimSystem, static: Static, params: Params, pairs: ShockPa
     Rc.sort_indices()
     stock0 = np.where(np.isfinite(static.slot_s), static.slot_s * system.slot_a * system.x0[system.slot_buyer], np.inf)
     ix = a["p_idx"].dtype
-    _fused_nb.mc_batch(
-        a["p_ptr"], a["p_idx"], a["p_val"], a["t_ptr"], a["t_idx"], a["t_val"], a["slot_ptr"], a["bind"], a["need"],
-        a["buyer"], a["a"], a["goal"], a["finite"], a["inv_den0"], a["x0"], a["cap_den"],
-        np.ascontiguousarray(static.y0[:, 0]), stock0, params.alpha_base, params.alpha_max, params.alpha_tau,
-        params.alpha_relax == "exact_zero", params.order_type == "alt", params.stock_update == "boario", static.rate,
-        np.ascontiguousarray(start, dtype=np.int64), pairs.node.astype(ix), pairs.run.astype(ix),
-        np.ascontiguousarray(pairs.onset, dtype=float), np.ascontiguousarray(pairs.value, dtype=float),
-        Rc.indptr.astype(ix), Rc.indices.astype(ix), np.asarray(Rc.data, dtype=float), out)
+    consts = (a["p_ptr"], a["p_idx"], a["p_val"], a["t_ptr"], a["t_idx"], a["t_val"], a["slot_ptr"], a["bind"],
+              a["need"], a["buyer"], a["a"], a["goal"], a["finite"], a["inv_den0"], a["x0"], a["cap_den"],
+              np.ascontiguousarray(static.y0[:, 0]), stock0, params.alpha_base, params.alpha_max, params.alpha_tau,
+              params.alpha_relax == "exact_zero", params.order_type == "alt", params.stock_update == "boario",
+              static.rate)
+    regions = (Rc.indptr.astype(ix), Rc.indices.astype(ix), np.asarray(Rc.data, dtype=float))
+    B = len(start)
+    # the runs in blocks (in start order) whose state stays in the cache from step to step; a
+    # run's numbers do not depend on the runs beside it
+    for lo in range(0, B, block):
+        hi = min(B, lo + block)
+        sel = (pairs.run >= lo) & (pairs.run < hi)
+        part = np.ascontiguousarray(out[:, :, lo:hi])
+        _fused_nb.mc_batch(*consts, np.ascontiguousarray(start[lo:hi], dtype=np.int64), pairs.node[sel].astype(ix),
+                           (pairs.run[sel] - lo).astype(ix), np.ascontiguousarray(pairs.onset[sel], dtype=float),
+                           np.ascontiguousarray(pairs.value[:, sel], dtype=float), *regions, part)
+        out[:, :, lo:hi] = part
 
 
 def run_loop(system: SimSystem, static: Static, params: Params, loss: Loss, start: np.ndarray,
