@@ -19,16 +19,17 @@ How it is drawn
 3. **Suppliers (power-law degree).**  Every site has a size drawn from a Pareto
    distribution (shape 1.5).  For each of its BOM inputs a site orders from
    ``1 + Poisson(1.6)`` sites making that input, drawn with probability proportional to
-   their size — the fitness model of Caldarelli et al. (2002), whose degree distribution
-   has a power-law tail like preferential attachment's; repeated draws of the same
+   their size — a fitness model (Caldarelli et al. 2002): a site's expected number of
+   customers is proportional to its size, so the degree inherits the size's power-law tail,
+   as under preferential attachment, without a sequential process; repeated draws of the same
    supplier collapse into one edge.  Every BOM input has at least one supplier.  An
    edge's ``share`` is the supplier's size over the sizes of the customer's suppliers of
    that product.
 4. **Countries.**  The sites of a product are located with weights drawn from a
-   Dirichlet distribution over the tier's candidate countries (concentration 1.2 split
-   over the candidates' base weights), so most markets are dominated by one to three
-   countries, as semiconductor markets are.  The base weights are illustrative, not
-   measured.
+   Dirichlet distribution over the tier's ``K`` candidate countries, with parameters
+   ``0.6 K w_c / Σw`` (``w`` the candidates' base weights), so most markets are dominated by
+   one to three countries, as semiconductor markets are (median top-country share of
+   capacity about half).  The base weights are illustrative, not measured.
 5. **Quantities.**  Assembly sites have final demand proportional to their size; baseline
    outputs follow from the BOMs and shares tier by tier (``x = M x + d``, exact because the
    network is acyclic); capacity is the baseline output times 1.15–1.6 (sites nobody buys
@@ -140,7 +141,7 @@ def _countries(rng: np.random.Generator, ptier: np.ndarray, site_prod: np.ndarra
     for p, t in enumerate(ptier):
         cand = _COUNTRIES[t]
         base = np.array(list(cand.values()))
-        w = rng.dirichlet(1.2 * base / base.sum() * len(base) / 2)
+        w = rng.dirichlet(1.2 * base / base.sum() * len(base) / 2)  # = 0.6 K w / Σw
         sites = order[bounds[p]:bounds[p + 1]]
         out[sites] = np.array(list(cand))[rng.choice(len(cand), size=len(sites), p=w)]
     return out
