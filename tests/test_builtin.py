@@ -37,6 +37,8 @@ REQUIRED_MATERIALS = {
     "wf6": "wf6",
     "abf-film": "abf",
     "high-purity-quartz": "high-purity quartz",
+    "graphite": "graphite",
+    "refined-rare-earths": "refined rare earths",
 }
 
 
@@ -213,6 +215,11 @@ def test_facts_from_the_cited_sources(net):
     # Japan dominates the chemicals restricted in 2019 and ABF film
     for item in ("fluorinated-polyimide", "photoresists", "hydrogen-fluoride", "abf-film"):
         assert _share(net, item, "JPN") >= 70, item
+    # IEA GCMO 2024: refining is more concentrated than mining (rare earths: China 90 % refined, 69 % mined)
+    assert _share(net, "refined-rare-earths", "CHN") >= 90 > _share(net, "rare-earths", "CHN")
+    assert _share(net, "refined-graphite", "CHN") >= 90 > _share(net, "graphite", "CHN") >= 75
+    # TRUMPF builds the drive lasers of the EUV sources; Mitsui Chemicals holds ASML's exclusive pellicle licence
+    assert _share(net, "euv-drive-lasers", "DEU") == _share(net, "euv-pellicles", "JPN") == 100
     # the largest helium producers are the United States and Qatar
     he = {c: _share(net, "helium", c) for c in ("USA", "QAT", "DZA", "RUS")}
     assert max(he, key=he.get) == "USA" and he["QAT"] > he["DZA"]

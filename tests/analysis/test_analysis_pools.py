@@ -90,14 +90,17 @@ def test_builtin_default_pool_is_like_minded_and_all_is_an_opt_in():
     assert not pool & {"CHN", "RUS"}  # Russia is in the Wassenaar Arrangement, which is not a like-minded pool
     assert "RUS" in candidate_pool(n, "WASSENAAR", ["KOR", "NLD"])
     r = partners(n, "KOR,NLD")
-    # hand-checked against shares.csv: Japan holds 90 % of photoresists, EUV and ArF resists and 70 % of HF
+    # hand-checked against shares.csv: Japan holds 90 % of photoresists, EUV and ArF resists, 70 % of HF and
+    # 100 % of EUV pellicles (Mitsui Chemicals, ASML's exclusive licensee)
     top = r.iloc[0]
     assert top["country"] == "JPN" and sorted(top["resolved_items"]) == sorted(
-        ["photoresists", "euv-photoresist", "arf-photoresist", "hydrogen-fluoride"])
-    assert top["internalised_share"] == pytest.approx(90 * 3 + 70)
+        ["photoresists", "euv-photoresist", "arf-photoresist", "hydrogen-fluoride", "euv-pellicles"])
+    assert top["internalised_share"] == pytest.approx(90 * 3 + 70 + 100)
     assert "CHN" not in set(r["country"])
     everyone = partners(n, "KOR,NLD", candidates="all")
     chn = everyone.iloc[0]
-    # gallium 98, tungsten 81, indium 70, silicon metal 70, rare earths 69, germanium 68 (USGS MCS)
-    assert chn["country"] == "CHN" and chn["score"] == 6 and chn["internalised_share"] == pytest.approx(456)
-    assert chn["groupings"] == [] and chn["concentrated_items"] == 6
+    # gallium 98, tungsten 81, natural graphite 75, indium 70, silicon metal 70, rare earths 69, germanium 68
+    # (USGS MCS), refined rare earths 90 and processed graphite 90 (IEA GCMO 2024)
+    assert chn["country"] == "CHN" and chn["score"] == 9
+    assert chn["internalised_share"] == pytest.approx(98 + 81 + 75 + 70 + 70 + 69 + 68 + 90 + 90)
+    assert chn["groupings"] == [] and chn["concentrated_items"] == 9

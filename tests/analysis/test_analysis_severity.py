@@ -107,12 +107,15 @@ def test_builtin_top_ten_for_korea_and_netherlands():
     rows = rep["rows"]
     assert len(rows) == 10 and rows["status"].eq("assessed").all()
     assert list(rows["score"]) == sorted(rows["score"], reverse=True)
-    # hand-checked: EUV light sources (Cymer, United States 100 %) and EUV optics (ZEISS, Germany 100 %) score
-    # (0.3·1 + 0.2·1 + 0.2·15/24 + 0.2·1) / 0.9 = 0.9167 (ASML Annual Report 2023); then gallium, China 98 %
+    # hand-checked: the EUV drive lasers (TRUMPF, Germany 100 %), EUV light sources (Cymer, United States 100 %) and
+    # EUV optics (ZEISS, Germany 100 %) score (0.3·1 + 0.2·1 + 0.2·15/24 + 0.2·1) / 0.9 = 0.9167 (ASML Annual
+    # Report 2023, TRUMPF 2022); then EUV pellicles (Mitsui Chemicals, Japan 100 %; exposure 0.9 as for gallium,
+    # the members' 90 % of HBM being the largest role that needs it): (0.3 + 0.2 + 0.2·9/24 + 0.2·0.9) / 0.9 = 0.8389; then gallium, China 98 %
     # (USGS MCS 2024): (0.3·0.98 + 0.2·0.375 + 0.2·0.9) / 0.7 = 0.7843, firm shares unknown
-    assert list(rows["item_id"][:3]) == ["euv-light-sources", "euv-optics", "gallium"]
-    assert list(rows["score"][:3]) == pytest.approx([0.2 * 0.625 / 0.9 + 0.7 / 0.9] * 2 + [0.549 / 0.7])
-    assert list(rows["supplier"][:3]) == ["USA", "DEU", "CHN"]
+    assert list(rows["item_id"][:5]) == ["euv-drive-lasers", "euv-light-sources", "euv-optics", "euv-pellicles",
+                                         "gallium"]
+    assert list(rows["score"][:5]) == pytest.approx([0.2 * 0.625 / 0.9 + 0.7 / 0.9] * 3 + [0.755 / 0.9, 0.549 / 0.7])
+    assert list(rows["supplier"][:5]) == ["DEU", "USA", "DEU", "JPN", "CHN"]
     assert rows["agreement_cover"].isna().all()   # not known until agreements are registered
     assert rep["tiers"]["critical"] < rep["assessed"]   # a ranking, not everything critical
 
@@ -127,11 +130,12 @@ def test_cli_severity_json_and_table():
     r = CliRunner().invoke(app, ["analyze", "severity", "--members", "KOR,NLD", "--top", "10", "--format", "json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert [x["item_id"] for x in out["rows"]][:3] == ["euv-light-sources", "euv-optics", "gallium"]
+    assert [x["item_id"] for x in out["rows"]][:5] == ["euv-drive-lasers", "euv-light-sources", "euv-optics",
+                                                       "euv-pellicles", "gallium"]
     assert len(out["rows"]) == 10
     assert out["rows"][0]["agreement_cover"] is None and "critical_dependency" in out["rows"][0]["rules"]
     assert {d["rule"] for d in out["definition"]} >= {"concentration", "critical", "watch"}
-    t = CliRunner().invoke(app, ["analyze", "severity", "--members", "KOR,NLD", "--top", "3"])
+    t = CliRunner().invoke(app, ["analyze", "severity", "--members", "KOR,NLD", "--top", "5"])
     assert t.exit_code == 0 and "Gallium" in t.stdout and "unknown (not 0)" in t.stdout
     bad = CliRunner().invoke(app, ["analyze", "severity", "--members", "Atlantis"])
     assert bad.exit_code != 0 and "Traceback" not in bad.output

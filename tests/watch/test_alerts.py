@@ -79,8 +79,9 @@ def _alert(**kw: object) -> Alert:
 def test_linking_hand_checked_on_the_builtin_chain() -> None:
     """Hand-checked in data/builtin: KOR's wafer fabrication needs neon (neon is_type_of electronic-gases
     goes_into wafer-fabrication, tier 1) and HF (goes_into etch-and-clean goes_into wafer-fabrication,
-    tier 2); the Netherlands makes lithography tools and needs neither.  Ukraine holds 45 % of
-    semiconductor-grade neon (Reuters 2022); Japan 70 % of high-purity HF (2019 estimates)."""
+    tier 2); the Netherlands makes automotive chips (NXP, 10 % of 2023 revenue) whose wafer fabrication needs
+    both one tier further down (neon tier 2, HF tier 3).  Ukraine holds 45 % of semiconductor-grade neon (Reuters
+    2022); Japan 70 % of high-purity HF (2019 estimates; Korea's makers of 2020 are named without shares)."""
     n = allychain.load("builtin")
     neon_from_ukr = _alert(reporter="NLD", partner="UKR")         # a Dutch import series of rare gases
     hf_export_jpn = _alert(reporter="JPN", partner="KOR", flow="export", hs_code="281111",
@@ -88,18 +89,21 @@ def test_linking_hand_checked_on_the_builtin_chain() -> None:
     neon_total = _alert(reporter="NLD", partner="WLD")
     a, b, c = link_alerts(n, [neon_from_ukr, hf_export_jpn, neon_total], "KOR,NLD")
     ex = {r["member"]: r for r in a["exposure"]}
-    assert a["members_exposed"] == ["KOR"]
+    assert a["members_exposed"] == ["KOR", "NLD"]
     assert ex["KOR"]["tier"] == 1 and ex["KOR"]["origin_share"] == pytest.approx(45.0)
     assert "electronic-gases" in ex["KOR"]["via"]
-    assert ex["NLD"]["status"] == "not_exposed" and not ex["NLD"]["required"]
+    assert ex["NLD"]["tier"] == 2 and ex["NLD"]["origin_share"] == pytest.approx(45.0)
+    assert ex["NLD"]["via"].endswith("goes_into wafer-fabrication goes_into automotive-chips")
     exb = {r["member"]: r for r in b["exposure"]}
-    assert b["members_exposed"] == ["KOR"] and exb["KOR"]["tier"] == 2
+    assert b["members_exposed"] == ["KOR", "NLD"] and exb["KOR"]["tier"] == 2 and exb["NLD"]["tier"] == 3
     assert exb["KOR"]["origin"] == ["JPN"] and exb["KOR"]["origin_share"] == pytest.approx(70.0)
     assert "etch-and-clean" in exb["KOR"]["via"]
     assert {d["item_id"] for d in b["downstream"]} >= {"etch-and-clean", "wafer-fabrication"}
     # a reporter's total names no supplier: KOR needs neon but cannot be assessed, never "no risk"
     exc = {r["member"]: r for r in c["exposure"]}
-    assert exc["KOR"]["status"] == "not_assessable" and c["members_exposed"] == []
+    assert exc["KOR"]["status"] == "not_assessable" and exc["KOR"]["origin_share"] is None
+    # the reporter's own total: the Dutch imports fell, so the Netherlands, which needs neon, is exposed
+    assert c["members_exposed"] == ["NLD"] and exc["NLD"]["origin"] == []
 
 
 def test_linking_names_site_nodes_on_a_site_network() -> None:

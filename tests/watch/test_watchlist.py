@@ -40,11 +40,17 @@ def test_grades_hand_checked(wl) -> None:
 def test_unknown_is_not_zero(wl) -> None:
     na = wl[wl["status"] == "not_assessable"]
     assert len(na) and set(na["grade"]) == {"D"} and na["top_share"].isna().all()
-    # NLD's recorded inputs (shares.csv): EUV optics DEU 100 % and EUV light sources USA 100 % → both A
+    # NLD's recorded inputs (shares.csv): EUV optics DEU 100 %, EUV light sources USA 100 % and their drive
+    # lasers DEU 100 % → A; through NXP's fabs the fab inputs too (HF JPN 70 % → B)
     nld = wl[wl["member"] == "NLD"].set_index("item_id")
-    assert set(nld.index) == {"euv-optics", "euv-light-sources"} and wl.attrs["not_covered"] == []
-    assert (nld.loc["euv-optics", "top_country"], nld.loc["euv-optics", "grade"]) == ("DEU", "A")
-    assert (nld.loc["euv-light-sources", "top_country"], nld.loc["euv-light-sources", "grade"]) == ("USA", "A")
+    assert {"euv-optics", "euv-light-sources", "euv-drive-lasers", "hydrogen-fluoride"} <= set(nld.index)
+    assert wl.attrs["not_covered"] == []
+    for item, country in (("euv-optics", "DEU"), ("euv-light-sources", "USA"), ("euv-drive-lasers", "DEU")):
+        assert (nld.loc[item, "top_country"], nld.loc[item, "grade"]) == (country, "A"), item
+    assert (nld.loc["hydrogen-fluoride", "top_country"], nld.loc["hydrogen-fluoride", "grade"]) == ("JPN", "B")
+    # vacuum subsystems: Japan 21 % the largest known country share, 21 % unknown, Europe 58 % a region:
+    # no country could hold half, so no grade (VLI Research 2016)
+    assert "vacuum-subsystems" not in nld.index
     # Australia mines gold and rare earths, but no input of that production is recorded: not "safe"
     assert watchlist(allychain.load("builtin"), "KOR,AUS", tts_ttr=False).attrs["not_covered"] == ["AUS"]
     # no workspace: agreement cover not assessed (never "not covered")

@@ -87,7 +87,9 @@ def _origin_share(n: Network, item: str, countries: list[str], firms: list[str])
     for level, ids in (("country", countries), ("firm", firms)):
         if not ids:
             continue
-        s = share_snapshot(n, level=level)
+        # the latest year holding a known share: a newer year that only names suppliers (Korea's HF makers
+        # of 2020) must not hide the older figures (as in the analyses and the flow network)
+        s = share_snapshot(n, level=level, prefer_known=True)
         of_item = s[s["item_id"] == item]
         rows = of_item[of_item["provider_id"].isin(ids)]
         known = rows["share"].dropna()
