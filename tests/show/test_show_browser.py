@@ -165,7 +165,7 @@ def test_watch_page_highlights_spans_and_shows_user_text_as_text(page: Any, live
     assert "pwned" not in page.title()
     marks = {m.inner_text(): m.get_attribute("class") for m in box.locator("mark").all()}
     # spans are code points on the server and in the page, also after an emoji
-    assert marks["gallium"] == "f-item" and marks["graphite"] == "f-unlinked"
+    assert marks["gallium"] == "f-item" and marks["graphite"] == "f-item"   # natural graphite is a built-in item
     assert marks["hydrogen fluoride"] == "f-item" and marks["South Korea"] == "f-targeted"
     assert marks["1 August"] == "f-effective"
     assert page.locator("table[aria-label=Events] tbody tr").count() == 2
@@ -178,4 +178,4 @@ def test_alliance_page_ranks_the_most_severe_dependencies(page: Any, live_server
     rows = table.query_selector_all("tbody tr")
     assert len(rows) == 10
     first = rows[0].inner_text()
-    assert "EUV light sources (euv-light-sources)" in first and "critical" in first and "—" in first
+    assert "EUV CO2 drive lasers (euv-drive-lasers)" in first and "critical" in first and "—" in first

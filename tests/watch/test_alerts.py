@@ -153,7 +153,8 @@ def test_cli_ingest_and_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     need = {"date", "kind", "severity", "item_ids", "reporter", "partner", "members_exposed", "evidence"}
     assert alerts and all(need <= set(a) for a in alerts)
     jp = [a for a in alerts if a["partner"] == "JPN" and a["indicator"] == "trade_value"]
-    assert jp and jp[0]["members_exposed"] == ["KOR"] and jp[0]["severity"] == "high"
+    # Japanese HF: Korea's fabs need it, and the Dutch fabs too (NXP's automotive chips, shares.csv)
+    assert jp and jp[0]["members_exposed"] == ["KOR", "NLD"] and jp[0]["severity"] == "high"
     rc, out, err = _run(monkeypatch, capsys, "watch", "scan")           # default: the last 12 months stored
     assert rc == 0 and "from 2019-01-01" in err
     assert {json.loads(x)["alert_id"] for x in out.splitlines()} >= {a["alert_id"] for a in jp}

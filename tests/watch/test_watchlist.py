@@ -48,9 +48,10 @@ def test_unknown_is_not_zero(wl) -> None:
     for item, country in (("euv-optics", "DEU"), ("euv-light-sources", "USA"), ("euv-drive-lasers", "DEU")):
         assert (nld.loc[item, "top_country"], nld.loc[item, "grade"]) == (country, "A"), item
     assert (nld.loc["hydrogen-fluoride", "top_country"], nld.loc["hydrogen-fluoride", "grade"]) == ("JPN", "B")
-    # vacuum subsystems: Japan 21 % the largest known country share, 21 % unknown, Europe 58 % a region:
-    # no country could hold half, so no grade (VLI Research 2016)
-    assert "vacuum-subsystems" not in nld.index
+    # vacuum subsystems: Japan 21 % the only known country share; Europe's 58 % is a region not split by
+    # country, so 79 % is unknown and one country could hold half: D, not "safe" (VLI Research 2016)
+    v = nld.loc["vacuum-subsystems"]
+    assert (v["grade"], v["top_share"], v["unknown_share"]) == ("D", 21.0, 79.0) and "unknown" in v["reason"]
     # Australia mines gold and rare earths, but no input of that production is recorded: not "safe"
     assert watchlist(allychain.load("builtin"), "KOR,AUS", tts_ttr=False).attrs["not_covered"] == ["AUS"]
     # no workspace: agreement cover not assessed (never "not covered")
