@@ -98,7 +98,8 @@ def test_provider_detail_and_search(client: Any, network: Any) -> None:
     assert {s["item_id"] for s in p["supplies"] if s["via"] == "NLD"} == set(own["item_id"])
     assert_problem(client.get("/api/providers/XYZ"), 404, "unknown-provider")
     hits = client.get("/api/search", params={"q": "EUV"}).json()
-    assert hits[0]["id"] in {"euv-lithography-tools", "euv-photoresist", "euv-light-sources", "euv-optics"}
+    assert hits[0]["id"] in {"euv-lithography-tools", "euv-photoresist", "euv-light-sources", "euv-optics",
+                             "euv-drive-lasers", "euv-pellicles", "euv-mask-blanks"}
     assert {"item"} <= {h["type"] for h in hits}
     countries = client.get("/api/providers", params={"kind": "country"}).json()
     assert len(countries) == len(network.countries())

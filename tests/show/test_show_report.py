@@ -144,7 +144,7 @@ def test_report_ranks_the_most_severe_dependencies(brief: dict[str, Any]) -> Non
     positions = [part.index(f"({i})") for i in top["item_id"]]
     assert positions == sorted(positions)
     assert "critical_dependency" in part and "Agreement cover" in part
-    assert "Most severe dependencies: EUV light sources" in html
+    assert "Most severe dependencies: EUV CO2 drive lasers" in html
 
 
 def test_report_shows_the_talent_gap_with_and_without_the_alliance_programme(brief: dict[str, Any]) -> None:
