@@ -25,7 +25,7 @@ def test_default_kor_nld_table_names_grids_and_uncovered(monkeypatch, capsys) ->
     code, out, err = run(monkeypatch, capsys)
     assert code == 0
     assert "dram-chips" in out and "413" in out and "9.05" in out      # KOR grid: Ember via LCP, KEPCO SAIDI
-    assert "no fab output in the data" in out                          # NLD makes no chips in the data
+    assert "automotive-chips" in out                                   # NLD's fab output: NXP's automotive chips
     assert "NLD (grid NLD): not covered" in err and "carbon_intensity" in err
 
 
