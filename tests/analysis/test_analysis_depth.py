@@ -98,3 +98,13 @@ def test_cli_lists_the_dutch_multi_tier_needs():
     assert by["euv-drive-lasers"]["top_foreign_country"] == "DEU" and by["euv-drive-lasers"]["tier"] == 2
     assert by["silicon-wafers"]["foreign_share"] == pytest.approx(94.9)
     assert {"graphite", "refined-graphite", "refined-rare-earths"} <= set(by)
+
+
+def test_asm_internationals_ald_tools_need_the_subsystems(net):
+    """ASM International's ALD tools have no public share, so they are not a default Dutch role; asked for, they
+    need what every deposition tool needs (relations.csv: vacuum, RF power, ceramics go into deposition tools)."""
+    d = dependency_report(net, "NLD", stages=["ald-tools"])["dependencies"].set_index("item_id")
+    assert set(d.index) == {"vacuum-subsystems", "rf-power-systems", "fine-ceramic-parts"}
+    assert (d["tier"] == 1).all() and d["via"].str.endswith("goes_into deposition-tools, a category of ald-tools").all()
+    assert d.loc["vacuum-subsystems", "top_foreign_country"] == "JPN"      # Japanese vendors 21 % (VLI 2016)
+    assert d.loc[["rf-power-systems", "fine-ceramic-parts"], "status"].eq("not_assessable").all()  # shares unknown
