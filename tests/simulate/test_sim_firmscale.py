@@ -107,6 +107,12 @@ def test_auto_takes_numpy_for_one_run_of_a_large_system_and_fused_for_batches(mo
     assert F.choose_engine(1, F.AUTO_SINGLE_RUN_MAX_SLOTS) == "fused"
     assert F.choose_engine(1, F.AUTO_SINGLE_RUN_MAX_SLOTS + 1) == "numpy"
     assert all(F.choose_engine(b, m) == "fused" for b in (2, 64) for m in (10, 10**7))
+    # the measured cases of docs/benchmarks.md ("Which engine for which run"), each with the
+    # engine that was clearly faster there (slots, batch): pymrio's test system single runs,
+    # single runs at 2,000 region-sectors, 10⁵ and 10⁶ links, and batches at 2,000
+    clear = {(384, 1): "fused", (175_949, 1): "numpy", (39_297, 1): "numpy", (418_568, 1): "numpy",
+             (175_949, 16): "fused", (39_297, 64): "fused"}
+    assert {k: F.choose_engine(b, m) for k in clear for m, b in [k]} == clear
     monkeypatch.setattr(F, "available", lambda: False)
     assert F.resolve_engine("auto", batch=64, slots=10) == "numpy"  # no numba: always the reference
     monkeypatch.undo()

@@ -17,7 +17,7 @@ from allychain.errors import ScenarioError
 __all__ = ["simulate_cmd", "montecarlo_cmd", "demo"]
 
 
-ENGINE_HELP = ("auto (fused when numba is installed, except numpy for single runs of systems over 15,000 input "
+ENGINE_HELP = ("auto (fused when numba is installed, except numpy for single runs of systems over 8,000 input "
                "slots), numpy (the reference engine), fused (compiled kernel, pip install 'allychain[fast]') or "
                "torch (accelerator backend on --device, pip install 'allychain[gpu]'); the numbers are the same.")
 DEVICE_HELP = "Device of --engine torch: auto (cuda when available), cpu, cuda or cuda:N."

@@ -63,8 +63,9 @@ def available() -> bool:
 #: ``engine="auto"`` runs a single run on the numpy engine above this many input slots
 #: (``benchmarks/bench_engine_choice.py``, docs/benchmarks.md: for one run the fused
 #: kernel's per-slot loop costs more than numpy's vectorised passes from a few ten thousand
-#: slots on; for batches of two runs or more the fused kernel was faster on every system)
-AUTO_SINGLE_RUN_MAX_SLOTS = 15_000
+#: slots on; two measured crossings, 4,300 and 14,000 slots, and this their geometric mean;
+#: for batches the fused kernel is kept: its worst measured cost there was 10 %)
+AUTO_SINGLE_RUN_MAX_SLOTS = 8_000
 
 
 def choose_engine(batch: int, slots: int) -> str:
