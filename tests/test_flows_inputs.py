@@ -106,9 +106,14 @@ def test_builtin_chain_with_inputs_is_one_and_default_unchanged() -> None:
     assert f.nodes.iloc[: len(plain.nodes)].equals(plain.nodes)
     assert f.inputs[f.inputs["scope"] == "world"].reset_index(drop=True).equals(plain.inputs)
     # sourced rows only: electricity into the items the energy table has kWh for, labour into wafer fabrication
+    from allychain.energy import load_builtin
+
     local = f.inputs[f.inputs["scope"] == "local"]
-    assert set(zip(local["input_id"], local["item_id"], strict=True)) == {
-        ("electricity", "foundry-services"), ("electricity", "wafer-fabrication"), ("labour", "wafer-fabrication")}
+    e = load_builtin().intensity
+    powered = set(e.loc[e["value"].notna(), "item_id"]) & set(net.items["item_id"])
+    assert {"foundry-services", "wafer-fabrication"} <= powered  # the fabs' kWh per wafer are sourced
+    assert set(zip(local["input_id"], local["item_id"], strict=True)) == (
+        {("electricity", i) for i in powered} | {("labour", "wafer-fabrication")})
     assert "memory-chips" in set(withp.meta["inputs_not_covered"]["item_id"])  # not covered, said so
     # a grid is shared by its country's consuming nodes: TWN/electricity feeds TWN's nodes only
     sim = from_share_network(f)
