@@ -14,7 +14,6 @@ cite its source and confidence.
 from __future__ import annotations
 
 import csv
-import io
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +24,7 @@ import pandas as pd
 
 from allychain import schema
 from allychain.errors import DataError, Problem
+from allychain.model.columns import read_text_table as read_table
 from allychain.model.members import is_iso3
 
 __all__ = ["EnergyTables", "TABLES", "SHARE_PARTS", "UNITS", "REGIONS", "load_builtin", "builtin_sources",
@@ -75,13 +75,6 @@ class EnergyTables:
 
 def _csv(name: str) -> str:
     return resources.files("allychain.energy").joinpath(f"tables/{name}").read_text(encoding="utf-8")
-
-
-def read_table(text: str) -> pd.DataFrame:
-    """A CSV text as a table of strings (empty cells as ``""``), each row's file line in ``_line``."""
-    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    df["_line"] = np.arange(2, len(df) + 2)
-    return df
 
 
 @lru_cache(maxsize=1)

@@ -208,3 +208,17 @@ def script_problems(text: pd.Series, blank: np.ndarray) -> tuple[np.ndarray, lis
             pos.append(int(i))
             why.append(reason)
     return np.asarray(pos, dtype=np.int64), why
+
+
+def read_text_table(text: str) -> pd.DataFrame:
+    r"""A CSV text as a table of strings (empty cells as ``""``), each row's file line in ``_line`` —
+    the raw form the parameter tables (talent, energy) are checked in, cell by cell.
+
+    >>> read_text_table("a,b\n1,\n")[["a", "b", "_line"]].values.tolist()
+    [['1', '', 2]]
+    """
+    import io
+
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    df["_line"] = np.arange(2, len(df) + 2)
+    return df

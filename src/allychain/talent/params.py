@@ -20,6 +20,7 @@ import pandas as pd
 
 from allychain import schema
 from allychain.errors import DataError, Problem
+from allychain.model.columns import read_text_table as read_table
 
 __all__ = ["COLUMNS", "LEVELS", "FLOWS", "STOCKS", "ANNUAL", "RATES", "UNITS", "builtin_workforce",
            "builtin_sources", "builtin_intensity", "read_table", "validated", "check_workforce", "combine"]
@@ -48,13 +49,6 @@ _MAX_LISTED = 50
 
 def _csv(name: str) -> str:
     return resources.files("allychain.talent").joinpath(f"tables/{name}").read_text(encoding="utf-8")
-
-
-def read_table(text: str) -> pd.DataFrame:
-    """A CSV text as a table of strings (empty cells as ``""``), each row's file line in ``_line``."""
-    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    df["_line"] = np.arange(2, len(df) + 2)
-    return df
 
 
 @lru_cache(maxsize=1)
