@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from allychain.simulate.system import SimSystem, from_iotables
+
+#: The scenarios shipped with the package (agreement tests run each of them on every engine).
+SCENARIOS = Path(str(resources.files("allychain").joinpath("scenarios")))
+#: Relative tolerance of the engine agreement tests (in practice the engines agree bit for bit on the CPU).
+RTOL = 1e-12
+_DATA: dict[str, object] = {}
+
+
+def cached_data(name: str) -> object:
+    """A ``--data`` specification loaded once per test session."""
+    from allychain.data.load import load
+
+    if name not in _DATA:
+        _DATA[name] = load(name)
+    return _DATA[name]
+
+
+def assert_same_result(a, b) -> None:  # noqa: ANN001 - two simulation results
+    """Every recorded array and stock of two results agree to ``RTOL``."""
+    assert a.arrays.keys() == b.arrays.keys()
+    for k in a.arrays:
+        np.testing.assert_allclose(b.arrays[k], a.arrays[k], rtol=RTOL, atol=1e-300, err_msg=k)
+    if a.stocks is not None:
+        np.testing.assert_allclose(b.stocks, a.stocks, rtol=RTOL, atol=1e-300, err_msg="stocks")
 
 
 def chain_system(s_days: float = 10.0) -> SimSystem:

@@ -5,7 +5,6 @@ Carlo; engine and device choice, and clear errors without PyTorch or without a G
 from __future__ import annotations
 
 import dataclasses
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +15,10 @@ from hypothesis import strategies as st
 torch = pytest.importorskip("torch", reason="the accelerator backend needs PyTorch (pip install 'allychain[gpu]')")
 torch.set_num_threads(1)  # tiny systems: one thread is faster, and the test machines are shared
 
-from sim_helpers import random_io  # noqa: E402
+from sim_helpers import RTOL, SCENARIOS, random_io  # noqa: E402
+from sim_helpers import assert_same_result as _same  # noqa: E402
+from sim_helpers import cached_data as _data  # noqa: E402
 
-from allychain.data.load import load  # noqa: E402
 from allychain.data.spec import read_montecarlo, read_scenario  # noqa: E402
 from allychain.errors import DeviceUnavailableError, MissingExtraError, ScenarioError  # noqa: E402
 from allychain.simulate import Params, build_system, estimate_memory  # noqa: E402
@@ -29,25 +29,6 @@ from allychain.simulate.engine import prepare, run  # noqa: E402
 from allychain.simulate.forcing import Forcing  # noqa: E402
 from allychain.simulate.montecarlo import run_montecarlo  # noqa: E402
 from allychain.simulate.recorder import Recorder  # noqa: E402
-
-SCENARIOS = Path(str(resources.files("allychain").joinpath("scenarios")))
-RTOL = 1e-12
-_DATA: dict[str, object] = {}
-
-
-def _data(name: str) -> object:
-    if name not in _DATA:
-        _DATA[name] = load(name)
-    return _DATA[name]
-
-
-def _same(a, b) -> None:
-    """Every recorded array and stock of two results agree to ``RTOL`` (on the CPU, bit for bit)."""
-    assert a.arrays.keys() == b.arrays.keys()
-    for k in a.arrays:
-        np.testing.assert_allclose(b.arrays[k], a.arrays[k], rtol=RTOL, atol=1e-300, err_msg=k)
-    if a.stocks is not None:
-        np.testing.assert_allclose(b.stocks, a.stocks, rtol=RTOL, atol=1e-300, err_msg="stocks")
 
 
 @pytest.mark.parametrize("compat", [None, "boario"])

@@ -4,8 +4,6 @@ modes, transport lags, noalt orders, random networks; Monte Carlo on threads."""
 from __future__ import annotations
 
 import dataclasses
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +12,10 @@ from hypothesis import strategies as st
 
 pytest.importorskip("numba", reason="the fused engine needs numba (pip install 'allychain[fast]')")
 
-from sim_helpers import random_io  # noqa: E402
+from sim_helpers import RTOL, SCENARIOS, random_io  # noqa: E402
+from sim_helpers import assert_same_result as _same  # noqa: E402
+from sim_helpers import cached_data as _data  # noqa: E402
 
-from allychain.data.load import load  # noqa: E402
 from allychain.data.spec import read_montecarlo, read_scenario  # noqa: E402
 from allychain.errors import ScenarioError  # noqa: E402
 from allychain.simulate import Params, build_system, simulate  # noqa: E402
@@ -26,25 +25,6 @@ from allychain.simulate.engine import prepare, run  # noqa: E402
 from allychain.simulate.forcing import Forcing  # noqa: E402
 from allychain.simulate.montecarlo import run_montecarlo  # noqa: E402
 from allychain.simulate.recorder import Recorder  # noqa: E402
-
-SCENARIOS = Path(str(resources.files("allychain").joinpath("scenarios")))
-RTOL = 1e-12
-_DATA: dict[str, object] = {}
-
-
-def _data(name: str) -> object:
-    if name not in _DATA:
-        _DATA[name] = load(name)
-    return _DATA[name]
-
-
-def _same(a, b) -> None:
-    """Every recorded array and stock of two results agree to ``RTOL`` (in practice bit for bit)."""
-    assert a.arrays.keys() == b.arrays.keys()
-    for k in a.arrays:
-        np.testing.assert_allclose(b.arrays[k], a.arrays[k], rtol=RTOL, atol=1e-300, err_msg=k)
-    if a.stocks is not None:
-        np.testing.assert_allclose(b.stocks, a.stocks, rtol=RTOL, atol=1e-300, err_msg="stocks")
 
 
 @pytest.mark.parametrize("compat", [None, "boario"])
