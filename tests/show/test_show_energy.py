@@ -17,9 +17,12 @@ def test_api_energy_profile(client: Any) -> None:
     assert {m["item_id"] for m in kor} >= {"dram-chips", "nand-flash-chips", "hbm"}
     assert all((m["grid"], m["carbon_intensity"], m["saidi"]) == ("KOR", 413, 9.05) for m in kor)
     assert all(m["saifi"] is None for m in kor)                                  # not covered: null, not 0
+    # the Dutch fab output is NXP's automotive chips (10 %), on the Dutch grid, whose carbon intensity,
+    # SAIDI and SAIFI the built-in tables do not cover: null and said so, never 0
     (nld,) = [m for m in d["members"] if m["member"] == "NLD"]
-    assert nld["item_id"] is None and nld["carbon_intensity"] is None
-    assert nld["status"].startswith("no fab output in the data")
+    assert (nld["item_id"], nld["grid"], nld["share"]) == ("automotive-chips", "NLD", 10.0)
+    assert nld["carbon_intensity"] is None and nld["saidi"] is None and nld["share_carbon_free"] == 51.3
+    assert nld["status"] == "not covered: carbon_intensity, saidi, saifi, kwh_per_unit"
     grids = {g["country"]: g for g in d["grids"]}
     assert grids["NLD"]["share_carbon_free"] == pytest.approx(51.3) and grids["NLD"]["carbon_free_derived"]
     assert {a["agreement_id"] for a in d["cooperation"]} == {

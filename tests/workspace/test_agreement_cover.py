@@ -46,17 +46,21 @@ def test_grades_and_severity_with_and_without_an_agreement(store: Any, people: d
     assert (with_.loc[ga, "grade"], with_.loc[ga, "agreement_cover"]) == ("A", "not covered")
     assert with_.loc[("NLD", "euv-optics"), "agreement_cover"] == "not covered"
 
-    # severity: KOR needs HF (NLD does not) and is covered → cover 1, component 1 − 1 = 0; gallium: component 1
+    # severity: both members need HF (NLD through NXP's fabs) and only KOR is covered → cover 1/2,
+    # component 1 − 1/2; gallium: no cover, component 1
+    from allychain.analysis import dependencies
+
+    assert "hydrogen-fluoride" in set(dependencies(n, ["NLD"])["item_id"])
     frac = severity_cover(n, cover)
-    assert frac["hydrogen-fluoride"] == 1.0 and frac["gallium"] == 0.0
+    assert frac["hydrogen-fluoride"] == 0.5 and frac["gallium"] == 0.0
     rows = severity_report(n, ["KOR", "NLD"], agreement_cover=frac)["rows"].set_index("item_id")
     base = severity_report(n, ["KOR", "NLD"])["rows"].set_index("item_id")
-    assert rows.loc["hydrogen-fluoride", "agreement_cover"] == 0.0
+    assert rows.loc["hydrogen-fluoride", "agreement_cover"] == 0.5
     assert rows.loc["gallium", "agreement_cover"] == 1.0
     assert math.isnan(base.loc["hydrogen-fluoride", "agreement_cover"])          # no registry: unknown, not 0
     # the score: the weighted mean of the known components, the cover now among them (weights of SeverityRules)
     w = SeverityRules().weights
-    for item, comp in (("hydrogen-fluoride", 0.0), ("gallium", 1.0)):
+    for item, comp in (("hydrogen-fluoride", 0.5), ("gallium", 1.0)):
         known = {k: base.loc[item, k] for k in w if k != "agreement_cover" and not math.isnan(base.loc[item, k])}
         want = (sum(w[k] * v for k, v in known.items()) + w["agreement_cover"] * comp) / (
             sum(w[k] for k in known) + w["agreement_cover"])
@@ -87,7 +91,7 @@ def test_cli_reads_the_registry(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, 
                         env={"ALLYCHAIN_TOKEN": tok})
     assert res.exit_code == 0, res.stderr
     rows = {r["item_id"]: r for r in json.loads(res.stdout)["rows"]}
-    assert rows["hydrogen-fluoride"]["agreement_cover"] == 0.0 and rows["gallium"]["agreement_cover"] == 1.0
+    assert rows["hydrogen-fluoride"]["agreement_cover"] == 0.5 and rows["gallium"]["agreement_cover"] == 1.0
     import sys
 
     from allychain.cli.main import main
