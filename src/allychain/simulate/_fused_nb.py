@@ -160,6 +160,34 @@ def _close(a: float, b: float) -> bool:  # numpy.allclose's element test (rtol 1
 
 
 @_inline
+def _arrival(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv, og, has_pipe, pipe_now, pipe_dest, s,
+             b):  # pragma: no cover - compiled
+    """What reaches slot ``s`` of run ``b`` this step and the slot's order denominator: the
+    shipments (summed in registers for a single run, else taken from :func:`_ship`'s batch
+    rows) times the order fill, through the transport pipeline when there is one."""
+    if d0v.shape[0] == 1:  # one run: the sums in registers
+        d0 = 0.0
+        den = 0.0
+        for jj in range(p0, p1):
+            k = t_idx[jj]
+            z = t_val[jj]
+            d0 += z * cf[k, 0]
+            if alt:
+                den += z * c[k, 0]
+    else:
+        d0 = d0v[b]
+        den = denv[b]
+    d0 = d0 * og[s, b]
+    if has_pipe:
+        add = pipe_now[s, b]
+        pipe_now[s, b] = 0.0
+        pipe_dest[s, b] += d0
+    else:
+        add = d0
+    return add, den
+
+
+@_inline
 def _order(nd: float, den: float, inv_den0: float, alt: bool) -> float:
     if alt:
         v = nd / den
@@ -185,25 +213,8 @@ def slot_pass(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pipe_dest
         if B > 1:
             _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
         for b in range(B):
-            if B == 1:  # one run: the sums in registers
-                d0 = 0.0
-                den = 0.0
-                for jj in range(p0, p1):
-                    k = t_idx[jj]
-                    z = t_val[jj]
-                    d0 += z * cf[k, 0]
-                    if alt:
-                        den += z * c[k, 0]
-            else:
-                d0 = d0v[b]
-                den = denv[b]
-            d0 = d0 * og[s, b]
-            if has_pipe:
-                add = pipe_now[s, b]
-                pipe_now[s, b] = 0.0
-                pipe_dest[s, b] += d0
-            else:
-                add = d0
+            add, den = _arrival(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv, og, has_pipe, pipe_now, pipe_dest,
+                                s, b)
             use = x[j, b] * a[s]
             st = (stock_old[s, b] - use) + add
             stock[s, b] = st
@@ -251,25 +262,8 @@ def slot_pass_boario(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pi
         if B > 1:
             _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
         for b in range(B):
-            if B == 1:  # one run: the sums in registers
-                d0 = 0.0
-                den = 0.0
-                for jj in range(p0, p1):
-                    k = t_idx[jj]
-                    z = t_val[jj]
-                    d0 += z * cf[k, 0]
-                    if alt:
-                        den += z * c[k, 0]
-            else:
-                d0 = d0v[b]
-                den = denv[b]
-            d0 = d0 * og[s, b]
-            if has_pipe:
-                add = pipe_now[s, b]
-                pipe_now[s, b] = 0.0
-                pipe_dest[s, b] += d0
-            else:
-                add = d0
+            add, den = _arrival(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv, og, has_pipe, pipe_now, pipe_dest,
+                                s, b)
             add_w[s, b] = add
             den_w[s, b] = den
             if keep[b] and not _close(add, x[j, b] * a[s]):
