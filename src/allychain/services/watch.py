@@ -34,7 +34,8 @@ import pandas as pd
 
 from allychain.model.network import Network
 
-__all__ = ["link_event", "link_events", "extract_and_link", "incident_draft", "downstream", "EXPORT_MEASURES"]
+__all__ = ["link_event", "link_events", "extract_and_link", "incident_draft", "downstream", "share_status",
+           "EXPORT_MEASURES"]
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,12 @@ def _status(m: str, required: bool, share: float, countries: list[str], firms: l
         return "not_exposed", "the member is the origin of the touched supply"
     if not countries and not firms:
         return "not_assessable", "the event names no origin country or firm; the item is needed"
+    return share_status(share)
+
+
+def share_status(share: float) -> tuple[str, str]:
+    """The verdict for a member that needs an item, from the origin's share of the item (percent):
+    unknown is not assessable, none is not exposed, any is exposed — for events and series alerts."""
     if np.isnan(share):
         return "not_assessable", "the origin's share of the item is unknown; the item is needed"
     if share <= 0:

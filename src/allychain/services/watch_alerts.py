@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from allychain.model.network import Network
-from allychain.services.watch import DEFAULT_MEMBERS, _nodes, _origin_share, downstream
+from allychain.services.watch import DEFAULT_MEMBERS, _nodes, _origin_share, downstream, share_status
 
 __all__ = ["link_alert", "link_alerts", "origin_of"]
 
@@ -49,11 +49,7 @@ def _status(m: str, required: bool, share: float, origin: list[str], alert: Any)
         return "exposed", "the member's own imports of the item moved; it needs the item"
     if not origin:
         return "not_assessable", "the series names no supplying country; the item is needed"
-    if math.isnan(share):
-        return "not_assessable", "the origin's share of the item is unknown; the item is needed"
-    if share <= 0:
-        return "not_exposed", "the origin holds no share of the item"
-    return "exposed", f"needed; the origin supplies {share:.3g} % of the item"
+    return share_status(share)
 
 
 def link_alert(n: Network, alert: Any, members: str | Iterable[str] | None = None,
