@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from hypothesis.strategies import SearchStrategy
 
 __all__ = [
+    "hf_imports_comtrade",
     "assert_network_equal",
     "assert_table_equal",
     "frame",
@@ -334,3 +335,29 @@ def networks(datasets: Sequence[str] = ("d1", "d2")) -> SearchStrategy[Network]:
         return s.replace(nodes=t.nodes, edges=t.edges, bom=t.bom)
 
     return st.one_of(share_networks(datasets=datasets), site_networks(), both())
+
+
+#: The months of :func:`hf_imports_comtrade` (2015-01 … 2019-12) and the index of its break (2019-07).
+HF_MONTHS = pd.date_range("2015-01-01", periods=60, freq="MS")
+HF_BREAK = 54
+
+
+def hf_imports_comtrade(path: Any, fall: float = 0.3, months: int = 60) -> Any:
+    """Write a synthetic UN Comtrade extract of Korea's monthly hydrogen fluoride imports (HS 281111)
+    from Japan and China: seasonal, with noise (seed 11); Japan's values fall to ``fall`` × from
+    2019-07 (the month Japan's licensing took effect), China's stay quiet.  ``months`` keeps the
+    first months only (the same values as the full series).  Returns ``path``."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for partner, base in (("JPN", 8e6), ("CHN", 2e6)):
+        t = np.arange(len(HF_MONTHS))
+        y = np.log(base) + 0.15 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.05, len(HF_MONTHS))
+        if partner == "JPN":
+            y[HF_BREAK:] += np.log(fall)
+        v = np.exp(y)
+        for d, x, q in list(zip(HF_MONTHS, v, v / rng.uniform(2.3, 2.7, len(HF_MONTHS)), strict=True))[:months]:
+            rows.append({"freqCode": "M", "period": d.strftime("%Y%m"), "reporterISO": "KOR", "flowCode": "M",
+                         "partnerISO": partner, "cmdCode": "281111", "primaryValue": round(x), "netWgt": round(q)})
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+

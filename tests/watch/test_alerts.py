@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,30 +13,17 @@ pytest.importorskip("statsmodels")
 
 import allychain  # noqa: E402
 from allychain.services.watch_alerts import link_alerts  # noqa: E402
+from allychain.testing import HF_BREAK as BREAK  # noqa: E402  2019-07: Japan's licensing of HF exports to Korea
+from allychain.testing import HF_MONTHS as IDX  # noqa: E402
+from allychain.testing import hf_imports_comtrade  # noqa: E402
 from allychain.watch.alerts import Alert, scan  # noqa: E402
 from allychain.watch.importers import read_indicators  # noqa: E402
 from allychain.watch.indicators import derive  # noqa: E402
 
-IDX = pd.date_range("2015-01-01", periods=60, freq="MS")
-BREAK = 54   # 2019-07: Japan's licensing of hydrogen fluoride exports to Korea (METI, 1 July 2019)
-
 
 def comtrade_file(tmp_path: Path, fall: float = 0.3) -> Path:
     """Korea's monthly HF imports from Japan (falls to ``fall`` × from 2019-07) and China (quiet)."""
-    rng = np.random.default_rng(11)
-    rows = []
-    for partner, base in (("JPN", 8e6), ("CHN", 2e6)):
-        t = np.arange(len(IDX))
-        y = np.log(base) + 0.15 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.05, len(IDX))
-        if partner == "JPN":
-            y[BREAK:] += np.log(fall)
-        v = np.exp(y)
-        for d, x, q in zip(IDX, v, v / rng.uniform(2.3, 2.7, len(IDX)), strict=True):
-            rows.append({"freqCode": "M", "period": d.strftime("%Y%m"), "reporterISO": "KOR", "flowCode": "M",
-                         "partnerISO": partner, "cmdCode": "281111", "primaryValue": round(x), "netWgt": round(q)})
-    p = tmp_path / "kor_hf.csv"
-    pd.DataFrame(rows).to_csv(p, index=False)
-    return p
+    return hf_imports_comtrade(tmp_path / "kor_hf.csv", fall=fall)
 
 
 def test_one_event_one_alert_per_series_and_severity(tmp_path: Path) -> None:

@@ -8,32 +8,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
 pytest.importorskip("ruptures")
 pytest.importorskip("statsmodels")
 
-IDX = pd.date_range("2015-01-01", periods=60, freq="MS")
-BREAK = 54   # 2019-07
+from allychain.testing import HF_BREAK as BREAK  # 2019-07
+from allychain.testing import hf_imports_comtrade
 
 
 def comtrade_file(path: Path, months: int = 60) -> Path:
     """Korea's monthly HF imports from Japan (70 % lower from 2019-07) and China (quiet), first ``months``."""
-    rng = np.random.default_rng(11)
-    rows = []
-    for partner, base in (("JPN", 8e6), ("CHN", 2e6)):
-        t = np.arange(len(IDX))
-        y = np.log(base) + 0.15 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.05, len(IDX))
-        if partner == "JPN":
-            y[BREAK:] += np.log(0.3)
-        v = np.exp(y)
-        for d, x, q in list(zip(IDX, v, v / rng.uniform(2.3, 2.7, len(IDX)), strict=True))[:months]:
-            rows.append({"freqCode": "M", "period": d.strftime("%Y%m"), "reporterISO": "KOR", "flowCode": "M",
-                         "partnerISO": partner, "cmdCode": "281111", "primaryValue": round(x), "netWgt": round(q)})
-    pd.DataFrame(rows).to_csv(path, index=False)
-    return path
+    return hf_imports_comtrade(path, months=months)
 
 
 def scan_into(store: Any, p: Any, network: Any, since: str, kinds: set[str] | None = None) -> dict[str, Any]:
