@@ -86,6 +86,37 @@ def test_loss_metrics_hand_computed():
     assert np.isnan(never["time_to_recover"][0])
 
 
+def test_loss_metrics_of_many_series_at_once_are_the_whole_array_definitions():
+    """Steps taken one at a time give what numpy's whole-array reductions give (argmax's
+    first peak, the last hit from the reversed array), for every series and run, ties and
+    zero baselines included; the total adds the steps in time order whatever the shape."""
+    rng = np.random.default_rng(5)
+    T, S, B = 40, 4, 6
+    x0 = np.array([10.0, 0.0, 3.0, 7.0])
+    x = x0[None, :, None] * (1 - rng.choice([0.0, 0.0005, 0.2, 0.5], size=(T, S, B)))
+    x[:, 3, 0] = x0[3]  # never hit
+    x[-1, 2, 1] = 1.0  # hit at the last step: never recovers
+    m = loss_metrics(x, x0[:, None])
+    gap = x0[None, :, None] - x
+    rel = np.divide(gap, x0[None, :, None], out=np.zeros_like(gap), where=x0[None, :, None] != 0)
+    hit = rel > 1e-3
+    last = T - 1 - hit[::-1].argmax(axis=0)
+    assert np.array_equal(m["peak_loss_share"], np.clip(rel.max(axis=0), 0, None))
+    assert np.array_equal(m["peak_step"], rel.argmax(axis=0))
+    ttr = np.where(hit.any(axis=0), (last + 1 - hit.argmax(axis=0)).astype(float), 0.0)
+    ttr[hit.any(axis=0) & (last == T - 1)] = np.nan
+    assert np.array_equal(m["time_to_recover"], ttr, equal_nan=True)
+    assert np.isnan(m["time_to_recover"][2, 1]) and m["time_to_recover"][3, 0] == 0.0
+    seq = np.clip(gap[0], 0, None)
+    for t in range(1, T):
+        seq = seq + np.clip(gap[t], 0, None)
+    assert np.array_equal(m["total_loss"], seq)
+    assert np.array_equal(m["total_loss_share"][1], np.zeros(B))  # zero baseline: no share
+    # one series of one run alone: the same bits (numpy alone would sum that column pairwise)
+    lone = loss_metrics(x[:, 2:3, 4:5], x0[2:3, None])
+    assert lone["total_loss"][0, 0] == m["total_loss"][2, 4]
+
+
 def test_batch_equals_single_runs():
     sys_ = chain_system(5.0)
     paths = np.zeros((3, 30, 2))

@@ -29,6 +29,10 @@ def test_same_seed_same_numbers_whatever_the_batch_size(setup):
     a = run_montecarlo(spec, system, runs=12, seed=7, batch_size=12).runs
     b = run_montecarlo(spec, system, runs=12, seed=7, batch_size=5).runs
     assert np.array_equal(a.to_numpy(), b.to_numpy(), equal_nan=True)
+    # one run per batch too (numpy would add a lone contiguous column pairwise: the totals
+    # and the loss sums add in a fixed order instead)
+    one = run_montecarlo(spec, system, runs=12, seed=7, batch_size=1).runs
+    assert np.array_equal(a.to_numpy(), one.to_numpy(), equal_nan=True)
     c = run_montecarlo(spec, system, runs=12, seed=8, batch_size=12).runs
     assert not np.array_equal(a.to_numpy(), c.to_numpy(), equal_nan=True)
     # run i draws from SeedSequence(seed).spawn(...)[i], whose key is (i,): the first runs of a

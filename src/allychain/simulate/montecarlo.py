@@ -314,16 +314,14 @@ def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, in
                         recovery=params_[:, 3], profile=np.broadcast_to(prof, params_[:, 0].shape), n=system.n)
     regions = system.regions
     reg = np.asarray(system.node_region, dtype=str)
-    members = [np.flatnonzero(reg == r) for r in regions]
-    groups = {g: np.isin(regions, m) for g, m in spec.alliances.items()}
+    groups = {g: np.flatnonzero(np.isin(regions, m)) for g, m in spec.alliances.items()}
     T = spec.horizon
     # only the per-region output is kept: a sparse (regions × nodes) indicator product adds
     # each region's nodes in a fixed order, so results do not depend on the batch size
     rix = {r: i for i, r in enumerate(regions)}
     R = sparse.csr_matrix((np.ones(system.n), ([rix[r] for r in reg], np.arange(system.n))),
                           shape=(len(regions), system.n))
-    agg = np.empty((T, len(regions), B))
-    agg[:] = (R @ system.x0)[None, :, None]
+    base = R @ system.x0
     # A run is at its baseline equilibrium until its first shock: it joins the batch at that
     # step (runs sorted by it), and its output before it is the baseline.  A run's numbers
     # depend only on its own draws.
@@ -340,24 +338,34 @@ def _run_batch(system: SimSystem, spec: MonteCarloSpec, seed: int, runs: int, in
     params = spec.params
     if static is None:
         static = prepare(system, params)
-    out = np.ascontiguousarray(agg[:, :, perm])  # columns in start order
+    out = np.empty((T, len(regions), B))  # (steps, regions, runs in start order)
+    out[:] = base[None, :, None]
 
     def loss(t: int, k: int) -> np.ndarray:
         return shocks.loss_nodes_first(t, k)
 
     run_loop(system, static, params, loss, start, R, out, engine, device, pairs=lambda: shocks.pairs(T))
-    agg[:, :, perm] = out
-    agg = agg.transpose(0, 2, 1)
-    base = np.array([system.x0[idx].sum() for idx in members])
+    # the series (total, each region, each group) as one (steps, series, runs) array; a
+    # total adds its regions one after the other, so its bits do not depend on the batch
     names = ["total", *regions, *groups]
-    series = [agg.sum(axis=2), *(agg[:, :, r] for r in range(len(regions))),
-              *(agg[:, :, m].sum(axis=2) for m in groups.values())]
-    bases = [base.sum(), *base, *(base[m].sum() for m in groups.values())]
+    series = np.empty((T, len(names), B))
+    bases = np.empty(len(names))
+    series[:, 1:1 + len(regions)] = out
+    bases[1:1 + len(regions)] = base
+    for s, idx in enumerate([np.arange(len(regions)), *groups.values()]):
+        col = 0 if s == 0 else len(regions) + s
+        series[:, col] = 0.0
+        bases[col] = 0.0
+        for r in idx:
+            series[:, col] += out[:, r]
+            bases[col] += base[r]
+    metrics = loss_metrics(series, bases[:, None])
     res: dict[str, np.ndarray] = {"run": np.asarray(indices)}
-    for nm, s, b in zip(names, series, bases, strict=False):
-        m = loss_metrics(s, np.full(B, b))
-        for k, v in m.items():
-            res[f"{nm}|{k}"] = v
+    for k, v in metrics.items():  # back from start order to the order of ``indices``
+        unsorted = np.empty_like(v)
+        unsorted[:, perm] = v
+        for s, nm in enumerate(names):
+            res[f"{nm}|{k}"] = unsorted[s]
     res["shocks_hit"] = np.array([sum(int((d[0] > 0).any()) for d in dr) for dr in draws])
     return res
 

@@ -92,18 +92,38 @@ def loss_metrics(x: np.ndarray, x0: np.ndarray, tol: float = 1e-3) -> dict[str, 
     * ``time_to_recover``: steps from the first step with a loss above ``tol`` to the
       first later step from which the loss stays below ``tol`` for the rest of the run;
       NaN if it never recovers, 0 if never hit.
+
+    ``x`` may have more axes after the first (e.g. ``(T, series, B)`` with ``x0`` of shape
+    ``(series, 1)``): every metric is per position.  The steps are taken one at a time in
+    time order (only step-sized arrays are made), so ``total_loss`` adds them in time order
+    whatever the array's shape (numpy would sum a lone contiguous column pairwise).
     """
     x0 = np.asarray(x0, dtype=float)
     T = x.shape[0]
-    gap = x0 - x
-    rel = np.divide(gap, x0, out=np.zeros_like(gap), where=x0 != 0)
-    total = np.clip(gap, 0, None).sum(axis=0)
-    peak = rel.max(axis=0)
-    peak_step = rel.argmax(axis=0)
-    hit = rel > tol
-    any_hit = hit.any(axis=0)
-    first = np.where(any_hit, hit.argmax(axis=0), 0)
-    last = np.where(any_hit, T - 1 - hit[::-1].argmax(axis=0), 0)
+    if T == 0:
+        raise ValueError("loss_metrics needs at least one step")
+    nz = x0 != 0
+    den = np.where(nz, x0, 1.0)
+
+    def at(t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # loss (≥ 0), relative loss, hit
+        gap = x0 - x[t]
+        rel = np.where(nz, gap / den, 0.0)
+        return np.clip(gap, 0, None), rel, rel > tol
+
+    total, peak, any_hit = at(0)
+    total, peak = np.array(total, dtype=float), np.array(peak, dtype=float)
+    peak_step = np.zeros(peak.shape, dtype=np.intp)
+    first = np.zeros(peak.shape, dtype=np.intp)
+    last = np.zeros(peak.shape, dtype=np.intp)
+    for t in range(1, T):
+        lost, rel, hit = at(t)
+        total += lost
+        higher = rel > peak  # the first step of the peak, as argmax finds it
+        peak[higher] = rel[higher]
+        peak_step[higher] = t
+        first[hit & ~any_hit] = t
+        last[hit] = t
+        any_hit = any_hit | hit
     ttr = np.where(any_hit, (last + 1 - first).astype(float), 0.0)
     ttr = np.where(any_hit & (last == T - 1), np.nan, ttr)
     with np.errstate(invalid="ignore", divide="ignore"):
