@@ -8,9 +8,9 @@ so results are bit-identical; see ``kernels.py`` for the formulas.
 :func:`mc_batch` runs the time loop of a whole Monte Carlo batch
 (:func:`allychain.simulate.mcbatch.step_loop`) in one call: runs join at their first shock,
 each step is the two passes above, and only the per-region output is kept.  Nothing
-returns to Python between steps, the GIL is released for the whole batch, and the state
-lives in two sets of buffers swapped from step to step (reallocated only when runs join).
-Every number is computed as on the per-step path: the capacity loss of a node is the
+returns to Python between steps, the GIL is released for the whole batch; α, production and
+the capacity ratio are updated in place, stocks and orders live in two buffers swapped from
+step to step (widened only when runs join, a multiple of :data:`LANES` at a time).  Every number is computed as on the per-step path: the capacity loss of a node is the
 largest of the shock values that hit it (a maximum does not depend on the order of its
 terms), a factor ``c`` held as 1 (new runs) multiplies exactly, and each region's output
 adds its nodes in ascending order, as scipy's sparse product does.  (One module, so that a
@@ -56,83 +56,115 @@ def _alpha_row(Dk, a_old, xk_old, ak, update, alpha_base, alpha_max, inv_tau, ex
         ak[b] = 1.0 if a < 1.0 else a
 
 
+@_inline
+def _node(k, p_ptr, p_idx, p_val, og, oc, has_oc, yk, dk, ak_old, xk_old, al, x0k, den_k, slot_ptr, bind, need,
+          stock, Dk, ak, capk, optk, xk, fk, ck, cfk, mins):  # pragma: no cover - compiled
+    """Node ``k`` over the batch: demand, α, capacity, production, rationing and capacity
+    ratio; ``al`` is (update α, α_base, α_max, 1/τ_α, exact_zero).  Each output row is
+    written after the last read of the row it may replace (α, ``x`` and ``c`` can be
+    updated in place: the node reads only its own old values).  (Fewer than 31 arguments:
+    numba does not inline a call with more.)"""
+    update_alpha, alpha_base, alpha_max, inv_tau, exact_zero = al
+    B = Dk.shape[0]
+    p0, p1 = p_ptr[k], p_ptr[k + 1]
+    if B == 1:  # the sum in a register, terms in stored order (as scipy adds them)
+        acc = 0.0
+        for jj in range(p0, p1):
+            acc += p_val[jj] * og[p_idx[jj], 0]
+        Dk[0] = acc
+    else:  # whole batch rows, same order per element (vectorised over the batch)
+        for b in range(B):
+            Dk[b] = 0.0
+        for jj in range(p0, p1):
+            s = p_idx[jj]
+            z = p_val[jj]
+            for b in range(B):
+                Dk[b] += z * og[s, b]
+    # elementwise over the batch: one simple loop per output, so that the compiler
+    # vectorises each (same operations in the same order as before, per element;
+    # ``v - v == 0`` is ``isfinite(v)`` without a call)
+    if has_oc:
+        ock = oc[k]
+        for b in range(B):
+            Dk[b] = Dk[b] * ock[b] + yk[b]
+    else:
+        for b in range(B):
+            Dk[b] = Dk[b] + yk[b]
+    _alpha_row(Dk, ak_old, xk_old, ak, update_alpha, alpha_base, alpha_max, inv_tau, exact_zero)
+    for b in range(B):
+        capk[b] = ((1.0 - dk[b]) * x0k) * ak[b]
+    for b in range(B):
+        optk[b] = _fmin(Dk[b], capk[b])
+    for b in range(B):
+        mins[b] = np.inf
+    any_bind = False
+    for s in range(slot_ptr[k], slot_ptr[k + 1]):
+        if not bind[s]:
+            continue
+        any_bind = True
+        ns = need[s]
+        st = stock[s]
+        for b in range(B):
+            r = _fmin(st[b] / (optk[b] * ns), 1.0)
+            m0 = mins[b]
+            mins[b] = r if (r < m0 or r != r) else m0
+    if any_bind:
+        for b in range(B):
+            v = optk[b] * mins[b]
+            xk[b] = v if v - v == 0.0 else 0.0
+    else:
+        for b in range(B):
+            v = optk[b]
+            xk[b] = v if v - v == 0.0 else 0.0
+    for b in range(B):
+        fv = xk[b] / Dk[b]
+        fk[b] = fv if fv - fv == 0.0 else 0.0
+    if has_oc:  # c_old ⊙ f before c is written (c may replace c_old)
+        ock = oc[k]
+        for b in range(B):
+            cfk[b] = ock[b] * fk[b]
+    else:
+        for b in range(B):
+            cfk[b] = fk[b]
+    for b in range(B):
+        ck[b] = capk[b] / den_k
+
+
 @_jit
 def node_pass(p_ptr, p_idx, p_val, og, oc, has_oc, y, delta, alpha_old, x_old, update_alpha, alpha_base, alpha_max,
               alpha_tau, exact_zero, x0, cap_den, slot_ptr, bind, need, stock, alt,
               D, alpha, xcap, xopt, x, f, c, cf):  # pragma: no cover - compiled
     """Per node ``k``: demand, α, capacity, production, rationing and capacity ratio."""
     n, B = D.shape
-    inv_tau = 1.0 / alpha_tau
+    al = (update_alpha, alpha_base, alpha_max, 1.0 / alpha_tau, exact_zero)
     mins = np.empty(B)
     for k in range(n):
-        p0, p1 = p_ptr[k], p_ptr[k + 1]
-        if B == 1:  # the sum in a register, terms in stored order (as scipy adds them)
-            acc = 0.0
-            for jj in range(p0, p1):
-                acc += p_val[jj] * og[p_idx[jj], 0]
-            D[k, 0] = acc
-        else:  # whole batch rows, same order per element (vectorised over the batch)
-            for b in range(B):
-                D[k, b] = 0.0
-            for jj in range(p0, p1):
-                s = p_idx[jj]
-                z = p_val[jj]
-                for b in range(B):
-                    D[k, b] += z * og[s, b]
-        # elementwise over the batch: one simple loop per output, so that the compiler
-        # vectorises each (same operations in the same order as before, per element;
-        # ``v - v == 0`` is ``isfinite(v)`` without a call)
-        Dk, yk = D[k], y[k]
-        if has_oc:
-            ock = oc[k]
-            for b in range(B):
-                Dk[b] = Dk[b] * ock[b] + yk[b]
-        else:
-            for b in range(B):
-                Dk[b] = Dk[b] + yk[b]
-        ak = alpha[k]
-        _alpha_row(Dk, alpha_old[k], x_old[k], ak, update_alpha, alpha_base, alpha_max, inv_tau, exact_zero)
-        x0k = x0[k]
-        dk, capk, optk = delta[k], xcap[k], xopt[k]
+        _node(k, p_ptr, p_idx, p_val, og, oc, has_oc, y[k], delta[k], alpha_old[k], x_old[k], al, x0[k], cap_den[k],
+              slot_ptr, bind, need, stock, D[k], alpha[k], xcap[k], xopt[k], x[k], f[k], c[k], cf[k], mins)
+
+
+@_jit
+def mc_node_pass(p_ptr, p_idx, p_val, og, y, pair_ptr, pair_run, pair_onset, val, t, nb, update_alpha, alpha_base,
+                 alpha_max, alpha_tau, exact_zero, x0, cap_den, slot_ptr, bind, need, stock, alpha, x, c, xopt,
+                 cf):  # pragma: no cover - compiled
+    """:func:`node_pass` for a Monte Carlo batch, updating α, ``x`` and ``c`` in place.  The
+    capacity loss of node ``k`` is the largest value of its shock pairs (``pair_ptr[k]`` to
+    ``pair_ptr[k + 1]``) live at step ``t``, built in a row; demand, capacity and rationing,
+    which no other node reads, stay in rows too."""
+    n, B = x.shape
+    al = (update_alpha, alpha_base, alpha_max, 1.0 / alpha_tau, exact_zero)
+    mins, Dk, dk, capk, fk = np.empty(B), np.empty(B), np.empty(B), np.empty(B), np.empty(B)
+    for k in range(n):
         for b in range(B):
-            capk[b] = ((1.0 - dk[b]) * x0k) * ak[b]
-        for b in range(B):
-            optk[b] = _fmin(Dk[b], capk[b])
-        for b in range(B):
-            mins[b] = np.inf
-        any_bind = False
-        for s in range(slot_ptr[k], slot_ptr[k + 1]):
-            if not bind[s]:
-                continue
-            any_bind = True
-            ns = need[s]
-            st = stock[s]
-            for b in range(B):
-                r = _fmin(st[b] / (optk[b] * ns), 1.0)
-                m0 = mins[b]
-                mins[b] = r if (r < m0 or r != r) else m0
-        xk, fk, ck, cfk = x[k], f[k], c[k], cf[k]
-        if any_bind:
-            for b in range(B):
-                v = optk[b] * mins[b]
-                xk[b] = v if v - v == 0.0 else 0.0
-        else:
-            for b in range(B):
-                v = optk[b]
-                xk[b] = v if v - v == 0.0 else 0.0
-        for b in range(B):
-            fv = xk[b] / Dk[b]
-            fk[b] = fv if fv - fv == 0.0 else 0.0
-        den_k = cap_den[k]
-        for b in range(B):
-            ck[b] = capk[b] / den_k
-        if has_oc:
-            ock = oc[k]
-            for b in range(B):
-                cfk[b] = ock[b] * fk[b]
-        else:
-            for b in range(B):
-                cfk[b] = fk[b]
+            dk[b] = 0.0
+        for p in range(pair_ptr[k], pair_ptr[k + 1]):
+            b = pair_run[p]
+            if pair_onset[p] <= t and b < nb:
+                v = val[t, p]
+                if v > dk[b]:
+                    dk[b] = v
+        _node(k, p_ptr, p_idx, p_val, og, c, True, y[k], dk, alpha[k], x[k], al, x0[k], cap_den[k], slot_ptr, bind,
+              need, stock, Dk, alpha[k], capk, xopt[k], x[k], fk, c[k], cf[k], mins)
 
 
 @_inline
@@ -303,29 +335,39 @@ def _grow(old, nb, active, fill_col):  # pragma: no cover - compiled
     return new
 
 
+#: the batch width of the Monte Carlo kernel is a multiple of this many lanes: the compiler's
+#: vector loops then run no scalar remainder (a lane past the last run holds a baseline run)
+LANES = 8
+
+
 @_jit
 def mc_batch(p_ptr, p_idx, p_val, t_ptr, t_idx, t_val, slot_ptr, bind, need, buyer, a, goal, finite, inv_den0, x0,
              cap_den, y0, stock0, alpha_base, alpha_max, alpha_tau, exact_zero, alt, boario, rate, start,
-             pair_node, pair_run, pair_onset, val, r_ptr, r_idx, r_val, out):  # pragma: no cover - compiled
+             pair_ptr, pair_run, pair_onset, val, r_ptr, r_idx, r_val, out):  # pragma: no cover - compiled
     """Fill ``out[t, :, j]`` (regions × runs in start order) with ``R x_j(t)`` for every step
     at or after run ``j``'s start; ``val[t, p]`` is the capacity loss shock pair ``p`` puts on
-    node ``pair_node[p]`` of run ``pair_run[p]`` from step ``pair_onset[p]``."""
+    its node (pairs ``pair_ptr[k]`` to ``pair_ptr[k + 1]`` are node ``k``'s) of run
+    ``pair_run[p]`` from step ``pair_onset[p]``.
+
+    α, ``x`` and ``c`` are updated in place (each node reads only its own old values);
+    stocks and orders, which the slot pass reads across slots in BoARIO's mode, keep two
+    buffers.  The arrays are :data:`LANES`-wide multiples; a run joining in a lane that
+    held a baseline run is set to the baseline exactly, so its numbers are those of a run
+    joining alone."""
     T, R, B = out.shape
     n = x0.shape[0]
     m = stock0.shape[0]
-    P = pair_node.shape[0]
     alpha_base_col = np.full(n, alpha_base)
     ones_n = np.ones(n)
     ones_m = np.ones(m)
     nb = 0
-    # state (current) and the buffers the next step writes into; work arrays
     alpha = np.empty((n, 0))
     x = np.empty((n, 0))
-    oc = np.empty((n, 0))
+    c = np.empty((n, 0))
     stock = np.empty((m, 0))
     og = np.empty((m, 0))
-    alpha2, x2, oc2, stock2, og2 = alpha, x, oc, stock, og
-    D, xcap, xopt, f, cf, delta, y = alpha, alpha, alpha, alpha, alpha, alpha, alpha
+    stock2, og2 = stock, og
+    xopt, cf, y = alpha, alpha, alpha
     add_w, den_w, pipe0 = stock, stock, stock
     for t in range(T):
         active = nb
@@ -333,43 +375,40 @@ def mc_batch(p_ptr, p_idx, p_val, t_ptr, t_idx, t_val, slot_ptr, bind, need, buy
             active += 1
         if active == 0:
             continue
-        if active > nb:  # runs join at their baseline equilibrium
-            alpha = _grow(alpha, nb, active, alpha_base_col)
-            x = _grow(x, nb, active, x0)
-            oc = _grow(oc, nb, active, ones_n)
-            stock = _grow(stock, nb, active, stock0)
-            og = _grow(og, nb, active, ones_m)
-            alpha2, x2, oc2 = np.empty((n, active)), np.empty((n, active)), np.empty((n, active))
-            stock2, og2 = np.empty((m, active)), np.empty((m, active))
-            D, xcap, xopt, f, cf = (np.empty((n, active)), np.empty((n, active)), np.empty((n, active)),
-                                    np.empty((n, active)), np.empty((n, active)))
-            delta, y = np.empty((n, active)), np.empty((n, active))
+        if active > x.shape[1]:  # widen; the new lanes start at the baseline equilibrium
+            W = min(B, ((active + LANES - 1) // LANES) * LANES)
+            alpha = _grow(alpha, nb, W, alpha_base_col)
+            x = _grow(x, nb, W, x0)
+            c = _grow(c, nb, W, ones_n)
+            stock = _grow(stock, nb, W, stock0)
+            og = _grow(og, nb, W, ones_m)
+            stock2, og2 = np.empty((m, W)), np.empty((m, W))
+            xopt, cf, y = np.empty((n, W)), np.empty((n, W)), np.empty((n, W))
             for k in range(n):
-                for b in range(active):
+                for b in range(W):
                     y[k, b] = y0[k]
-            add_w, den_w, pipe0 = np.empty((m, active)), np.empty((m, active)), np.empty((0, active))
-            nb = active
-        delta[:, :] = 0.0
-        for p in range(P):
-            b = pair_run[p]
-            if pair_onset[p] <= t and b < nb:
-                v = val[t, p]
-                k = pair_node[p]
-                if v > delta[k, b]:
-                    delta[k, b] = v
-        node_pass(p_ptr, p_idx, p_val, og, oc, True, y, delta, alpha, x, t >= 2, alpha_base, alpha_max, alpha_tau,
-                  exact_zero, x0, cap_den, slot_ptr, bind, need, stock, alt, D, alpha2, xcap, xopt, x2, f, oc2, cf)
+            add_w, den_w, pipe0 = np.empty((m, W)), np.empty((m, W)), np.empty((0, W))
+        elif active > nb:  # runs join in lanes that held baseline runs: the baseline, exactly
+            for k in range(n):
+                for b in range(nb, active):
+                    alpha[k, b] = alpha_base
+                    x[k, b] = x0[k]
+                    c[k, b] = 1.0
+            for s in range(m):
+                for b in range(nb, active):
+                    stock[s, b] = stock0[s]
+                    og[s, b] = 1.0
+        nb = active
+        mc_node_pass(p_ptr, p_idx, p_val, og, y, pair_ptr, pair_run, pair_onset, val, t, nb, t >= 2, alpha_base,
+                     alpha_max, alpha_tau, exact_zero, x0, cap_den, slot_ptr, bind, need, stock, alpha, x, c, xopt, cf)
         if boario:
-            slot_pass_boario(t_ptr, t_idx, t_val, cf, oc2, og, alt, False, pipe0, pipe0, buyer, a, goal, finite,
-                             inv_den0, rate, x2, xopt, stock, stock2, og2, add_w, den_w)
+            slot_pass_boario(t_ptr, t_idx, t_val, cf, c, og, alt, False, pipe0, pipe0, buyer, a, goal, finite,
+                             inv_den0, rate, x, xopt, stock, stock2, og2, add_w, den_w)
         else:
-            slot_pass(t_ptr, t_idx, t_val, cf, oc2, og, alt, False, pipe0, pipe0, buyer, a, goal, finite, inv_den0,
-                      rate, x2, xopt, stock, stock2, og2)
+            slot_pass(t_ptr, t_idx, t_val, cf, c, og, alt, False, pipe0, pipe0, buyer, a, goal, finite, inv_den0,
+                      rate, x, xopt, stock, stock2, og2)
         if not alt:  # the factor c is not an order factor then: held as 1
-            oc2[:, :] = 1.0
-        alpha, alpha2 = alpha2, alpha
-        x, x2 = x2, x
-        oc, oc2 = oc2, oc
+            c[:, :] = 1.0
         stock, stock2 = stock2, stock
         og, og2 = og2, og
         for r in range(R):

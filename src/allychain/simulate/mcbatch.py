@@ -59,10 +59,10 @@ class ShockPairs:
     value: np.ndarray  # (T, pairs)
 
 
-#: runs per block of the batch kernel: the state of 64 runs of a network of a few thousand
-#: nodes and slots stays in the core's cache from step to step (64 was the fastest of 32 to
-#: 256 on the ETO network, docs/benchmarks.md)
-BLOCK = 64
+#: runs per block of the batch kernel: a block's state stays in the cache from step to step
+#: (on the ETO network 64 was the fastest of 32 to 256 while α, x and c had two buffers each;
+#: updated in place, 128 was 5 % faster than 64, docs/benchmarks.md)
+BLOCK = 128
 
 
 def fused_loop(system: SimSystem, static: Static, params: Params, pairs: ShockPairs, start: np.ndarray,
@@ -86,9 +86,13 @@ def fused_loop(system: SimSystem, static: Static, params: Params, pairs: ShockPa
     # run's numbers do not depend on the runs beside it
     for lo in range(0, B, block):
         hi = min(B, lo + block)
-        sel = (pairs.run >= lo) & (pairs.run < hi)
+        # the block's pairs grouped by node (stable: their order within a node is kept)
+        sel = np.flatnonzero((pairs.run >= lo) & (pairs.run < hi))
+        sel = sel[np.argsort(pairs.node[sel], kind="stable")]
+        ptr = np.zeros(system.n + 1, dtype=ix)
+        np.cumsum(np.bincount(pairs.node[sel], minlength=system.n), out=ptr[1:])
         part = np.ascontiguousarray(out[:, :, lo:hi])
-        _fused_nb.mc_batch(*consts, np.ascontiguousarray(start[lo:hi], dtype=np.int64), pairs.node[sel].astype(ix),
+        _fused_nb.mc_batch(*consts, np.ascontiguousarray(start[lo:hi], dtype=np.int64), ptr,
                            (pairs.run[sel] - lo).astype(ix), np.ascontiguousarray(pairs.onset[sel], dtype=float),
                            np.ascontiguousarray(pairs.value[:, sel], dtype=float), *regions, part)
         out[:, :, lo:hi] = part
