@@ -176,6 +176,45 @@ def test_whole_batch_kernel_is_the_step_loop_bit_for_bit(compat, order):
     assert not np.allclose(got[30, :, 0], R @ system.x0)  # the shocks are in play
 
 
+def test_whole_batch_kernel_widening_past_a_lane_group_is_the_step_loop_bit_for_bit():
+    """Twenty runs joining one to three at a time: the kernel widens its arrays eight lanes
+    at a time and sets each joining run, in a lane that held a baseline run, to the
+    baseline exactly; every run's output is the per-step loop's."""
+    import scipy.sparse as sp
+
+    from allychain.simulate.mcbatch import ShockPairs, fused_loop, step_loop
+
+    system = random_io(11, 3, 5, 0.6)
+    params = Params()
+    static = prepare(system, params)
+    T, B = 50, 20
+    rng = np.random.default_rng(4)
+    start = np.sort(rng.integers(0, 40, B))
+    run = np.repeat(np.arange(B), 2)
+    node = rng.integers(0, system.n, len(run))
+    onset = start[run].astype(float)
+    value = rng.uniform(0.1, 0.9, (T, len(run))) * (np.arange(T)[:, None] < onset + 12)
+    pairs = ShockPairs(node=node, run=run, onset=onset, value=value)
+
+    def loss(t: int, k: int) -> np.ndarray:
+        out = np.zeros((system.n, k))
+        for p in range(len(run)):
+            if onset[p] <= t and run[p] < k:
+                out[node[p], run[p]] = max(out[node[p], run[p]], value[t, p])
+        return out
+
+    R = sp.csr_matrix(np.eye(system.n))
+    # also off the equilibrium (final demand 1 % up): a lane holding a baseline run drifts
+    # then, and only the exact reset gives a joining run the numbers of one joining alone
+    off = dataclasses.replace(static, y0=static.y0 * 1.01)
+    for stat in (static, off):
+        ref, got = np.full((T, system.n, B), -1.0), np.full((T, system.n, B), -1.0)
+        step_loop(system, stat, params, loss, start, R, ref, "numpy")
+        fused_loop(system, stat, params, pairs, start, R, got)
+        assert np.array_equal(got, ref)
+        assert len(np.unique(start)) > 8 and (got != -1).any(axis=(0, 1)).all()
+
+
 def test_shock_pairs_table_is_the_per_step_loss():
     """The batch kernel's table of shock values (profiles evaluated only where they can be
     above 0) against the per-step losses the numpy loop uses, for every profile."""
