@@ -82,12 +82,20 @@ def test_kill_9_leaves_the_old_result_or_the_new_one_whole(tmp_path: Path, swap:
     duration = time.perf_counter() - t0
     rng = random.Random(20261130)
     outcomes = {"old": 0, "new": 0}
-    for _ in range(trials):
+    for i in range(trials):
         other = B if current is A else A
         p = ctx.Process(target=_child, args=(other, out))
         p.start()
-        time.sleep(rng.uniform(0, 1.2 * duration))
-        if p.pid is not None:
+        delay = rng.uniform(0, 1.2 * duration)
+        # the random delays should cover both outcomes; under a load that changes from the
+        # timing run to the trials they may not, so the last two trials make sure: one
+        # killed at once (the old result stays), one left to finish (the new one lands)
+        if i >= trials - 2 and outcomes["old"] == 0:
+            delay = 0.0
+        elif i >= trials - 2 and outcomes["new"] == 0:
+            p.join()
+        time.sleep(delay)
+        if p.pid is not None and p.exitcode is None:
             os.kill(p.pid, signal.SIGKILL)
         p.join()
         if swap == "two renames":
@@ -100,7 +108,7 @@ def test_kill_9_leaves_the_old_result_or_the_new_one_whole(tmp_path: Path, swap:
             current = other
         else:
             outcomes["old"] += 1
-    # the random delays cover both outcomes (the first ones kill early, others after the swap)
+    # both outcomes were seen (the first ones kill early, others after the swap)
     assert outcomes["old"] > 0 and outcomes["new"] > 0, outcomes
     # the next run completes and leaves nothing behind (no temporary folder, no lock file)
     r = runner.invoke(app, _args(B, out))
