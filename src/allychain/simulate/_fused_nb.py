@@ -279,46 +279,167 @@ def _slot_rows(og_s, x_j, xopt_j, old_s, stock_s, new_s, d0v, denv, a_s, goal_s,
             new_s[b] = (x_j[b] * a_s + gap * rate) * inv_den0_s
 
 
+@_inline
+def _close_v(a: float, b: float) -> bool:  # _close without a short circuit (vectorises over a batch row)
+    return (abs(a - b) <= abs(b) * 1e-5 + 1e-8) | (a == b)
+
+
 @_jit
 def slot_pass_boario(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pipe_dest, buyer, a, goal, finite,
-                     inv_den0, rate, x, xopt, stock_old, stock, og_new, add_w, den_w):  # pragma: no cover
+                     inv_den0, rate, x, xopt, stock_old, stock, og_new, flags, add_w):  # pragma: no cover
     """:func:`slot_pass` with BoARIO's per-run ``allclose`` tests: a run keeps its stocks
-    when deliveries and use are all close, and has no gap when stocks and goals are."""
+    when deliveries and use are all close, and has no gap when stocks and goals are.
+
+    Both tests span all slots, so their outcome is known only after a pass.  The pass
+    guesses it: ``flags`` ``(2, B)`` holds each run's guess (row 0: keep stocks, row 1: no
+    gap; usually last step's outcome, which holds from step to step except when a shock
+    starts, ends or fades out) and receives the outcome.  One pass computes deliveries,
+    stocks and orders under the guess while it runs both tests; only the runs guessed
+    wrong are done again (:func:`_boario_redo`), so the result never depends on the guess.
+    ``add_w`` ``(m, B)`` keeps the deliveries when there is a pipeline (they leave it in
+    this pass), else it is not used.
+    """
     m, B = stock.shape
+    keep_g = flags[0].copy()
+    close_g = flags[1].copy()
+    keep = np.ones(B, dtype=np.bool_)
+    close = np.ones(B, dtype=np.bool_)  # on the stocks written: the outcome where keep_g is right
     d0v = np.empty(B)
     denv = np.empty(B)
-    keep = np.ones(B, dtype=np.bool_)
     for s in range(m):
         j = buyer[s]
         p0, p1 = t_ptr[s], t_ptr[s + 1]
         if B > 1:
             _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
+            if not has_pipe:
+                _boario_rows(og[s], x[j], xopt[j], stock_old[s], stock[s], og_new[s], d0v, denv, a[s], goal[s],
+                             finite[s], inv_den0[s], rate, alt, keep_g, close_g, keep, close)
+                continue
         for b in range(B):
             add, den = _arrival(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv, og, has_pipe, pipe_now, pipe_dest,
                                 s, b)
-            add_w[s, b] = add
-            den_w[s, b] = den
-            if keep[b] and not _close(add, x[j, b] * a[s]):
-                keep[b] = False
-    close = np.ones(B, dtype=np.bool_)
-    for s in range(m):
-        j = buyer[s]
-        for b in range(B):
+            if has_pipe:
+                add_w[s, b] = add
             use = x[j, b] * a[s]
-            st = stock_old[s, b] if keep[b] else (stock_old[s, b] - use) + add_w[s, b]
+            if keep[b] and not _close(add, use):
+                keep[b] = False
+            st = stock_old[s, b] if keep_g[b] else (stock_old[s, b] - use) + add
             stock[s, b] = st
-            if finite[s] and close[b] and not _close(st, xopt[j, b] * goal[s]):
+            g = xopt[j, b] * goal[s]
+            if finite[s] and close[b] and not _close(st, g):
                 close[b] = False
+            gap = 0.0
+            if not close_g[b]:
+                gap = g - st
+                if gap < 0.0:
+                    gap = 0.0
+            og_new[s, b] = _order(use + gap * rate, den, inv_den0[s], alt)
+    _boario_redo(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, buyer, a, goal, finite, inv_den0, rate, x, xopt,
+                 stock_old, stock, og_new, add_w, keep_g, close_g, keep, close)
+    for b in range(B):
+        flags[0, b] = keep[b]
+        flags[1, b] = close[b]
+
+
+@_inline
+def _boario_rows(og_s, x_j, xopt_j, old_s, stock_s, new_s, d0v, denv, a_s, goal_s, finite_s, inv_den0_s, rate, alt,
+                 keep_g, close_g, keep, close):  # pragma: no cover - compiled
+    """One slot of :func:`slot_pass_boario` over a batch without a pipeline: one simple loop
+    per output (vectorised), the operations of the per-run loop in the same order."""
+    B = d0v.shape[0]
+    for b in range(B):
+        d0v[b] = d0v[b] * og_s[b]
+    for b in range(B):
+        keep[b] = keep[b] & _close_v(d0v[b], x_j[b] * a_s)
+    for b in range(B):
+        use = x_j[b] * a_s
+        stock_s[b] = old_s[b] if keep_g[b] else (old_s[b] - use) + d0v[b]
+    if finite_s:
+        for b in range(B):
+            close[b] = close[b] & _close_v(stock_s[b], xopt_j[b] * goal_s)
+    for b in range(B):
+        gap = xopt_j[b] * goal_s - stock_s[b]
+        gap = 0.0 if gap < 0.0 else gap
+        gap = 0.0 if close_g[b] else gap
+        use = x_j[b] * a_s
+        if alt:
+            v = (use + gap * rate) / denv[b]
+            new_s[b] = v if v - v == 0.0 else 0.0
+        else:
+            new_s[b] = (use + gap * rate) * inv_den0_s
+
+
+@_inline
+def _boario_redo(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, buyer, a, goal, finite, inv_den0, rate, x, xopt,
+                 stock_old, stock, og_new, add_w, keep_g, close_g, keep, close):  # pragma: no cover - compiled
+    """The runs :func:`slot_pass_boario` guessed wrong, done again with the outcome: the
+    stocks and their test where the keep guess was wrong, then the orders where the gap
+    guess was wrong, or where the stocks changed and count (a gap).  Nothing is done for
+    the runs guessed right; the sums are those of the first pass (one run's terms in
+    stored order), so every number is the one a pass without a guess gives."""
+    m, B = stock.shape
+    redo_stock = np.zeros(B, dtype=np.bool_)
+    any_stock = False
+    for b in range(B):
+        if keep[b] != keep_g[b]:
+            redo_stock[b] = True
+            any_stock = True
+            close[b] = True
+    if any_stock:
+        for s in range(m):
+            j = buyer[s]
+            for b in range(B):
+                if not redo_stock[b]:
+                    continue
+                if keep[b]:
+                    st = stock_old[s, b]
+                else:
+                    if has_pipe:
+                        add = add_w[s, b]
+                    else:
+                        d0 = 0.0
+                        for jj in range(t_ptr[s], t_ptr[s + 1]):
+                            d0 += t_val[jj] * cf[t_idx[jj], b]
+                        add = d0 * og[s, b]
+                    st = (stock_old[s, b] - x[j, b] * a[s]) + add
+                stock[s, b] = st
+                if finite[s] and close[b] and not _close(st, xopt[j, b] * goal[s]):
+                    close[b] = False
+    redo_order = np.zeros(B, dtype=np.bool_)
+    any_order = False
+    for b in range(B):
+        if close[b] != close_g[b] or (redo_stock[b] and not close[b]):
+            redo_order[b] = True
+            any_order = True
+    if not any_order:
+        return
     for s in range(m):
         j = buyer[s]
         for b in range(B):
+            if not redo_order[b]:
+                continue
+            den = 0.0
+            if alt:
+                for jj in range(t_ptr[s], t_ptr[s + 1]):
+                    den += t_val[jj] * c[t_idx[jj], b]
             use = x[j, b] * a[s]
             gap = 0.0
             if not close[b]:
                 gap = xopt[j, b] * goal[s] - stock[s, b]
                 if gap < 0.0:
                     gap = 0.0
-            og_new[s, b] = _order(use + gap * rate, den_w[s, b], inv_den0[s], alt)
+            og_new[s, b] = _order(use + gap * rate, den, inv_den0[s], alt)
+
+
+@_jit
+def boario_guess(flags, nb, active):  # pragma: no cover - compiled
+    """``flags`` ``(2, nb)`` widened to ``active`` runs; runs that join at their baseline
+    equilibrium are guessed to keep their stocks with no gap."""
+    new = np.ones((2, active), dtype=np.bool_)
+    for b in range(nb):
+        new[0, b] = flags[0, b]
+        new[1, b] = flags[1, b]
+    return new
 
 
 @_jit
@@ -368,7 +489,8 @@ def mc_batch(p_ptr, p_idx, p_val, t_ptr, t_idx, t_val, slot_ptr, bind, need, buy
     og = np.empty((m, 0))
     stock2, og2 = stock, og
     xopt, cf, y = alpha, alpha, alpha
-    add_w, den_w, pipe0 = stock, stock, stock
+    pipe0 = stock
+    guess = np.ones((2, 0), dtype=np.bool_)  # BoARIO's per-run tests, last step's outcome
     for t in range(T):
         active = nb
         while active < B and start[active] <= t:
@@ -387,7 +509,8 @@ def mc_batch(p_ptr, p_idx, p_val, t_ptr, t_idx, t_val, slot_ptr, bind, need, buy
             for k in range(n):
                 for b in range(W):
                     y[k, b] = y0[k]
-            add_w, den_w, pipe0 = np.empty((m, W)), np.empty((m, W)), np.empty((0, W))
+            pipe0 = np.empty((0, W))
+            guess = boario_guess(guess, guess.shape[1], W)
         elif active > nb:  # runs join in lanes that held baseline runs: the baseline, exactly
             for k in range(n):
                 for b in range(nb, active):
@@ -398,12 +521,15 @@ def mc_batch(p_ptr, p_idx, p_val, t_ptr, t_idx, t_val, slot_ptr, bind, need, buy
                 for b in range(nb, active):
                     stock[s, b] = stock0[s]
                     og[s, b] = 1.0
+            for b in range(nb, active):
+                guess[0, b] = True
+                guess[1, b] = True
         nb = active
         mc_node_pass(p_ptr, p_idx, p_val, og, y, pair_ptr, pair_run, pair_onset, val, t, nb, t >= 2, alpha_base,
                      alpha_max, alpha_tau, exact_zero, x0, cap_den, slot_ptr, bind, need, stock, alpha, x, c, xopt, cf)
         if boario:
             slot_pass_boario(t_ptr, t_idx, t_val, cf, c, og, alt, False, pipe0, pipe0, buyer, a, goal, finite,
-                             inv_den0, rate, x, xopt, stock, stock2, og2, add_w, den_w)
+                             inv_den0, rate, x, xopt, stock, stock2, og2, guess, pipe0)
         else:
             slot_pass(t_ptr, t_idx, t_val, cf, c, og, alt, False, pipe0, pipe0, buyer, a, goal, finite, inv_den0,
                       rate, x, xopt, stock, stock2, og2)

@@ -13,7 +13,11 @@ Here a step is
    slot's need — the new orders.
 
 BoARIO's ``allclose`` quirks (``stock_update="boario"``) decide per run over all slots, so
-that mode splits the slot pass in three (still one read of the flows).
+their outcome is known only after the slot pass.  The pass guesses it (each run's outcome
+of the last step, carried in ``State.boario_flags``) and computes stocks and orders under
+the guess while it runs the tests; the runs guessed wrong are done again.  The guess fails
+only in the steps where a shock starts, ends or fades out, and the result never depends
+on it.
 
 The arithmetic is that of the numpy engine operation by operation, and every sum adds its
 terms in the order scipy's sparse products do (suppliers, then slots, ascending), so the
@@ -232,11 +236,15 @@ def step(system: SimSystem, static: Static, params: Params, state: State, delta:
     args = (a["t_ptr"], a["t_idx"], a["t_val"], cf, c, og, alt, pipe is not None, pipe_now, pipe_dest,
             a["buyer"], a["a"], a["goal"], a["finite"], a["inv_den0"], static.rate, x, xopt, state.stock,
             stock, og_new)
-    if params.stock_update == "boario":
-        k["slot_pass_boario"](*args, np.empty((m, B)), np.empty((m, B)))
+    guess = None
+    if params.stock_update == "boario":  # last step's outcome of the per-run tests as the guess
+        hint = state.boario_flags
+        guess = hint.copy() if hint is not None and hint.shape == (2, B) else np.ones((2, B), dtype=np.bool_)
+        k["slot_pass_boario"](*args, guess, np.empty((m, B)) if pipe is not None else np.empty((0, B)))
     else:
         k["slot_pass"](*args)
-    new = State(t=t + 1, alpha=alpha, stock=stock, x=x, pipeline=pipe, og=og_new, oc=c if alt else None)
+    new = State(t=t + 1, alpha=alpha, stock=stock, x=x, pipeline=pipe, og=og_new, oc=c if alt else None,
+                boario_flags=guess)
     if check:
         check_step(t, state.stock, stock, x, xcap)
     out = StepOutput(t=t, delta=delta.T, alpha=alpha.T, xcap=xcap.T, x=x.T, demand=D.T, stock_start=state.stock.T,

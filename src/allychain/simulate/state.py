@@ -92,7 +92,10 @@ class State:
     (``orders`` ``(e, B)``, with export licences or a re-sourcing limit).  ``shares`` are
     the per-edge order shares under a re-sourcing limit; ``pipeline[t mod (L+1)]`` holds
     the shipments (per slot) arriving at step ``t`` under transport lags (a ring buffer
-    updated in place from step to step: keep a copy to look back).
+    updated in place from step to step: keep a copy to look back).  ``boario_flags`` is
+    the outcome of BoARIO's two per-run ``allclose`` tests in the last step (row 0: stocks
+    kept, row 1: no gap), which the fused kernel takes as its guess for the next step
+    (``None``: guessed true); it changes how fast a step runs, never its result.
     """
 
     t: int
@@ -104,6 +107,7 @@ class State:
     orders: np.ndarray | None = None  # (e, B)
     shares: np.ndarray | None = None  # (e, B)
     pipeline: np.ndarray | None = None  # (L + 1, m, B)
+    boario_flags: np.ndarray | None = None  # (2, B) bool: last step's BoARIO tests, a guess for the next
 
     def edge_orders(self, system: SimSystem) -> np.ndarray:
         """Orders per edge ``(e, B)`` whatever the form they are held in."""
@@ -165,6 +169,16 @@ def join(state: State, new: State) -> State:
     return State(t=state.t, alpha=np.hstack([state.alpha, new.alpha]), stock=np.hstack([state.stock, new.stock]),
                  x=np.hstack([state.x, new.x]), og=cat(state.og, new.og), oc=cat(state.oc, new.oc, state.x),
                  orders=cat(state.orders, new.orders), shares=cat(state.shares, new.shares),
-                 pipeline=cat(state.pipeline, new.pipeline, axis=2))
+                 pipeline=cat(state.pipeline, new.pipeline, axis=2),
+                 boario_flags=_join_flags(state, new))
+
+
+def _join_flags(state: State, new: State) -> np.ndarray | None:
+    """The BoARIO test outcomes of two joined batches (a side without them: guessed true)."""
+    if state.boario_flags is None and new.boario_flags is None:
+        return None
+    parts = [np.ones((2, s.stock.shape[1]), dtype=bool) if s.boario_flags is None else s.boario_flags
+             for s in (state, new)]
+    return np.hstack(parts)
 
 
