@@ -144,3 +144,72 @@ def test_runs_carry_their_guess_and_agree_bit_for_bit(B, order, lags):
     assert np.array_equal(ref.stocks, got.stocks)
     assert flags[0] == [] and len(flags[1]) == T  # only the fused kernel guesses
     assert {(0, True, False), (0, False, True), (1, True, False)} <= _transitions(np.array(flags[1]))
+
+
+@pytest.mark.parametrize("alt", [True, False])
+@pytest.mark.parametrize("pipe", [False, True])
+@pytest.mark.parametrize("finite", [(True, True), (True, False)])
+def test_slot_pass_at_the_edges_of_the_tests(alt, pipe, finite):
+    """The slot pass alone on two slots and 64 runs whose deliveries and stocks sit just
+    inside or just outside the ``allclose`` tolerance (rtol 1e-5) of use and goals, under
+    every uniform guess and random per-run ones, batch and single run, against the numpy
+    engine's kernels: ``update_stocks``, ``slot_need``, ``allclose_cols``."""
+    import scipy.sparse as sp
+
+    from allychain.simulate._fused_nb import slot_pass_boario
+
+    rng = np.random.default_rng(7)
+    m = n = 2
+    B = 64
+    near = np.array([1 - 2e-5, 1 - 0.95e-5, 1.0, 1 + 0.95e-5, 1 + 2e-5])
+    buyer = np.array([0, 1], dtype=np.int32)  # slot s is node s's, supplied by node 1 − s
+    t_ptr, t_idx, t_val = np.array([0, 1, 2], dtype=np.int32), np.array([1, 0], dtype=np.int32), np.array([1.0, 2.0])
+    PT = sp.csr_matrix((t_val, t_idx, t_ptr), shape=(m, n))
+    a, goal, rate = np.array([1.0, 0.5]), np.array([3.0, 4.0]), 0.25
+    inv_den0 = 1.0 / t_val
+    fin = np.array(finite)
+    x = rng.uniform(0.5, 2.0, (n, B))
+    xopt = x * rng.choice([1.0, 1.2], (n, B))
+    use = x[buyer] * a[:, None]
+    og = rng.choice([1.0, 0.75], (m, B))
+    c = rng.uniform(0.5, 1.0, (n, B))
+    # deliveries near use, stocks near goals: run by run, some in, some out of tolerance
+    add_target = use * rng.choice(near, (m, B))
+    cf = np.empty((n, B))
+    cf[t_idx] = add_target / (t_val[:, None] * og)
+    stock_old = xopt[buyer] * goal[:, None] * rng.choice(near, (m, B))
+    pipe_now0 = add_target.copy() if pipe else np.zeros((0, B))
+    # the reference: the numpy engine's kernels
+    sent = og * (PT @ cf)
+    add = pipe_now0.copy() if pipe else sent
+    stock_ref = K.update_stocks(stock_old, add, use, True)
+    need = K.slot_need(use, xopt[buyer], stock_ref, goal[:, None], rate, None if fin.all() else fin, True)
+    if alt:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            og_ref = need / (PT @ c)
+        og_ref[~np.isfinite(og_ref)] = 0.0
+    else:
+        og_ref = need * inv_den0[:, None]
+    flags_ref = np.vstack([K.allclose_cols(add, use), K.allclose_cols(stock_ref[fin], (xopt[buyer] * goal[:, None])[fin])])
+    assert len({tuple(f) for f in flags_ref.T}) == 4  # runs with every outcome
+
+    guesses = [np.repeat(np.array(g)[:, None], B, axis=1) for g in itertools.product([True, False], repeat=2)]
+    guesses += [rng.random((2, B)) < 0.5 for _ in range(4)]
+    for guess in guesses:
+        for cols in (slice(None), *([b] for b in range(0, B, 5))):  # the batch, then single runs
+            k = B if isinstance(cols, slice) else 1
+
+            def sub(v: np.ndarray, cols: object = cols) -> np.ndarray:
+                return np.array(v[:, cols])  # a copy: the kernel empties the pipeline it reads
+
+            pipe_now, pipe_dest = sub(pipe_now0), np.zeros((m, k)) if pipe else np.zeros((0, k))
+            stock, og_new, flags = np.empty((m, k)), np.empty((m, k)), sub(guess)
+            slot_pass_boario(t_ptr, t_idx, t_val, sub(cf), sub(c), sub(og), alt, pipe, pipe_now, pipe_dest, buyer, a,
+                             goal, fin, inv_den0, rate, sub(x), sub(xopt), sub(stock_old), stock, og_new, flags,
+                             np.empty((m, k)) if pipe else np.empty((0, k)))
+            where = (guess.tolist(), cols)
+            assert np.array_equal(stock, sub(stock_ref)), where
+            assert np.array_equal(og_new, sub(og_ref)), where
+            assert np.array_equal(flags, sub(flags_ref)), where
+            if pipe:
+                assert np.array_equal(pipe_dest, sub(sent)) and not pipe_now.any(), where
