@@ -234,6 +234,19 @@ def slot_pass(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pipe_dest
     m, B = stock.shape
     d0v = np.empty(B)
     denv = np.empty(B)
+    if B == 1:  # one run: run 0 as a constant (the compiler keeps the per-slot work in registers)
+        for s in range(m):
+            j = buyer[s]
+            add, den = _arrival(t_idx, t_val, cf, c, alt, t_ptr[s], t_ptr[s + 1], d0v, denv, og, has_pipe, pipe_now,
+                                pipe_dest, s, 0)
+            use = x[j, 0] * a[s]
+            st = (stock_old[s, 0] - use) + add
+            stock[s, 0] = st
+            gap = xopt[j, 0] * goal[s] - st
+            if gap < 0.0:
+                gap = 0.0
+            og_new[s, 0] = _order(use + gap * rate, den, inv_den0[s], alt)
+        return
     for s in range(m):
         j = buyer[s]
         p0, p1 = t_ptr[s], t_ptr[s + 1]
@@ -306,39 +319,72 @@ def slot_pass_boario(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pi
     close = np.ones(B, dtype=np.bool_)  # on the stocks written: the outcome where keep_g is right
     d0v = np.empty(B)
     denv = np.empty(B)
-    for s in range(m):
-        j = buyer[s]
-        p0, p1 = t_ptr[s], t_ptr[s + 1]
-        if B > 1:
+    if B == 1:  # one run: the guess and the tests in registers
+        keep[0], close[0] = _boario_one(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pipe_dest, buyer, a,
+                                        goal, finite, inv_den0, rate, x, xopt, stock_old, stock, og_new, add_w,
+                                        keep_g[0], close_g[0], d0v, denv)
+    else:
+        for s in range(m):
+            j = buyer[s]
+            p0, p1 = t_ptr[s], t_ptr[s + 1]
             _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
             if not has_pipe:
                 _boario_rows(og[s], x[j], xopt[j], stock_old[s], stock[s], og_new[s], d0v, denv, a[s], goal[s],
                              finite[s], inv_den0[s], rate, alt, keep_g, close_g, keep, close)
                 continue
-        for b in range(B):
-            add, den = _arrival(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv, og, has_pipe, pipe_now, pipe_dest,
-                                s, b)
-            if has_pipe:
-                add_w[s, b] = add
-            use = x[j, b] * a[s]
-            if keep[b] and not _close(add, use):
-                keep[b] = False
-            st = stock_old[s, b] if keep_g[b] else (stock_old[s, b] - use) + add
-            stock[s, b] = st
-            g = xopt[j, b] * goal[s]
-            if finite[s] and close[b] and not _close(st, g):
-                close[b] = False
-            gap = 0.0
-            if not close_g[b]:
-                gap = g - st
-                if gap < 0.0:
-                    gap = 0.0
-            og_new[s, b] = _order(use + gap * rate, den, inv_den0[s], alt)
+            for b in range(B):
+                add, den = _arrival(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv, og, has_pipe, pipe_now, pipe_dest,
+                                    s, b)
+                if has_pipe:
+                    add_w[s, b] = add
+                use = x[j, b] * a[s]
+                if keep[b] and not _close(add, use):
+                    keep[b] = False
+                st = stock_old[s, b] if keep_g[b] else (stock_old[s, b] - use) + add
+                stock[s, b] = st
+                g = xopt[j, b] * goal[s]
+                if finite[s] and close[b] and not _close(st, g):
+                    close[b] = False
+                gap = 0.0
+                if not close_g[b]:
+                    gap = g - st
+                    if gap < 0.0:
+                        gap = 0.0
+                og_new[s, b] = _order(use + gap * rate, den, inv_den0[s], alt)
     _boario_redo(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, buyer, a, goal, finite, inv_den0, rate, x, xopt,
                  stock_old, stock, og_new, add_w, keep_g, close_g, keep, close)
     for b in range(B):
         flags[0, b] = keep[b]
         flags[1, b] = close[b]
+
+
+@_inline
+def _boario_one(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pipe_dest, buyer, a, goal, finite, inv_den0,
+                rate, x, xopt, stock_old, stock, og_new, add_w, keep_g, close_g, d0v, denv):  # pragma: no cover
+    """The first pass of :func:`slot_pass_boario` for a single run (the same operations)."""
+    keep = True
+    close = True
+    for s in range(stock.shape[0]):
+        j = buyer[s]
+        add, den = _arrival(t_idx, t_val, cf, c, alt, t_ptr[s], t_ptr[s + 1], d0v, denv, og, has_pipe, pipe_now,
+                            pipe_dest, s, 0)
+        if has_pipe:
+            add_w[s, 0] = add
+        use = x[j, 0] * a[s]
+        if keep and not _close(add, use):
+            keep = False
+        st = stock_old[s, 0] if keep_g else (stock_old[s, 0] - use) + add
+        stock[s, 0] = st
+        g = xopt[j, 0] * goal[s]
+        if close and finite[s] and not _close(st, g):
+            close = False
+        gap = 0.0
+        if not close_g:
+            gap = g - st
+            if gap < 0.0:
+                gap = 0.0
+        og_new[s, 0] = _order(use + gap * rate, den, inv_den0[s], alt)
+    return keep, close
 
 
 @_inline
