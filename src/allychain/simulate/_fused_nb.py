@@ -197,11 +197,11 @@ def _arrival(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv, og, has_pipe, pipe_now
     """What reaches slot ``s`` of run ``b`` this step and the slot's order denominator: the
     shipments (summed in registers for a single run, else taken from :func:`_ship`'s batch
     rows) times the order fill, through the transport pipeline when there is one."""
-    if d0v.shape[0] == 1:  # one run: the sums in registers
+    if d0v.shape[0] == 1:  # one run: the sums in registers (an unsigned index: no test for a negative one)
         d0 = 0.0
         den = 0.0
         for jj in range(p0, p1):
-            k = t_idx[jj]
+            k = np.uint64(t_idx[jj])
             z = t_val[jj]
             d0 += z * cf[k, 0]
             if alt:
