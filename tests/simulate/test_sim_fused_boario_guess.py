@@ -213,3 +213,18 @@ def test_slot_pass_at_the_edges_of_the_tests(alt, pipe, finite):
             assert np.array_equal(flags, sub(flags_ref)), where
             if pipe:
                 assert np.array_equal(pipe_dest, sub(sent)) and not pipe_now.any(), where
+
+
+def test_joined_batches_keep_their_outcomes_and_guess_true_for_runs_without():
+    from allychain.simulate.state import join
+
+    system = random_io(1, 1, 3)
+    params = _params("alt", 15.0, False)
+    static = prepare(system, params)
+    a, b = initial_state(system, static, params, 2), initial_state(system, static, params, 3)
+    assert join(a, b).boario_flags is None
+    a.boario_flags = np.array([[False, True], [False, False]])
+    both = join(a, b).boario_flags
+    assert both is not None and both.shape == (2, 5)
+    assert np.array_equal(both, [[False, True, True, True, True], [False, False, True, True, True]])
+    assert np.array_equal(join(b, a).boario_flags, [[True, True, True, False, True], [True, True, True, False, False]])
