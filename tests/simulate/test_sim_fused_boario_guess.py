@@ -228,3 +228,45 @@ def test_joined_batches_keep_their_outcomes_and_guess_true_for_runs_without():
     assert both is not None and both.shape == (2, 5)
     assert np.array_equal(both, [[False, True, True, True, True], [False, False, True, True, True]])
     assert np.array_equal(join(b, a).boario_flags, [[True, True, True, False, True], [True, True, True, False, False]])
+
+
+@pytest.mark.parametrize("order", ["alt", "noalt"])
+def test_whole_batch_kernel_carries_the_guess_per_lane(order):
+    """The Monte Carlo batch kernel in BoARIO's mode (each lane carries its own guess; lanes
+    widen eight at a time and a run joining a lane is guessed at its baseline) against the
+    per-step numpy loop, on and off the equilibrium: twenty runs joining one to three at a
+    time, tiny shocks (deliveries close to use again when they end) and large ones."""
+    import dataclasses
+
+    import scipy.sparse as sp
+
+    from allychain.simulate.mcbatch import ShockPairs, fused_loop, step_loop
+
+    system = random_io(11, 3, 5, 0.6)
+    params = _params(order, 2.0, False)
+    static = prepare(system, params)
+    T, B = 50, 20
+    rng = np.random.default_rng(4)
+    start = np.sort(rng.integers(0, 40, B))
+    run = np.repeat(np.arange(B), 2)
+    node = rng.integers(0, system.n, len(run))
+    onset = start[run].astype(float)
+    size = np.where(np.arange(len(run)) % 3 == 0, 3e-5, rng.uniform(0.1, 0.9, len(run)))
+    value = size * (np.arange(T)[:, None] < onset + rng.integers(3, 12, len(run)))
+    pairs = ShockPairs(node=node, run=run, onset=onset, value=value)
+
+    def loss(t: int, k: int) -> np.ndarray:
+        out = np.zeros((system.n, k))
+        for p in range(len(run)):
+            if onset[p] <= t and run[p] < k:
+                out[node[p], run[p]] = max(out[node[p], run[p]], value[t, p])
+        return out
+
+    R = sp.csr_matrix(np.eye(system.n))
+    off = dataclasses.replace(static, y0=static.y0 * 1.01)
+    for stat in (static, off):
+        ref, got = np.full((T, system.n, B), -1.0), np.full((T, system.n, B), -1.0)
+        step_loop(system, stat, params, loss, start, R, ref, "numpy")
+        fused_loop(system, stat, params, pairs, start, R, got)
+        assert np.array_equal(got, ref)
+        assert len(np.unique(start)) > 8 and (got != -1).any(axis=(0, 1)).all()
