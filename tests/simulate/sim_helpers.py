@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,3 +55,18 @@ def random_io(seed: int, regions: int = 2, sectors: int = 3, density: float = 0.
     Y = rng.uniform(50, 200, (n, regions))
     cols = pd.MultiIndex.from_product([[f"r{i}" for i in range(regions)], ["hh"]])
     return from_iotables(pd.DataFrame(Z, idx, idx), pd.DataFrame(Y, idx, cols))
+
+
+def pairs_loss(n: int, pairs: Any) -> Any:
+    """The per-step loss of shock pairs as the numpy loop takes it, written out by hand:
+    ``loss(t, k)`` is ``(n, k)``, each (node, run) the largest value live at ``t``."""
+
+    def loss(t: int, k: int) -> np.ndarray:
+        out = np.zeros((n, k))
+        for p in range(len(pairs.run)):
+            b, node = pairs.run[p], pairs.node[p]
+            if pairs.onset[p] <= t and b < k:
+                out[node, b] = max(out[node, b], pairs.value[t, p])
+        return out
+
+    return loss

@@ -4,7 +4,6 @@ modes, transport lags, noalt orders, random networks; Monte Carlo on threads."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("numba", reason="the fused engine needs numba (pip install 'allychain[fast]')")
 
-from sim_helpers import RTOL, SCENARIOS, random_io  # noqa: E402
+from sim_helpers import RTOL, SCENARIOS, pairs_loss, random_io  # noqa: E402
 from sim_helpers import assert_same_result as _same  # noqa: E402
 from sim_helpers import cached_data as _data  # noqa: E402
 
@@ -136,21 +135,6 @@ def test_cli_engine_option_gives_the_same_numbers():
     assert isinstance(r.exception, ScenarioError)  # the console turns it into a message and a status
 
 
-def _pairs_loss(n: int, pairs: Any) -> Any:
-    """The per-step loss of shock pairs as the numpy loop takes it, written out by hand:
-    ``loss(t, k)`` is ``(n, k)``, each (node, run) the largest value live at ``t``."""
-
-    def loss(t: int, k: int) -> np.ndarray:
-        out = np.zeros((n, k))
-        for p in range(len(pairs.run)):
-            b, node = pairs.run[p], pairs.node[p]
-            if pairs.onset[p] <= t and b < k:
-                out[node, b] = max(out[node, b], pairs.value[t, p])
-        return out
-
-    return loss
-
-
 @pytest.mark.parametrize(("compat", "order"), [(None, "alt"), ("boario", "alt"), (None, "noalt")])
 def test_whole_batch_kernel_is_the_step_loop_bit_for_bit(compat, order):
     """The Monte Carlo batch kernel (one compiled call for the whole time loop) against the
@@ -171,7 +155,7 @@ def test_whole_batch_kernel_is_the_step_loop_bit_for_bit(compat, order):
     onset = start[run].astype(float)
     value = rng.uniform(0.1, 0.9, (T, len(run))) * (np.arange(T)[:, None] < onset + 25)
     pairs = ShockPairs(node=node, run=run, onset=onset, value=value)
-    loss = _pairs_loss(system.n, pairs)
+    loss = pairs_loss(system.n, pairs)
 
     R = sp.csr_matrix(np.eye(system.n)[[0, 1, 2]] + np.eye(system.n)[[3, 4, 5]])
     base = np.full((T, 3, B), -1.0)
@@ -205,7 +189,7 @@ def test_whole_batch_kernel_widening_past_a_lane_group_is_the_step_loop_bit_for_
     onset = start[run].astype(float)
     value = rng.uniform(0.1, 0.9, (T, len(run))) * (np.arange(T)[:, None] < onset + 12)
     pairs = ShockPairs(node=node, run=run, onset=onset, value=value)
-    loss = _pairs_loss(system.n, pairs)
+    loss = pairs_loss(system.n, pairs)
 
     R = sp.csr_matrix(np.eye(system.n))
     # also off the equilibrium (final demand 1 % up): a lane holding a baseline run drifts

@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("numba", reason="the fused engine needs numba (pip install 'allychain[fast]')")
 
-from sim_helpers import random_io  # noqa: E402
+from sim_helpers import pairs_loss, random_io  # noqa: E402
 
 from allychain.simulate import Params  # noqa: E402
 from allychain.simulate import kernels as K  # noqa: E402
@@ -254,14 +254,7 @@ def test_whole_batch_kernel_carries_the_guess_per_lane(order):
     size = np.where(np.arange(len(run)) % 3 == 0, 3e-5, rng.uniform(0.1, 0.9, len(run)))
     value = size * (np.arange(T)[:, None] < onset + rng.integers(3, 12, len(run)))
     pairs = ShockPairs(node=node, run=run, onset=onset, value=value)
-
-    def loss(t: int, k: int) -> np.ndarray:
-        out = np.zeros((system.n, k))
-        for p in range(len(run)):
-            if onset[p] <= t and run[p] < k:
-                out[node[p], run[p]] = max(out[node[p], run[p]], value[t, p])
-        return out
-
+    loss = pairs_loss(system.n, pairs)
     R = sp.csr_matrix(np.eye(system.n))
     off = dataclasses.replace(static, y0=static.y0 * 1.01)
     for stat in (static, off):
