@@ -57,6 +57,19 @@ def _alpha_row(Dk, a_old, xk_old, ak, update, alpha_base, alpha_max, inv_tau, ex
 
 
 @_inline
+def _rows_sum(idx, val, p0, p1, M, out):  # pragma: no cover - compiled
+    """``out = Σ_{jj ∈ p0:p1} val[jj] · M[idx[jj]]`` over whole batch rows (vectorised over
+    the batch), terms in stored order per element, as scipy adds them."""
+    for b in range(out.shape[0]):
+        out[b] = 0.0
+    for jj in range(p0, p1):
+        r = idx[jj]
+        z = val[jj]
+        for b in range(out.shape[0]):
+            out[b] += z * M[r, b]
+
+
+@_inline
 def _node(k, p_ptr, p_idx, p_val, og, oc, has_oc, yk, dk, ak_old, xk_old, al, x0k, den_k, slot_ptr, bind, need,
           stock, Dk, ak, capk, optk, xk, fk, ck, cfk, mins):  # pragma: no cover - compiled
     """Node ``k`` over the batch: demand, α, capacity, production, rationing and capacity
@@ -67,19 +80,15 @@ def _node(k, p_ptr, p_idx, p_val, og, oc, has_oc, yk, dk, ak_old, xk_old, al, x0
     update_alpha, alpha_base, alpha_max, inv_tau, exact_zero = al
     B = Dk.shape[0]
     p0, p1 = p_ptr[k], p_ptr[k + 1]
-    if B == 1:  # the sum in a register, terms in stored order (as scipy adds them)
+    if B == 1:  # the sum in a register, terms in stored order (as scipy adds them); an
+        # unsigned index into the orders as one column: no test for a negative index
+        og0 = og[:, 0]
         acc = 0.0
         for jj in range(p0, p1):
-            acc += p_val[jj] * og[p_idx[jj], 0]
+            acc += p_val[jj] * og0[np.uint64(p_idx[jj])]
         Dk[0] = acc
-    else:  # whole batch rows, same order per element (vectorised over the batch)
-        for b in range(B):
-            Dk[b] = 0.0
-        for jj in range(p0, p1):
-            s = p_idx[jj]
-            z = p_val[jj]
-            for b in range(B):
-                Dk[b] += z * og[s, b]
+    else:
+        _rows_sum(p_idx, p_val, p0, p1, og, Dk)
     # elementwise over the batch: one simple loop per output, so that the compiler
     # vectorises each (same operations in the same order as before, per element;
     # ``v - v == 0`` is ``isfinite(v)`` without a call)
@@ -172,18 +181,12 @@ def _ship(t_idx, t_val, cf, c, alt, p0, p1, d0, den):  # pragma: no cover - comp
     """Shipments ``Pᵀ(c_old ⊙ f)`` and denominators ``Pᵀ c`` of one slot (row ``p0:p1`` of
     ``Pᵀ``) into ``d0``, ``den`` (one per run of a batch); terms in stored order, as scipy
     adds them."""
-    B = d0.shape[0]
-    for b in range(B):  # whole batch rows (vectorised over the batch)
-        d0[b] = 0.0
-        den[b] = 0.0
-    for jj in range(p0, p1):
-        k = t_idx[jj]
-        z = t_val[jj]
-        for b in range(B):
-            d0[b] += z * cf[k, b]
-        if alt:
-            for b in range(B):
-                den[b] += z * c[k, b]
+    _rows_sum(t_idx, t_val, p0, p1, cf, d0)
+    if alt:
+        _rows_sum(t_idx, t_val, p0, p1, c, den)
+    else:
+        for b in range(den.shape[0]):
+            den[b] = 0.0
 
 
 @_inline
