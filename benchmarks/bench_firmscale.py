@@ -13,15 +13,22 @@ subprocess** (which generates the same network first), so that its peak memory i
 * ``dependencies`` — :func:`allychain.analysis.dependencies.dependencies` for KOR;
 * ``tts-build`` — compiling the TTS/TTR linear programme of the whole network (sparse);
 * ``tts`` — :func:`allychain.optimize.ttr_tts.tts_ttr` for the largest suppliers (by number of
-  customers; ``--tts-disruptions`` per size, default 10, 1, 1): the LP built once, a baseline
-  solve, then two warm re-solves per disruption; stopped at ``--limit`` seconds.
+  customers, or ``--tts-pick random`` sites; ``--tts-disruptions`` per size, default 10, 5, 5)
+  with ``method="auto"``: the LP
+  built once, then each disruption solved on growing regions proved exact
+  (:mod:`allychain.optimize.tts_local`; the detail says how many region solves and the
+  largest region); stopped at ``--limit`` seconds;
+* ``tts-full`` — the same disruptions with ``method="full"`` (the whole programme re-solved
+  warm per disruption, plus a baseline solve), for the side-by-side ratio and a check that
+  the answers agree (its detail prints the largest relative TTS difference to ``tts`` when
+  both ran in this invocation).
 
 Memory is the process's peak resident set (``ru_maxrss``) before and after the stage: "peak"
 includes the network the stage starts from, "stage" is what the stage added on top.  The
 engine's own estimate (``estimate_memory``) is printed beside the simulated year.
 
     python benchmarks/bench_firmscale.py [--sizes 10000,100000,1000000] [--both-engines]
-        [--limit 600] [--tts-disruptions 10,1,1] [--stages generate,year,dependencies,tts-build,tts]
+        [--limit 600] [--tts-disruptions 10,5,5] [--stages generate,year,dependencies,tts-build,tts,tts-full]
 """
 
 from __future__ import annotations
@@ -35,8 +42,11 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 SIZES = (10_000, 100_000, 1_000_000)
-STAGES = ("generate", "year", "dependencies", "tts-build", "tts")
+PICK = os.environ.get("BENCH_TTS_PICK", "largest")  # set by --tts-pick for the child processes
+STAGES = ("generate", "year", "dependencies", "tts-build", "tts", "tts-full")
 
 
 def _rss() -> float:
@@ -101,15 +111,36 @@ def stage(links: int, name: str, engine: str, disruptions: int = 10) -> dict:
         out.update(seconds=time.perf_counter() - t0,
                    detail=f"sparse LP {model.lp.A.shape[0]:,} rows × {model.lp.A.shape[1]:,} columns, "
                           f"{model.lp.A.nnz:,} non-zeros")
-    elif name == "tts":
-        deg = net.edges.groupby("supplier").size().sort_values(ascending=False)
-        ids = deg.index[:disruptions].tolist()
-        res = tts_ttr(net, ids)
+    elif name in ("tts", "tts-full"):
+        from allychain.optimize import tts_local
+
+        if PICK == "random":
+            ids = net.nodes["node_id"].sample(disruptions, random_state=0).tolist()
+        else:
+            deg = net.edges.groupby("supplier").size().sort_values(ascending=False)
+            ids = deg.index[:disruptions].tolist()
+        counts = {"solves": 0, "largest": 0}
+        original = tts_local.LocalSolver._solve
+
+        def counted(self, *a, **k):  # noqa: ANN001, ANN002, ANN003, ANN202
+            before = self.stats["solves"]
+            r = original(self, *a, **k)
+            counts["solves"] += self.stats["solves"] - before
+            counts["largest"] = max(counts["largest"], self.stats["largest_region"])
+            return r
+
+        tts_local.LocalSolver._solve = counted
+        res = tts_ttr(net, ids, method="auto" if name == "tts" else "full")
         t = res["tts"]
+        out["tts"] = [float(v) for v in t["tts"]]
+        out["impact"] = [float(v) for v in t["impact"]]
         out.update(seconds=time.perf_counter() - t0,
-                   detail=f"{disruptions} disruption(s) (the largest suppliers), "
-                          f"{int(t['unprotected'].fillna(False).sum())} unprotected; TTS "
-                          + ", ".join(f"{v:.4g}" for v in t["tts"].head(3)))
+                   detail=f"{disruptions} disruption(s) ({'random sites' if PICK == 'random' else 'the largest suppliers'}), "
+                          f"{int(t['unprotected'].fillna(False).sum())} unprotected, "
+                          f"{int((t['tts'] < t['ttr']).sum())} impact LP(s); "
+                          + (f"{counts['solves']} region solves, largest region {counts['largest']:,} of "
+                             f"{len(net.nodes):,} sites; " if counts["solves"] else "")
+                          + "TTS " + ", ".join(f"{v:.6g}" for v in t["tts"]))
     out["rss_before_mib"] = before
     out["rss_peak_mib"] = _rss()
     return out
@@ -138,10 +169,13 @@ def main() -> None:
     ap.add_argument("--stages", default=",".join(STAGES))
     ap.add_argument("--both-engines", action="store_true", help="the simulated year on numpy and on fused")
     ap.add_argument("--limit", type=float, default=600.0, help="seconds before a stage is stopped")
-    ap.add_argument("--tts-disruptions", default="10,1,1",
+    ap.add_argument("--tts-disruptions", default="10,5,5",
                     help="disruptions solved in the tts stage, per size (0: skip the solves at that size)")
+    ap.add_argument("--tts-pick", choices=("largest", "random"), default="largest",
+                    help="disrupt the largest suppliers (by customers) or sites drawn at random (seed 0)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    os.environ["BENCH_TTS_PICK"] = args.tts_pick
     if args.child:
         links, name, engine, k = args.child.split(":")
         print(json.dumps(stage(int(links), name, engine, int(k))))
@@ -158,6 +192,16 @@ def main() -> None:
             engines = ["numpy", "fused"] if name == "year" and args.both_engines else ["auto"]
             for eng in engines:
                 row = child(links, name, eng, args.limit, k)
+                other = [r for r in rows if r["links"] == row["links"] and r.get("tts") and row.get("tts")
+                         and {r["stage"], row["stage"]} == {"tts", "tts-full"}]
+                if other:
+                    a, b = np.array(other[0]["tts"]), np.array(row["tts"])
+                    fin = np.isfinite(a) & np.isfinite(b)
+                    same_inf = bool(np.all(np.isfinite(a) == np.isfinite(b)))
+                    rel = float(np.max(np.abs(a[fin] - b[fin]) / np.maximum(1, np.abs(b[fin])), initial=0.0))
+                    ratio = row["seconds"] / other[0]["seconds"]
+                    row["detail"] += (f"; vs {other[0]['stage']}: {ratio:.2f}× its time, TTS rel. diff. {rel:.1e}"
+                                      + ("" if same_inf else ", infinite TTS differ"))
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     print("\n| links | sites | stage | time s | peak RSS MiB | stage added MiB | detail |")

@@ -126,6 +126,7 @@ def tts_ttr(
     horizon: float = 1e6,
     workers: int = 1,
     backend: str = "processes",
+    method: str = "auto",
 ) -> Result:
     """Time-to-survive, time-to-recover, performance impact and risk exposure index.
 
@@ -152,6 +153,12 @@ def tts_ttr(
         programme makes HiGHS re-check from scratch).
     workers, backend
         Solve in ``workers`` processes (``"processes"`` or ``"dask"``); default one.
+    method
+        ``"auto"`` (default), ``"local"`` or ``"full"``: each disruption on a region of the
+        network proved to give the whole programme's optimum
+        (:mod:`allychain.optimize.tts_local`), or on the whole programme.  The answers are
+        the same; ``auto`` takes the region solver on networks of 1,000 nodes or more whose
+        intact plan meets all demand from capacity.
 
     Returns
     -------
@@ -172,7 +179,11 @@ def tts_ttr(
 
     Notes
     -----
-    Cost: two LP re-solves per disruption (TTS and impact), each warm-started.
+    Cost: per disruption one TTS programme, and an impact programme only where TTS < TTR
+    (otherwise the impact is zero).  The full method re-solves the whole programme
+    warm-started; the local one solves a few growing regions around the disrupted nodes
+    (the disrupted nodes and their customers first), so its cost follows the size of what the disruption
+    reaches rather than the network's.
     """
     model = network if isinstance(network, TTSModel) else build_model(site_view(network), weights)
     named = normalise_disruptions(model, disruptions)
@@ -180,9 +191,9 @@ def tts_ttr(
     ttrs = ttr_of(model, groups, ttr)
     names = list(groups)
     tts, imp, lost = run_all(model, names, list(groups.values()), [np.array([t]) for t in ttrs],
-                              lose_inventory, workers, backend, horizon)
+                              lose_inventory, workers, backend, horizon, method)
     base_tts = solve_chunk(model, ["(none)"], [np.array([], dtype=np.int32)], [np.array([math.nan])],
-                            lose_inventory, horizon)[0][0]
+                            lose_inventory, horizon, method)[0][0]
     impact = np.array([a[0] for a in imp])
     lost_u = np.array([a[0] for a in lost])
     top = np.nanmax(impact) if np.isfinite(impact).any() else math.nan

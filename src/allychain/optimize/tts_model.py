@@ -55,6 +55,10 @@ class TTSModel:
     lp: LP
     weights: str = "margin"
     meta: dict[str, Any] = field(default_factory=dict)
+    #: node owning each row (capacity, output, input and loss rows of that node)
+    row_node: np.ndarray | None = None
+    #: ``edges.share`` of each edge (NaN where unknown); used for the reference flows
+    edge_share: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -157,25 +161,32 @@ def build_model(network: Network, weights: Mapping[str, float] | None = None) ->
     country = nodes["country"].astype(object).where(nodes["country"].notna(), None).to_numpy()
     ttr = nodes["ttr"].to_numpy(dtype=float)
 
-    es, ec = _site_edges(network.edges, pos)
+    es, ec, share = _site_edges(network.edges, pos)
     inputs = _input_requirements(network.bom, pos, es, ec, prod)
     d_nodes = np.flatnonzero(dem > 0)
     w, basis = _loss_weights(ids, margin, d_nodes, weights)
     lp = _assemble_lp(cap, inv, dem, prod, es, ec, inputs, d_nodes, w)
+    row_node = np.concatenate([np.arange(N), np.arange(N), inputs.node, d_nodes]).astype(np.int64)
     return TTSModel(node_ids=ids, product=prod, country=country, capacity=cap, inventory=inv, demand=dem,
                     weight=w, ttr=ttr, demand_nodes=d_nodes, edge_supplier=es, edge_customer=ec, lp=lp,
                     weights=basis, meta={"bom_rows": int(inputs.n_rows), "inferred_bom_rows": int(inputs.n_inferred),
-                                         "disruptable": list(network.meta.get("disruptable") or [])})
+                                         "disruptable": list(network.meta.get("disruptable") or [])},
+                    row_node=row_node, edge_share=share)
 
 
-def _site_edges(edges: pd.DataFrame, pos: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Supplier and customer node positions of the edges between known nodes (others dropped, logged)."""
+def _site_edges(edges: pd.DataFrame, pos: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Supplier and customer node positions of the edges between known nodes (others dropped, logged),
+    and their ``share`` (NaN where unknown or absent)."""
     keep = edges["supplier"].isin(pos.index) & edges["customer"].isin(pos.index)
     if (~keep).any():
         log.warning("ignoring %d edge(s) with unknown nodes", int((~keep).sum()))
     es = pos[edges.loc[keep, "supplier"].astype(str)].to_numpy()
     ec = pos[edges.loc[keep, "customer"].astype(str)].to_numpy()
-    return es, ec
+    if "share" in edges.columns:
+        share = pd.to_numeric(edges.loc[keep, "share"], errors="coerce").to_numpy(dtype=float)
+    else:
+        share = np.full(len(es), math.nan)
+    return es, ec, share
 
 
 @dataclass
