@@ -131,3 +131,14 @@ def test_local_and_full_tables_agree(tmp_path):
 def test_unknown_method_is_an_error():
     with pytest.raises(AllychainError, match="method must be one of"):
         tts_ttr(chain(), method="fast")
+
+
+def test_without_horizon_a_survivable_disruption_is_infinite_on_regions():
+    # A alone (capacity 10) covers C's 4 per period: losing S is survivable for ever,
+    # and with no horizon the TTS programme is unbounded on the region as on the whole
+    m = build_model(chain(alt_cap=10.0))
+    s = LocalSolver(m, reference_plan(m), horizon=math.inf)
+    assert math.isinf(s.tts(m.index(["S"]), "S"))
+    assert s.tts(m.index(["C"]), "C") == pytest.approx(0.0)  # C's own demand has no stock
+    full = tts_ttr(chain(alt_cap=10.0), ["S"], horizon=math.inf, method="full").table
+    assert math.isinf(full["tts"].iloc[0])

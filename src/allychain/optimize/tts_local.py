@@ -59,10 +59,14 @@ enters the region's rows as :math:`a_{ie} \bar f_e` added to the ``t`` column.
    programme's optimum (up to the solver's tolerances; the reduced-cost test uses
    ``1e-9``, stricter than HiGHS's own ``1e-7``).
 
-Regions start from the disrupted nodes and their customers.  How far a disruption
-reaches depends on spare capacity near it; on the synthetic firm networks regions stay
-at a few hundred nodes at every size, so each disruption costs a few small solves instead
-of a re-solve of the whole programme (docs/benchmarks.md, "Firm-scale networks").
+An unbounded TTS region (no horizon, and the region survives any window) means the whole
+programme is unbounded too: the combined solution is feasible for every ``t``.
+
+Regions start from the disrupted nodes and their customers; each later solve starts from
+the previous region's basis.  The cost follows how far a disruption reaches, not the size
+of the network: on the synthetic firm networks a site drawn at random needs regions of a
+few hundred to a few thousand sites at 10⁶ links, while the largest suppliers there reach
+tens of thousands of sites and take minutes (docs/benchmarks.md, "Firm-scale networks").
 """
 
 from __future__ import annotations
@@ -116,7 +120,6 @@ def reference_plan(model: TTSModel) -> np.ndarray | None:
     has = edge_row >= 0
     share = model.edge_share if model.edge_share is not None else np.full(E, math.nan)
     A = model.lp.A
-    n_rows = A.shape[0]
     d = model.demand.astype(float)
     for basis in ("share", "capacity"):
         raw = model.capacity[es].astype(float)
@@ -151,7 +154,7 @@ def reference_plan(model: TTSModel) -> np.ndarray | None:
         z[-1] = 1.0
         r = A @ z
         scale = abs(A) @ np.abs(z)
-        if np.all(np.isfinite(r)) and np.all(r <= _REL_FEAS * scale + 1e-12) and n_rows == len(r):
+        if np.all(np.isfinite(r)) and np.all(r <= _REL_FEAS * scale + 1e-12):
             return z
     return None
 
@@ -264,6 +267,8 @@ class LocalSolver:
                 grow = ec[out] if len(out) else np.flatnonzero(~inR)
                 inR[grow] = True
                 continue
+            if st == Status.unbounded and mode == "tts":
+                return math.inf, 0.0
             if st != Status.optimal:
                 raise SolverError(f"HiGHS could not solve the {mode} programme of {what} "
                                   f"(region of {int(inR.sum())} nodes): model status '{text}'")
