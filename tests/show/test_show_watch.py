@@ -34,8 +34,13 @@ def test_extract_answers_what_python_answers(client: Any, network: Any) -> None:
     ev = got["events"][0]
     assert ev["type"] == "licence_requirement" and ev["targeted_ids"] == ["KOR"]
     assert TEXT[ev["effective"]["start"]:ev["effective"]["end"]] == "4 July"
-    # Korea needs HF and resists from Japan, and so do the Dutch fabs (NXP's automotive chips, shares.csv)
-    assert got["linked"][0]["exposed_members"] == ["KOR", "NLD"]
+    # Korea needs HF and resists from Japan and is targeted; the Dutch fabs need them too (NXP's automotive chips,
+    # shares.csv), but the licensing covers exports to Korea only: the Netherlands is not a destination
+    linked = got["linked"][0]
+    assert linked["exposed_members"] == ["KOR"] and linked["destinations"] == ["KOR"]
+    nld = [r for r in linked["exposure"] if r["member"] == "NLD"]
+    assert nld and all(r["status"] == "not_destination" for r in nld if r["required"])
+    assert any(r["required"] for r in nld) and "indirect effects" in linked["coverage"]
 
 
 def test_extract_without_linking(client: Any) -> None:

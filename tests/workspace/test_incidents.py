@@ -146,11 +146,13 @@ def test_cli_incident(tmp_path: Path) -> None:
 
 def test_incident_from_a_watched_event(store: Any, people: dict[str, Any]) -> None:
     """The watch hook's draft opens an incident; the event stays attached as its source."""
-    draft = {"title": "export restriction: gallium (CHN)", "event_type": "export_restriction",
+    draft = {"title": "export restriction: gallium (CHN → KOR)", "event_type": "export_restriction",
              "announced": "2026-07-03", "effective": "2026-08-01", "items": ["gallium"], "document": "notice.txt",
-             "exposed_members": ["KOR"], "evidence": [{"field": "trigger", "text": "export controls", "start": 4,
-                                                        "end": 19}]}
+             "destinations": ["KOR"], "exposed_members": ["KOR"],
+             "coverage": "the measure restricts exports to KOR only: NLD assessed for their own supply only",
+             "evidence": [{"field": "trigger", "text": "export controls", "start": 4, "end": 19}]}
     shocks = [{"countries": ["CHN"], "items": ["gallium"], "loss_fraction": 0.5, "onset": 30, "duration": 90}]
     out = inc.open_incident(store, people["p"]["analyst_asml"], inc.from_event(draft, shocks))
     assert out["items"] == ["gallium"] and out["source"]["effective"] == "2026-08-01"
     assert out["source"]["evidence"][0]["text"] == "export controls"
+    assert out["source"]["destinations"] == ["KOR"] and out["source"]["coverage"] == draft["coverage"]

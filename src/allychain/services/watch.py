@@ -11,10 +11,15 @@ For an event on items *I* (see :func:`allychain.watch.extract`) and each member 
 * *origin share* s_o = Σ known shares of the origin providers in the item (percent); in a
   site-level network without share rows, the origin's share of the capacity of the nodes
   making the item;
-* status ``exposed`` when the item is required and s_o > 0 (or *m* is a targeted
-  country of the measure), ``not_exposed`` when the item is not required, the member is
-  the origin itself or s_o = 0, and ``not_assessable`` when the origin's share is
-  unknown (or the event names no origin) — never "no risk".
+* *destinations*: the targeted countries of an export measure — the measure restricts
+  supply to those destinations only; none named means all destinations;
+* status ``exposed`` when the item is required and either *m* is a destination of the
+  measure or the measure goes to all destinations and s_o > 0; ``not_exposed`` when the
+  item is not required, the member is the origin itself or s_o = 0; ``not_destination``
+  when the measure names destinations and *m* is not one of them: its own supply is not
+  restricted, and indirect effects (through a destination's output it buys) are not
+  assessed; ``not_assessable`` when the origin's share is unknown (or the event names no
+  origin) — never "no risk".
 
 ``downstream`` lists the items that need the event's items, tier by tier (the reverse
 requirement closure); ``nodes`` the site-level nodes that make or consume them.
@@ -35,13 +40,15 @@ import pandas as pd
 from allychain.model.network import Network
 
 __all__ = ["link_event", "link_events", "extract_and_link", "incident_draft", "downstream", "share_status",
-           "EXPORT_MEASURES"]
+           "destinations", "not_destination_reason", "EXPORT_MEASURES", "STATUSES"]
 
 log = logging.getLogger(__name__)
 
 #: Measures whose imposing countries are where the touched supply comes from
 EXPORT_MEASURES = frozenset({"export_control", "licence_requirement", "sanction", "lifting_of_measure"})
 DEFAULT_MEMBERS = ("KOR", "NLD")
+#: The verdicts of a member-item pair, for events and series alerts (only ``exposed`` lists a member as exposed)
+STATUSES = ("exposed", "not_exposed", "not_destination", "not_assessable")
 
 
 def downstream(n: Network, items: Iterable[str]) -> list[dict[str, Any]]:
@@ -79,6 +86,17 @@ def _origin(event: Any) -> tuple[list[str], list[str]]:
     """(origin countries, origin firms) of an event."""
     countries = [m.id for m in (event.imposing if event.type in EXPORT_MEASURES else event.locations)]
     return countries, [m.id for m in event.firms]
+
+
+def destinations(event: Any) -> list[str]:
+    """The countries an export measure restricts supply to: its targeted countries, in order.
+
+    Empty for a measure to all destinations (none targeted) and for events that are not
+    export measures (:data:`EXPORT_MEASURES`): their reach is not limited to named destinations.
+    """
+    if event.type not in EXPORT_MEASURES:
+        return []
+    return list(dict.fromkeys(m.id for m in event.targeted))
 
 
 def _origin_share(n: Network, item: str, countries: list[str], firms: list[str]) -> float:
@@ -130,7 +148,9 @@ def link_event(n: Network, event: Any, members: str | Iterable[str] | None = Non
     dict
         ``event`` (as :meth:`Event.to_dict`), ``members``, ``exposure`` (rows: member,
         item_id, item_name, required, tier, via, origin, origin_share (percent),
-        status, reason), ``exposed_members``, ``downstream``, ``nodes``, ``coverage``.
+        status (one of :data:`STATUSES`), reason), ``destinations`` (the countries an
+        export measure restricts supply to; empty: all destinations, or not an export
+        measure), ``exposed_members``, ``downstream``, ``nodes``, ``coverage``.
     """
     from allychain.analysis import dependencies
     from allychain.model.members import resolve_members
@@ -139,7 +159,7 @@ def link_event(n: Network, event: Any, members: str | Iterable[str] | None = Non
                           (members or ",".join(DEFAULT_MEMBERS)), n)
     items = event.item_ids
     countries, firms = _origin(event)
-    targeted = {m.id for m in event.targeted} if event.type in EXPORT_MEASURES else set()
+    dest = destinations(event)
     names = n.item_names()
     rows: list[dict[str, Any]] = []
     for m in mem:
@@ -148,34 +168,44 @@ def link_event(n: Network, event: Any, members: str | Iterable[str] | None = Non
             d = dep.loc[i] if dep is not None and i in dep.index else None
             required = bool(d is not None and d["required"])
             share = _origin_share(n, i, countries, firms)
-            status, reason = _status(m, required, share, countries, firms, targeted)
+            status, reason = _status(m, required, share, countries, firms, dest)
             rows.append({"member": m, "item_id": i, "item_name": names.get(i, i), "required": required,
                          "tier": None if d is None or pd.isna(d["tier"]) else int(d["tier"]),
                          "via": None if d is None or not isinstance(d["via"], str) else d["via"],
                          "origin": countries + firms, "origin_share": None if np.isnan(share) else share,
                          "status": status, "reason": reason})
-        if not items and m in targeted:
+        if not items and m in dest:
             rows.append({"member": m, "item_id": None, "item_name": None, "required": None, "tier": None,
                          "via": None, "origin": countries, "origin_share": None, "status": "exposed",
                          "reason": "the member is targeted by the measure (no item named)"})
     down = downstream(n, items) if items else []
-    return {"event": event.to_dict(), "members": mem, "exposure": rows,
+    return {"event": event.to_dict(), "members": mem, "destinations": dest, "exposure": rows,
             "exposed_members": sorted({r["member"] for r in rows if r["status"] == "exposed"}),
             "downstream": down, "nodes": _nodes(n, items, [d["item_id"] for d in down], event),
-            "coverage": _coverage(event, rows)}
+            "coverage": _coverage(event, rows, dest)}
 
 
 def _status(m: str, required: bool, share: float, countries: list[str], firms: list[str],
-            targeted: set[str]) -> tuple[str, str]:
-    if m in targeted and required:
+            dest: list[str]) -> tuple[str, str]:
+    if m in dest and required:
         return "exposed", "the member is targeted by the measure and needs the item"
     if not required:
         return "not_exposed", "the member's production does not need the item (per the network's relations)"
     if m in countries:
         return "not_exposed", "the member is the origin of the touched supply"
+    if dest:
+        return "not_destination", not_destination_reason(f"the measure restricts exports to {', '.join(dest)} only",
+                                                         "the member's own imports of the item are not restricted by it", dest)
     if not countries and not firms:
         return "not_assessable", "the event names no origin country or firm; the item is needed"
     return share_status(share)
+
+
+def not_destination_reason(scope: str, own: str, dest: list[str]) -> str:
+    """The reason of a ``not_destination`` verdict: what the event or series covers, what that means for the
+    member's own supply, and that indirect effects were not assessed."""
+    return (f"{scope}: {own}; indirect effects (through goods made with the item in {', '.join(dest)} "
+            "that the member buys) are not assessed")
 
 
 def share_status(share: float) -> tuple[str, str]:
@@ -210,13 +240,18 @@ def _text(v: Any) -> str | None:
     return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)
 
 
-def _coverage(event: Any, rows: list[dict[str, Any]]) -> str:
+def _coverage(event: Any, rows: list[dict[str, Any]], dest: list[str]) -> str:
     unl = [m.text for m in event.unlinked]
     parts = []
     if not event.item_ids:
         parts.append("the event names no item of the network: exposure cannot be assessed by item")
     if unl:
         parts.append(f"not linked to the network: {', '.join(dict.fromkeys(unl))}")
+    other = sorted({r["member"] for r in rows if r["status"] == "not_destination"})
+    if other:
+        parts.append(f"the measure restricts exports to {', '.join(dest)} only: {', '.join(other)} assessed for "
+                     "their own supply only (not restricted), indirect effects through the destinations' output "
+                     "not assessed")
     na = sum(r["status"] == "not_assessable" for r in rows)
     if na:
         parts.append(f"{na} member-item pair(s) not assessable")
@@ -240,14 +275,19 @@ def extract_and_link(n: Network, text: str, date: str | None = None, members: st
 
 
 def incident_draft(linked: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a workspace incident for a linked event: title, type, dates, items, exposed members,
-    and the source spans as evidence.  The workspace opens the incident (and audits it)."""
+    """The fields of a workspace incident for a linked event: title, type, dates, items, the destinations an
+    export measure restricts, exposed members, what was not assessed (``coverage``) and the source spans as
+    evidence.  The workspace opens the incident (and audits it)."""
     ev = linked["event"]
     items = ", ".join(ev["item_ids"] + ev["unlinked_names"]) or "unnamed items"
     where = ", ".join(ev["imposing_ids"] or ev["location_ids"]) or "unknown origin"
+    dest = list(linked.get("destinations") or [])
+    if dest:
+        where += f" → {', '.join(dest)}"
     return {"title": f"{ev['type'].replace('_', ' ')}: {items} ({where})", "event_type": ev["type"],
             "announced": ev["announced_date"], "effective": ev["effective_date"], "items": ev["item_ids"],
-            "exposed_members": linked["exposed_members"], "document": ev["document"],
+            "destinations": dest, "exposed_members": linked["exposed_members"], "coverage": linked.get("coverage"),
+            "document": ev["document"],
             "evidence": [{"field": k, "text": ev[k]["text"], "start": ev[k]["start"], "end": ev[k]["end"]}
                          for k in ("trigger", "announced", "effective") if ev.get(k)]
             + [{"field": "item", "text": m["text"], "start": m["start"], "end": m["end"]} for m in ev["items"]]}

@@ -90,10 +90,12 @@ def _validate(body: Mapping[str, Any]) -> dict[str, Any]:
 def from_event(draft: Mapping[str, Any], shocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Incident fields from a watched event's draft (:func:`allychain.services.watch.incident_draft`).
 
-    The event's title and items are taken over; its type, dates, document, exposed members and
-    evidence spans are kept under ``source``.  The shock estimate is the analyst's (``shocks``).
+    The event's title and items are taken over; its type, dates, document, the destinations an
+    export measure restricts, exposed members, what was not assessed and the evidence spans are
+    kept under ``source``.  The shock estimate is the analyst's (``shocks``).
     """
-    keep = ("event_type", "announced", "effective", "document", "exposed_members", "evidence")
+    keep = ("event_type", "announced", "effective", "document", "destinations", "exposed_members", "coverage",
+            "evidence")
     return {"title": str(draft.get("title") or "")[:200], "items": list(draft.get("items") or []),
             "shocks": list(shocks or []), "source": {k: draft.get(k) for k in keep if k in draft}}
 

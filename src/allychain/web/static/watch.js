@@ -90,7 +90,8 @@ function watchShow(result, text, res) {
   const rows = res.events.map((ev, i) => ({
     n: i + 1, type: ev.type, items: ev.item_ids, unlinked: ev.unlinked_names, imposing: ev.imposing_ids,
     targeted: ev.targeted_ids, locations: ev.location_ids, firms: ev.firm_ids, announced: ev.announced_date,
-    effective: ev.effective_date, exposed: res.linked ? res.linked[i].exposed_members : null }));
+    effective: ev.effective_date, exposed: res.linked ? res.linked[i].exposed_members : null,
+    coverage: res.linked ? res.linked[i].coverage : null }));
   const exposure = [];
   (res.linked || []).forEach((l, i) => l.exposure.forEach((r) => exposure.push({ n: i + 1, ...r })));
   result.replaceChildren(
@@ -101,7 +102,8 @@ function watchShow(result, text, res) {
            { key: "unlinked", label: "Not linked" }, { key: "imposing", label: "Imposing" },
            { key: "targeted", label: "Targeted" }, { key: "locations", label: "Locations" },
            { key: "firms", label: "Firms" }, { key: "announced", label: "Announced" },
-           { key: "effective", label: "Effective" }, { key: "exposed", label: "Exposed members" }],
+           { key: "effective", label: "Effective" }, { key: "exposed", label: "Exposed members" },
+           { key: "coverage", label: "Coverage" }],
           rows, { label: "Events", empty: "No event found in this text." }),
     h("h2", {}, "Exposure by member and item"),
     table([{ key: "n", label: "Event", num: true }, { key: "member", label: "Member" },
