@@ -75,13 +75,18 @@ def test_linking_hand_checked_on_the_builtin_chain() -> None:
     neon_total = _alert(reporter="NLD", partner="WLD")
     a, b, c = link_alerts(n, [neon_from_ukr, hf_export_jpn, neon_total], "KOR,NLD")
     ex = {r["member"]: r for r in a["exposure"]}
-    assert a["members_exposed"] == ["KOR", "NLD"]
+    # the Dutch imports from Ukraine fell: the series concerns the Netherlands only
+    assert a["members_exposed"] == ["NLD"] and a["destinations"] == ["NLD"]
+    assert ex["NLD"]["tier"] == 2 and ex["NLD"]["status"] == "exposed"
+    assert ex["NLD"]["via"].endswith("goes_into wafer-fabrication goes_into automotive-chips")
+    # KOR needs neon (tier 1) and Ukraine holds 45 %, but Korea's own imports are not what the series measures
     assert ex["KOR"]["tier"] == 1 and ex["KOR"]["origin_share"] == pytest.approx(45.0)
     assert "electronic-gases" in ex["KOR"]["via"]
-    assert ex["NLD"]["tier"] == 2 and ex["NLD"]["origin_share"] == pytest.approx(45.0)
-    assert ex["NLD"]["via"].endswith("goes_into wafer-fabrication goes_into automotive-chips")
+    assert ex["KOR"]["status"] == "not_destination" and "NLD's imports of the item from UKR only" in ex["KOR"]["reason"]
     exb = {r["member"]: r for r in b["exposure"]}
-    assert b["members_exposed"] == ["KOR", "NLD"] and exb["KOR"]["tier"] == 2 and exb["NLD"]["tier"] == 3
+    # Japan's exports to Korea: the Korean fabs' supply (HF → etch and clean → wafer fabrication, tier 2)
+    assert b["members_exposed"] == ["KOR"] and b["destinations"] == ["KOR"]
+    assert exb["KOR"]["tier"] == 2 and exb["NLD"]["tier"] == 3 and exb["NLD"]["status"] == "not_destination"
     assert exb["KOR"]["origin"] == ["JPN"] and exb["KOR"]["origin_share"] == pytest.approx(70.0)
     assert "etch-and-clean" in exb["KOR"]["via"]
     assert {d["item_id"] for d in b["downstream"]} >= {"etch-and-clean", "wafer-fabrication"}
@@ -89,7 +94,32 @@ def test_linking_hand_checked_on_the_builtin_chain() -> None:
     exc = {r["member"]: r for r in c["exposure"]}
     assert exc["KOR"]["status"] == "not_assessable" and exc["KOR"]["origin_share"] is None
     # the reporter's own total: the Dutch imports fell, so the Netherlands, which needs neon, is exposed
-    assert c["members_exposed"] == ["NLD"] and exc["NLD"]["origin"] == []
+    assert c["members_exposed"] == ["NLD"] and exc["NLD"]["origin"] == [] and c["destinations"] == []
+    assert "not assessable for KOR" in c["coverage"]
+
+
+def test_bilateral_series_exposes_its_reporter_only() -> None:
+    """Korea's imports of HF from Japan fell (2019): Korea needs HF (tier 2) and is exposed.  The Dutch fabs
+    need HF too (tier 3) and Japan holds 70 % of it, but the series says nothing of Dutch imports: NLD is
+    not a destination, and the alert says so; it is not listed as exposed.  A series of a reporter that is
+    no member (Taiwan's imports from Japan) exposes no member.  Japan's total exports (no partner) keep the
+    world-share verdict: Japan's 70 % exposes both members."""
+    n = allychain.load("builtin")
+    hf = {"hs_code": "281111", "item_ids": ["hydrogen-fluoride"]}
+    kor, twn, total = link_alerts(n, [_alert(reporter="KOR", partner="JPN", **hf),
+                                      _alert(reporter="TWN", partner="JPN", **hf),
+                                      _alert(reporter="JPN", partner="WLD", flow="export", **hf)], "KOR,NLD")
+    ex = {r["member"]: r for r in kor["exposure"]}
+    assert kor["members_exposed"] == ["KOR"] and kor["destinations"] == ["KOR"]
+    assert ex["KOR"]["status"] == "exposed" and ex["KOR"]["tier"] == 2
+    assert ex["NLD"]["status"] == "not_destination" and ex["NLD"]["required"] and ex["NLD"]["tier"] == 3
+    assert ex["NLD"]["origin_share"] == pytest.approx(70.0)
+    assert "not assessed" in ex["NLD"]["reason"] and "indirect effects" in ex["NLD"]["reason"]
+    assert "concerns KOR only" in kor["coverage"] and "NLD not assessed" in kor["coverage"]
+    assert twn["members_exposed"] == [] and {r["status"] for r in twn["exposure"]} == {"not_destination"}
+    ext = {r["member"]: r for r in total["exposure"]}
+    assert total["destinations"] == [] and total["members_exposed"] == ["KOR", "NLD"]
+    assert ext["NLD"]["origin_share"] == pytest.approx(70.0) and ext["NLD"]["reason"].startswith("needed; the origin")
 
 
 def test_linking_names_site_nodes_on_a_site_network() -> None:
@@ -101,9 +131,15 @@ def test_linking_names_site_nodes_on_a_site_network() -> None:
     assert roles["fab-kr"] == "consumes" and roles["atp-kr"] == "downstream"  # resist → memory fab → modules
     ex = {r["member"]: r for r in x["exposure"]}
     assert ex["KOR"]["required"] and ex["KOR"]["status"] == "exposed"         # KOR's fab needs resist
-    assert ex["NLD"]["status"] == "exposed" and ex["NLD"]["via"] == "photoresist goes_into logic"
-    assert ex["NLD"]["origin_share"] == pytest.approx(100 * 18 / (18 + 6))   # resist-jp 18 of 24 capacity (nodes.csv)
-    assert x["members_exposed"] == ["KOR", "NLD"]
+    # Korea's imports from Japan: the Dutch fab needs resist, but its supply is not what the series measures
+    assert ex["NLD"]["status"] == "not_destination" and ex["NLD"]["via"] == "photoresist goes_into logic"
+    assert x["members_exposed"] == ["KOR"]
+    # Japan's exports to all destinations: the capacity share exposes both
+    (w,) = link_alerts(n, [_alert(item_ids=["photoresist"], hs_code="370790", reporter="JPN", partner="WLD",
+                                  flow="export")], ["KOR", "NLD"])
+    exw = {r["member"]: r for r in w["exposure"]}
+    assert exw["NLD"]["status"] == "exposed" and w["members_exposed"] == ["KOR", "NLD"]
+    assert exw["NLD"]["origin_share"] == pytest.approx(100 * 18 / (18 + 6))  # resist-jp 18 of 24 capacity (nodes.csv)
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -139,8 +175,11 @@ def test_cli_ingest_and_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     need = {"date", "kind", "severity", "item_ids", "reporter", "partner", "members_exposed", "evidence"}
     assert alerts and all(need <= set(a) for a in alerts)
     jp = [a for a in alerts if a["partner"] == "JPN" and a["indicator"] == "trade_value"]
-    # Japanese HF: Korea's fabs need it, and the Dutch fabs too (NXP's automotive chips, shares.csv)
-    assert jp and jp[0]["members_exposed"] == ["KOR", "NLD"] and jp[0]["severity"] == "high"
+    # Korea's imports of Japanese HF: Korea's fabs need it; the Dutch fabs need it too (NXP's automotive chips,
+    # shares.csv), but their imports are not in the series: not exposed through it, and the alert says so
+    assert jp and jp[0]["members_exposed"] == ["KOR"] and jp[0]["severity"] == "high"
+    assert {r["member"]: r["status"] for r in jp[0]["exposure"]} == {"KOR": "exposed", "NLD": "not_destination"}
+    assert jp[0]["destinations"] == ["KOR"] and "NLD not assessed" in jp[0]["coverage"]
     rc, out, err = _run(monkeypatch, capsys, "watch", "scan")           # default: the last 12 months stored
     assert rc == 0 and "from 2019-01-01" in err
     assert {json.loads(x)["alert_id"] for x in out.splitlines()} >= {a["alert_id"] for a in jp}

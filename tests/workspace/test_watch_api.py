@@ -27,7 +27,8 @@ def watched(api: Any, tmp_path_factory: Any) -> Any:
     steward = api.people["p"]["steward"]
     watch.ingest(api.store, steward, f, "long")
     base = {"series": SERIES, "indicator": "price", "flow": "", "reporter": "WLD", "partner": "", "hs_code": "",
-            "item_ids": ["neon"], "kind": "price_spike", "size_unit": "ratio", "members_exposed": ["KOR"]}
+            "item_ids": ["neon"], "kind": "price_spike", "size_unit": "ratio", "members_exposed": ["KOR"],
+            "destinations": [], "coverage": "not assessable for NLD (the supplier or its share of the item is unknown)"}
     watch.store_alerts(api.store, steward, [fake_alert("p-spike", **base, date="2022-03-01", severity="high",
                                                        first_detected="2022-03-01", last_detected="2022-04-01"),
                                             fake_alert("p-low", **{**base, "series": "other:series"}, severity="low")])
@@ -63,6 +64,7 @@ def test_rest_series_alerts_states_and_feed(watched: Any) -> None:
     assert doc["version"] == "https://jsonfeed.org/version/1.1"
     item = {i["id"]: i for i in doc["items"]}["p-spike"]
     assert item["_allychain"]["state"] == "escalated" and "KOR" in item["content_text"]
+    assert "Coverage: not assessable for NLD" in item["content_text"]
     assert item["url"].endswith("/api/ws/watch/alerts/p-spike")
 
 

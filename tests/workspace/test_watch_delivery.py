@@ -172,6 +172,7 @@ def test_email_through_smtp_sink_and_no_secret_anywhere(store: Any, people: dict
     assert mail.mail_from == "watch@alliance.example" and mail.rcpt_tos == ["desk@kor.example", "desk@nld.example"]
     text = mail.content.decode()
     assert "[allychain watch] HIGH: level_shift" in text and "hydrogen-fluoride" in text and "KOR" in text
+    assert "Coverage: a bilateral series" in text      # what the alert does not assess is said in the mail
     bad = deliver(store, DeliveryConfig.from_env({**env, "ALLYCHAIN_SMTP_PASSWORD": SMTP_PASSWORD + "-wrong",
                                                    "ALLYCHAIN_WATCH_WEBHOOK_URL": ""}), alerts)
     assert bad[0]["status"] == "failed" and bad[0]["attempts"] == 1 and "login refused" in bad[0]["error"]

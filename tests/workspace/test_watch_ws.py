@@ -47,7 +47,13 @@ def fake_alert(alert_id: str, **kw: Any) -> dict[str, Any]:
             "series": f"trade_value:import:KOR:JPN:281111:{alert_id}", "indicator": "trade_value", "flow": "import",
             "reporter": "KOR", "partner": "JPN", "hs_code": "281111", "item_ids": ["hydrogen-fluoride"],
             "size": -1.2, "size_unit": "log", "score": 9.5, "direction": "down", "evidence": {"before": 8e6},
-            "detectors": ["level_shift"], "members": ["KOR", "NLD"], "members_exposed": ["KOR"], **kw}
+            "detectors": ["level_shift"], "members": ["KOR", "NLD"], "members_exposed": ["KOR"],
+            "destinations": ["KOR"], "coverage": HF_COVERAGE, **kw}
+
+
+#: what the linking says of Korea's imports from Japan (services.watch_alerts): the series concerns Korea only
+HF_COVERAGE = ("a bilateral series (KOR imports, partner JPN): it concerns KOR only; NLD not assessed from it (their "
+               "own supply is not measured by it; indirect effects through the destination's output not assessed)")
 
 
 def test_ingest_scan_dedup_across_scans_and_states(store: Any, people: dict[str, Any], builtin_network: Any,
@@ -68,8 +74,11 @@ def test_ingest_scan_dedup_across_scans_and_states(store: Any, people: dict[str,
     first = scan_into(store, analyst, builtin_network, "2019-06-01", {"trade_value"})
     jpn = [a for a in ws.list_alerts(store, analyst) if a["series"] == sid]
     assert len(jpn) == 1 and jpn[0]["state"] == "open" and jpn[0]["severity"] == "high"
-    # Japanese HF: Korea's fabs need it, and the Dutch fabs too (NXP's automotive chips in the built-in data)
-    assert jpn[0]["members_exposed"] == ["KOR", "NLD"] and jpn[0]["state_by"] == "analyst-samsung"
+    # Korea's imports of Japanese HF: Korea's fabs need it and are exposed; the Dutch fabs need it too (NXP's
+    # automotive chips in the built-in data), but Dutch imports are not in the series: not exposed through it
+    assert jpn[0]["members_exposed"] == ["KOR"] and jpn[0]["state_by"] == "analyst-samsung"
+    assert {r["member"]: r["status"] for r in jpn[0]["exposure"]} == {"KOR": "exposed", "NLD": "not_destination"}
+    assert jpn[0]["coverage"] == HF_COVERAGE
     alert_id, seen = jpn[0]["alert_id"], jpn[0]["last_detected"]
     assert alert_id in first["created"]
     ws.acknowledge(store, steward, alert_id, "looking")
@@ -117,6 +126,7 @@ def test_escalation_opens_exactly_one_linked_incident(store: Any, people: dict[s
     assert out["state"] == "escalated" and out["incident_id"] == inc["id"] and out["state_by"] == "analyst-samsung"
     assert inc["items"] == ["hydrogen-fluoride"] and inc["countries"] == ["JPN"]
     assert inc["source"]["watch_alert"] == "a1" and inc["source"]["members_exposed"] == ["KOR"]
+    assert inc["source"]["coverage"] == HF_COVERAGE       # what was not assessed travels with the incident
     with pytest.raises(Conflict, match=f"escalated \\(incident {inc['id']}\\)"):
         ws.escalate(store, analyst, "a1")
     with pytest.raises(Conflict):

@@ -188,8 +188,8 @@ def ingest_cmd(
 
 
 _SCAN_FIELDS = ("alert_id", "event_id", "detectors", "date", "kind", "severity", "item_ids", "reporter", "partner", "flow", "indicator",
-                "members_exposed", "size", "size_unit", "score", "first_detected", "last_detected", "sightings",
-                "evidence", "exposure", "nodes")
+                "members_exposed", "destinations", "coverage", "size", "size_unit", "score", "first_detected",
+                "last_detected", "sightings", "evidence", "exposure", "nodes")
 
 
 @app.command("scan")

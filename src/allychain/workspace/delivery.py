@@ -179,7 +179,8 @@ def email_message(cfg: DeliveryConfig, alert: Mapping[str, Any]) -> EmailMessage
     msg["From"], msg["To"] = cfg.smtp_from, ", ".join(cfg.smtp_to)
     exposed = ", ".join(alert.get("members_exposed") or []) or "none assessed as exposed"
     msg.set_content(f"Alert {alert.get('alert_id')} ({alert.get('state', 'open')}), dated {alert.get('date')}, "
-                    f"last seen {alert.get('last_detected')}.\nMembers exposed: {exposed}.\n\n"
+                    f"last seen {alert.get('last_detected')}.\nMembers exposed: {exposed}.\n"
+                    + (f"Coverage: {alert['coverage']}.\n" if alert.get("coverage") else "") + "\n"
                     + json.dumps(alert, indent=2, sort_keys=True, ensure_ascii=False, default=str))
     return msg
 

@@ -376,7 +376,8 @@ def incident_fields(alert: Mapping[str, Any], note: str = "", shocks: list[dict[
             "source": {"watch_alert": alert.get("alert_id"), "event_id": alert.get("event_id"),
                        "kind": alert.get("kind"), "date": alert.get("date"), "series": alert.get("series"),
                        "size": pct, "size_unit": alert.get("size_unit"),
-                       "members_exposed": alert.get("members_exposed", [])}}
+                       "members_exposed": alert.get("members_exposed", []),
+                       "coverage": alert.get("coverage")}}
 
 
 @audited_refusals(Action.WATCH_ESCALATE)
@@ -443,4 +444,10 @@ def _summary(a: Mapping[str, Any]) -> str:
     return (f"{a.get('indicator')} {a.get('flow') or ''} {a.get('reporter')}/{a.get('partner')} "
             f"(HS {a.get('hs_code') or '-'}; items {', '.join(a.get('item_ids') or []) or '-'}): {a.get('kind')} of "
             f"{a.get('size')} {a.get('size_unit') or ''} dated {a['date']}, seen {a['sightings']} time(s), last "
-            f"{a['last_detected']}. Members exposed: {exposed}.")
+            f"{a['last_detected']}. Members exposed: {exposed}." + _coverage_note(a))
+
+
+def _coverage_note(a: Mapping[str, Any]) -> str:
+    """What the linking did not assess (a bilateral series concerns its destination only), when it says so."""
+    cov = a.get("coverage")
+    return f" Coverage: {cov}." if isinstance(cov, str) and cov else ""
