@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("numba", reason="the fused engine needs numba (pip install 'allychain[fast]')")
 
-from sim_helpers import RTOL, SCENARIOS, pairs_loss, random_io  # noqa: E402
+from sim_helpers import RTOL, SCENARIOS, assert_batch_kernel_widening_matches, pairs_loss, random_io  # noqa: E402
 from sim_helpers import assert_same_result as _same  # noqa: E402
 from sim_helpers import cached_data as _data  # noqa: E402
 
@@ -171,36 +171,10 @@ def test_whole_batch_kernel_is_the_step_loop_bit_for_bit(compat, order):
 
 
 def test_whole_batch_kernel_widening_past_a_lane_group_is_the_step_loop_bit_for_bit():
-    """Twenty runs joining one to three at a time: the kernel widens its arrays eight lanes
-    at a time and sets each joining run, in a lane that held a baseline run, to the
-    baseline exactly; every run's output is the per-step loop's."""
-    import scipy.sparse as sp
-
-    from allychain.simulate.mcbatch import ShockPairs, fused_loop, step_loop
-
-    system = random_io(11, 3, 5, 0.6)
-    params = Params()
-    static = prepare(system, params)
-    T, B = 50, 20
-    rng = np.random.default_rng(4)
-    start = np.sort(rng.integers(0, 40, B))
-    run = np.repeat(np.arange(B), 2)
-    node = rng.integers(0, system.n, len(run))
-    onset = start[run].astype(float)
-    value = rng.uniform(0.1, 0.9, (T, len(run))) * (np.arange(T)[:, None] < onset + 12)
-    pairs = ShockPairs(node=node, run=run, onset=onset, value=value)
-    loss = pairs_loss(system.n, pairs)
-
-    R = sp.csr_matrix(np.eye(system.n))
-    # also off the equilibrium (final demand 1 % up): a lane holding a baseline run drifts
-    # then, and only the exact reset gives a joining run the numbers of one joining alone
-    off = dataclasses.replace(static, y0=static.y0 * 1.01)
-    for stat in (static, off):
-        ref, got = np.full((T, system.n, B), -1.0), np.full((T, system.n, B), -1.0)
-        step_loop(system, stat, params, loss, start, R, ref, "numpy")
-        fused_loop(system, stat, params, pairs, start, R, got)
-        assert np.array_equal(got, ref)
-        assert len(np.unique(start)) > 8 and (got != -1).any(axis=(0, 1)).all()
+    """Runs joining a few at a time: the kernel widens its arrays eight lanes at a time and
+    sets each joining run, in a lane that held a baseline run, to the baseline exactly
+    (BoARIO's mode: tests/simulate/test_sim_fused_boario_guess.py)."""
+    assert_batch_kernel_widening_matches(Params())
 
 
 def test_shock_pairs_table_is_the_per_step_loss():

@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("numba", reason="the fused engine needs numba (pip install 'allychain[fast]')")
 
-from sim_helpers import pairs_loss, random_io  # noqa: E402
+from sim_helpers import assert_batch_kernel_widening_matches, random_io  # noqa: E402
 
 from allychain.simulate import Params  # noqa: E402
 from allychain.simulate import kernels as K  # noqa: E402
@@ -234,32 +234,5 @@ def test_joined_batches_keep_their_outcomes_and_guess_true_for_runs_without():
 def test_whole_batch_kernel_carries_the_guess_per_lane(order):
     """The Monte Carlo batch kernel in BoARIO's mode (each lane carries its own guess; lanes
     widen eight at a time and a run joining a lane is guessed at its baseline) against the
-    per-step numpy loop, on and off the equilibrium: twenty runs joining one to three at a
-    time, tiny shocks (deliveries close to use again when they end) and large ones."""
-    import dataclasses
-
-    import scipy.sparse as sp
-
-    from allychain.simulate.mcbatch import ShockPairs, fused_loop, step_loop
-
-    system = random_io(11, 3, 5, 0.6)
-    params = _params(order, 2.0, False)
-    static = prepare(system, params)
-    T, B = 50, 20
-    rng = np.random.default_rng(4)
-    start = np.sort(rng.integers(0, 40, B))
-    run = np.repeat(np.arange(B), 2)
-    node = rng.integers(0, system.n, len(run))
-    onset = start[run].astype(float)
-    size = np.where(np.arange(len(run)) % 3 == 0, 3e-5, rng.uniform(0.1, 0.9, len(run)))
-    value = size * (np.arange(T)[:, None] < onset + rng.integers(3, 12, len(run)))
-    pairs = ShockPairs(node=node, run=run, onset=onset, value=value)
-    loss = pairs_loss(system.n, pairs)
-    R = sp.csr_matrix(np.eye(system.n))
-    off = dataclasses.replace(static, y0=static.y0 * 1.01)
-    for stat in (static, off):
-        ref, got = np.full((T, system.n, B), -1.0), np.full((T, system.n, B), -1.0)
-        step_loop(system, stat, params, loss, start, R, ref, "numpy")
-        fused_loop(system, stat, params, pairs, start, R, got)
-        assert np.array_equal(got, ref)
-        assert len(np.unique(start)) > 8 and (got != -1).any(axis=(0, 1)).all()
+    per-step numpy loop, on and off the equilibrium, tiny shocks and large ones."""
+    assert_batch_kernel_widening_matches(_params(order, 2.0, False))
