@@ -18,7 +18,11 @@ MAX_FUNCTION_LINES = 80
 LONG = re.compile(r"#\s*long:\s*\S")
 
 #: Modules allowed over the limit for now, each with its reason (path relative to src/).
-KNOWN_OVER: dict[str, str] = {}
+KNOWN_OVER: dict[str, str] = {
+    "allychain/simulate/_fused_nb.py": "numba's on-disk cache notices a change only in the file of the compiled "
+    "function itself, not in the files of the kernels it calls: the batch kernel calls the node and slot passes, so "
+    "split into files a change to a pass could leave a stale compiled batch kernel (wrong numbers) in users' caches",
+}
 
 
 def _modules() -> list[Path]:

@@ -47,6 +47,7 @@ from allychain.errors import MissingExtraError
 from allychain.model.disruption import PROFILES, TARGET_KEYS, TARGET_RENAMED, Target, read_target
 from allychain.model.spec import Spec
 from allychain.simulate import fused
+from allychain.simulate.dists import Dist, read_dist
 from allychain.simulate.engine import prepare
 from allychain.simulate.forcing import profile_value
 from allychain.simulate.mcbatch import ShockPairs, run_loop
@@ -58,63 +59,6 @@ from allychain.simulate.system import SimSystem
 
 __all__ = ["dask_client", "Dist", "RandomShock", "Hazard", "MonteCarloSpec", "MCResult", "parse_spec", "run_montecarlo",
            "risk_table", "NodeShocks"]
-
-_DISTS = {"uniform": ("low", "high"), "normal": ("mean", "sd"), "lognormal": ("median", "sigma"),
-          "beta": ("a", "b"), "triangular": ("low", "mode", "high"), "integer": ("low", "high"),
-          "constant": ("value",)}
-
-
-@dataclass(frozen=True)
-class Dist:
-    """A one-dimensional distribution given by name and parameters."""
-
-    kind: str
-    args: tuple[float, ...]
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Quantile function (inverse CDF) at ``u`` ∈ (0, 1)."""
-        a = self.args
-        if self.kind == "constant":
-            return np.full_like(u, a[0], dtype=float)
-        if self.kind == "uniform":
-            return a[0] + (a[1] - a[0]) * u
-        if self.kind == "integer":
-            return np.floor(a[0] + (a[1] - a[0] + 1) * u).clip(a[0], a[1])
-        from scipy import special
-
-        if self.kind == "normal":
-            return a[0] + a[1] * special.ndtri(u)
-        if self.kind == "lognormal":
-            return a[0] * np.exp(a[1] * special.ndtri(u))
-        if self.kind == "beta":
-            return special.betaincinv(a[0], a[1], u)
-        lo, mode, hi = a
-        c = (mode - lo) / (hi - lo) if hi > lo else 0.5
-        return np.where(u < c, lo + np.sqrt(u * (hi - lo) * (mode - lo)), hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode)))
-
-    def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
-        return self.ppf(rng.random(size))
-
-
-def _dist(spec: Spec, name: str, default: Any, low: float = -math.inf, high: float = math.inf) -> Dist:
-    """A number (a constant) or ``{dist: NAME, …parameters}`` under ``name``."""
-    v = spec.data.get(name, default)
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return Dist("constant", (spec.number(v, name, low, high),))
-    if not isinstance(v, dict) or v.get("dist") not in _DISTS:
-        spec.fail(v, "a number or {dist: " + "|".join(_DISTS) + ", …parameters}", name)
-    d = spec.sub(name)
-    names = _DISTS[v["dist"]]
-    d.check_keys(("dist", *names))
-    args = tuple(d.num(n, expected=f"a finite number (parameter {n} of dist {v['dist']})") for n in names)
-    if v["dist"] in ("uniform", "integer", "triangular") and args[-1] < args[0]:
-        spec.fail(v, "high >= low", name)
-    if v["dist"] in ("beta",) and min(args) <= 0:
-        spec.fail(v, "a > 0 and b > 0", name)
-    if v["dist"] in ("normal", "lognormal") and args[1] < 0:
-        spec.fail(v, "a non-negative spread", name)
-    return Dist(v["dist"], args)
-
 
 @dataclass(frozen=True)
 class RandomShock:
@@ -166,9 +110,9 @@ def _random_shock(h: Spec, i: int) -> RandomShock:
         pick=h.integer("pick", None, low=1, expected="a number of nodes >= 1"),
         probability=h.num("probability", 1.0, 0, 1, "a probability from 0 to 1"), regional=regional,
         correlation=h.num("correlation", 1.0 if regional else 0.0, 0, 1, "a correlation from 0 to 1"),
-        loss_fraction=_dist(h, "loss_fraction", 0.5, 0, 1), onset=_dist(h, "onset", 0, 0),
-        duration=_dist(h, "duration", 1, 0), profile=rec.text("profile", "linear", choices=PROFILES),
-        recovery=_dist(rec, "steps", 0, 0))
+        loss_fraction=read_dist(h, "loss_fraction", 0.5, 0, 1), onset=read_dist(h, "onset", 0, 0),
+        duration=read_dist(h, "duration", 1, 0), profile=rec.text("profile", "linear", choices=PROFILES),
+        recovery=read_dist(rec, "steps", 0, 0))
 
 
 def parse_spec(doc: Any, source: str = "<spec>") -> MonteCarloSpec:
