@@ -246,37 +246,36 @@ def slot_pass(t_ptr, t_idx, t_val, cf, c, og, alt, has_pipe, pipe_now, pipe_dest
     denv = np.empty(B)
     if B == 1:  # one run: run 0 as a constant (the compiler keeps the per-slot work in registers)
         for s in range(m):
-            j = buyer[s]
             add, den = _arrival(t_idx, t_val, cf, c, alt, t_ptr[s], t_ptr[s + 1], d0v, denv, og, has_pipe, pipe_now,
                                 pipe_dest, s, 0)
-            use = x[j, 0] * a[s]
-            st = (stock_old[s, 0] - use) + add
-            stock[s, 0] = st
-            gap = xopt[j, 0] * goal[s] - st
-            if gap < 0.0:
-                gap = 0.0
-            og_new[s, 0] = _order(use + gap * rate, den, inv_den0[s], alt)
+            _stock_order(s, 0, buyer[s], add, den, a, goal, inv_den0, rate, alt, x, xopt, stock_old, stock, og_new)
         return
     for s in range(m):
         j = buyer[s]
         p0, p1 = t_ptr[s], t_ptr[s + 1]
-        if B > 1 and not has_pipe:
-            _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
+        _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
+        if not has_pipe:
             _slot_rows(og[s], x[j], xopt[j], stock_old[s], stock[s], og_new[s], d0v, denv, a[s], goal[s],
                        inv_den0[s], rate, alt)
             continue
-        if B > 1:
-            _ship(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv)
         for b in range(B):
             add, den = _arrival(t_idx, t_val, cf, c, alt, p0, p1, d0v, denv, og, has_pipe, pipe_now, pipe_dest,
                                 s, b)
-            use = x[j, b] * a[s]
-            st = (stock_old[s, b] - use) + add
-            stock[s, b] = st
-            gap = xopt[j, b] * goal[s] - st
-            if gap < 0.0:
-                gap = 0.0
-            og_new[s, b] = _order(use + gap * rate, den, inv_den0[s], alt)
+            _stock_order(s, b, j, add, den, a, goal, inv_den0, rate, alt, x, xopt, stock_old, stock, og_new)
+
+
+@_inline
+def _stock_order(s, b, j, add, den, a, goal, inv_den0, rate, alt, x, xopt, stock_old, stock,
+                 og_new):  # pragma: no cover - compiled
+    """Slot ``s`` of run ``b`` (buyer ``j``), given what arrives: inventory ``St − use + add``
+    and the next order from the need."""
+    use = x[j, b] * a[s]
+    st = (stock_old[s, b] - use) + add
+    stock[s, b] = st
+    gap = xopt[j, b] * goal[s] - st
+    if gap < 0.0:
+        gap = 0.0
+    og_new[s, b] = _order(use + gap * rate, den, inv_den0[s], alt)
 
 
 @_inline
