@@ -161,13 +161,14 @@ def link_event(n: Network, event: Any, members: str | Iterable[str] | None = Non
     countries, firms = _origin(event)
     dest = destinations(event)
     names = n.item_names()
+    shares = {i: _origin_share(n, i, countries, firms) for i in items}  # the same for every member
     rows: list[dict[str, Any]] = []
     for m in mem:
         dep = dependencies(n, [m], items=items).set_index("item_id") if items else None
         for i in items:
             d = dep.loc[i] if dep is not None and i in dep.index else None
             required = bool(d is not None and d["required"])
-            share = _origin_share(n, i, countries, firms)
+            share = shares[i]
             status, reason = _status(m, required, share, countries, firms, dest)
             rows.append({"member": m, "item_id": i, "item_name": names.get(i, i), "required": required,
                          "tier": None if d is None or pd.isna(d["tier"]) else int(d["tier"]),

@@ -126,6 +126,8 @@ def link_alert(n: Network, alert: Any, members: str | Iterable[str] | None = Non
     origin = origin_of(alert)
     dest = destination_of(alert)
     deps = {} if deps is None else deps
+    # the origin's share of an item is the same for every member: one share snapshot per item
+    shares = {i: _origin_share(n, i, origin, []) if origin else float("nan") for i in items}
     rows = []
     for m in mem:
         if m not in deps:
@@ -134,7 +136,7 @@ def link_alert(n: Network, alert: Any, members: str | Iterable[str] | None = Non
         for i in items:
             d = dep.loc[i] if i in dep.index else None
             required = bool(d is not None and d["required"])
-            share = _origin_share(n, i, origin, []) if origin else float("nan")
+            share = shares[i]
             status, reason = _status(m, required, share, origin, dest, alert)
             rows.append({"member": m, "item_id": i, "required": required,
                          "tier": None if d is None or d["tier"] != d["tier"] else int(d["tier"]),
